@@ -1,0 +1,15 @@
+//! Documents: which automerge document holds which records, and how records are read from
+//! and written to them. Nothing outside `doc` and `store` touches automerge.
+//!
+//! Every document's root carries `kind` and `scope` (the grid code whose people may read
+//! it); the relay relies on both. Records sit in maps keyed by id under named collections.
+
+mod codec;
+mod kind;
+
+pub(crate) use codec::{
+    collection, conflicts, force_put, kind_of, read_collection, read_fields, record_obj, scope_of,
+    write_fields,
+};
+pub use kind::DocKind;
+pub(crate) use kind::{genesis, period_doc_id};

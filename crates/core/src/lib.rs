@@ -1,0 +1,33 @@
+//! `wangge-core`: the Wangge domain model on automerge and the encrypted local store.
+//!
+//! A grid member's households, residents, visits, temperature checks, journal and reports
+//! live in automerge documents (so concurrent offline edits merge instead of overwriting),
+//! stored in one SQLCipher-encrypted SQLite file per device, with index tables for lists
+//! and search. No Tauri, no UI, no HTTP server here.
+//!
+//! # Layout
+//!
+//! - [`model`]: typed records and their validation (GB 11643 ID numbers, phones, grid
+//!   codes, temperatures), masking for display. Pure data; no automerge, no SQL.
+//! - [`doc`]: which document holds which records ([`DocKind`]), deterministic genesis of
+//!   shared period documents, and the field codec that writes only what changed and
+//!   surfaces concurrent values as [`FieldConflict`]s.
+//! - [`store`]: [`Store`], the encrypted SQLite store: user actions (one SQLite
+//!   transaction and one automerge change per document each), remote changes, queries,
+//!   search, blobs, compaction, migrations.
+//! - [`demo`]: invented demo and benchmark data, made through the user actions.
+//! - [`clock`]: the device clock and the local day (Asia/Shanghai by default).
+//! - [`error`]: [`CoreError`] with stable codes the UI maps to Chinese text.
+
+pub mod clock;
+pub mod demo;
+pub mod doc;
+pub mod error;
+pub mod model;
+pub mod store;
+
+pub use doc::DocKind;
+pub use error::{CoreError, FieldError, Result};
+pub use model::*;
+pub use store::{DbKey, Store, StoreConfig, Synchronous};
+pub use wangge_proto::DocumentId;

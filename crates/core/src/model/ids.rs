@@ -1,0 +1,55 @@
+//! Typed record ids (UUIDs).
+
+use uuid::Uuid;
+
+/// Namespace for ids derived from natural keys (UUID v5), fixed forever.
+pub(crate) const ID_NAMESPACE: Uuid = Uuid::from_u128(0x5a1e_6c4e_77a6_4b7e_9d0c_2f1b_8e3a_6d51);
+
+macro_rules! id_type {
+    ($($(#[$m:meta])* $name:ident;)*) => {$(
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub Uuid);
+
+        impl $name {
+            /// A fresh random id.
+            pub fn new() -> Self { Self(Uuid::new_v4()) }
+        }
+        impl Default for $name {
+            fn default() -> Self { Self::new() }
+        }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { self.0.fmt(f) }
+        }
+        impl std::str::FromStr for $name {
+            type Err = uuid::Error;
+            fn from_str(s: &str) -> Result<Self, uuid::Error> { Uuid::parse_str(s).map(Self) }
+        }
+    )*};
+}
+
+id_type! {
+    /// A household (also its document's id).
+    HouseholdId;
+    /// A resident, unique across households so a move keeps it.
+    ResidentId;
+    /// A visit.
+    VisitId;
+    /// A need (微心愿) collected on a visit.
+    NeedId;
+    /// A temperature check: derived from resident, date and slot, so the same check taken on
+    /// two devices is one record whose conflicting values can be seen and resolved.
+    CheckId;
+    /// A journal entry: derived from member and date.
+    JournalId;
+    /// A report (also its document's id).
+    ReportId;
+    /// A status event on a report.
+    EventId;
+}
+
+/// Derives a stable id from a natural key.
+pub(crate) fn derived(key: &str) -> Uuid {
+    Uuid::new_v5(&ID_NAMESPACE, key.as_bytes())
+}

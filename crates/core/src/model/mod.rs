@@ -1,0 +1,33 @@
+//! The typed domain model. Pure data and validation: no automerge, no SQL.
+
+pub(crate) mod codes;
+pub mod fields;
+mod grid;
+mod household;
+mod id_number;
+mod ids;
+mod journal;
+pub mod mask;
+mod phone;
+mod report;
+mod resident;
+mod tags;
+mod temperature;
+mod visit;
+
+pub use fields::{FieldConflict, FieldValue};
+pub use grid::{Division, DivisionCode, Grid, GridCode};
+pub use household::{Address, Household, HouseholdInput, LastVisit};
+pub use id_number::{IdNumber, Sex, check_char};
+pub(crate) use ids::derived;
+pub use ids::{CheckId, EventId, HouseholdId, JournalId, NeedId, ReportId, ResidentId, VisitId};
+pub use journal::JournalEntry;
+pub use phone::Phone;
+pub use report::{
+    Category, Gps, Report, ReportInput, ReportStatus, Severity, StatusEvent, current_status,
+    is_sha256_hex,
+};
+pub use resident::{Relation, ResidenceStatus, Resident, ResidentInput};
+pub use tags::Tag;
+pub use temperature::{Celsius, CheckInput, FEVER_TENTHS, Method, Slot, TemperatureCheck};
+pub use visit::{Need, Visit, VisitInput, VisitPurpose};

@@ -1,0 +1,225 @@
+//! 测温: per resident, per day, morning and afternoon.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::codes::code_enum;
+use super::fields::{FieldReader, Fields, FieldsBuilder};
+use super::{CheckId, GridCode, HouseholdId, ResidentId, derived};
+use crate::error::{CoreError, FieldError};
+
+/// Lowest accepted reading, tenths of °C.
+pub const MIN_TENTHS: i64 = 340;
+/// Highest accepted reading, tenths of °C.
+pub const MAX_TENTHS: i64 = 430;
+/// Fever at or above this, tenths of °C (37.3 °C).
+pub const FEVER_TENTHS: i64 = 373;
+
+code_enum! {
+    /// 上午 / 下午.
+    pub enum Slot {
+        /// 上午.
+        Morning = "morning",
+        /// 下午.
+        Afternoon = "afternoon",
+    }
+}
+
+code_enum! {
+    /// How the reading was taken.
+    pub enum Method {
+        /// 入户测量.
+        InPerson = "in_person",
+        /// 自行上报.
+        Reported = "reported",
+    }
+}
+
+/// A temperature in tenths of a degree Celsius, 34.0–43.0 °C.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Celsius(i64);
+
+impl Celsius {
+    /// Parses what a keypad produces: `36.5`, `36,5`, `365` (tenths) or `36`.
+    pub fn parse(input: &str) -> Result<Self, FieldError> {
+        let s = input.trim().replace(',', ".");
+        let err = || FieldError::new("temperature", "invalid_temperature", "not a temperature");
+        if s.is_empty() {
+            return Err(FieldError::required("temperature"));
+        }
+        let tenths = match s.split_once('.') {
+            Some((whole, frac)) => {
+                if frac.len() != 1 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(err());
+                }
+                let w: i64 = whole.parse().map_err(|_| err())?;
+                w * 10 + i64::from(frac.as_bytes()[0] - b'0')
+            }
+            None => {
+                let v: i64 = s.parse().map_err(|_| err())?;
+                if (340..=430).contains(&v) {
+                    v
+                } else {
+                    v.saturating_mul(10)
+                }
+            }
+        };
+        Self::from_tenths(tenths)
+    }
+
+    /// From tenths of a degree, bounds-checked.
+    pub fn from_tenths(tenths: i64) -> Result<Self, FieldError> {
+        if (MIN_TENTHS..=MAX_TENTHS).contains(&tenths) {
+            Ok(Self(tenths))
+        } else {
+            Err(FieldError::new(
+                "temperature",
+                "temperature_out_of_range",
+                "must be between 34.0 and 43.0 °C",
+            ))
+        }
+    }
+
+    /// Tenths of a degree.
+    pub fn tenths(self) -> i64 {
+        self.0
+    }
+
+    /// ≥ 37.3 °C.
+    pub fn is_fever(self) -> bool {
+        self.0 >= FEVER_TENTHS
+    }
+}
+
+impl std::fmt::Display for Celsius {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.0 / 10, self.0 % 10)
+    }
+}
+
+/// A check as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemperatureCheck {
+    /// Derived from resident, date and slot.
+    pub id: CheckId,
+    /// Who was checked.
+    pub resident: ResidentId,
+    /// Their household.
+    pub household: HouseholdId,
+    /// The grid, when checked.
+    pub grid: GridCode,
+    /// The local day.
+    pub date: NaiveDate,
+    /// Morning or afternoon.
+    pub slot: Slot,
+    /// The reading.
+    pub celsius: Celsius,
+    /// How taken.
+    pub method: Method,
+    /// Who recorded it.
+    pub member: String,
+    /// When recorded.
+    pub at: DateTime<Utc>,
+}
+
+/// One resident's reading in a batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckInput {
+    /// Who.
+    pub resident: ResidentId,
+    /// The reading as typed.
+    pub temperature: String,
+    /// How taken.
+    pub method: Method,
+}
+
+impl TemperatureCheck {
+    /// The id of the check for a resident, day and slot.
+    pub fn id_for(resident: ResidentId, date: NaiveDate, slot: Slot) -> CheckId {
+        CheckId(derived(&format!("check/{resident}/{date}/{}", slot.code())))
+    }
+
+    /// ≥ 37.3 °C.
+    pub fn is_fever(&self) -> bool {
+        self.celsius.is_fever()
+    }
+
+    pub(crate) fn to_fields(&self) -> Fields {
+        FieldsBuilder::default()
+            .str("id", self.id.to_string())
+            .str("resident", self.resident.to_string())
+            .str("household", self.household.to_string())
+            .str("grid", self.grid.as_str())
+            .str("date", self.date.to_string())
+            .str("slot", self.slot.code())
+            .int("tenths", self.celsius.tenths())
+            .str("method", self.method.code())
+            .str("member", &self.member)
+            .int("at", self.at.timestamp_millis())
+            .build()
+    }
+
+    pub(crate) fn from_fields(f: &Fields) -> Result<Self, CoreError> {
+        let r = FieldReader::new("check", f);
+        Ok(Self {
+            id: r.parsed("id")?,
+            resident: r.parsed("resident")?,
+            household: r.parsed("household")?,
+            grid: r.parsed("grid")?,
+            date: r.parsed("date")?,
+            slot: r.code("slot", Slot::from_code)?,
+            celsius: Celsius::from_tenths(r.int("tenths")?)
+                .map_err(|e| CoreError::Corrupt(e.to_string()))?,
+            method: r.code("method", Method::from_code)?,
+            member: r.str("member")?,
+            at: DateTime::from_timestamp_millis(r.int("at")?).unwrap_or_default(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fever_is_flagged_at_37_3() {
+        assert!(!Celsius::parse("37.2").unwrap().is_fever());
+        assert!(Celsius::parse("37.3").unwrap().is_fever());
+        assert!(Celsius::parse("39").unwrap().is_fever());
+    }
+
+    #[test]
+    fn keypad_forms_parse() {
+        assert_eq!(Celsius::parse("36.5").unwrap().tenths(), 365);
+        assert_eq!(Celsius::parse("36,5").unwrap().tenths(), 365);
+        assert_eq!(Celsius::parse("365").unwrap().tenths(), 365);
+        assert_eq!(Celsius::parse("36").unwrap().tenths(), 360);
+        assert_eq!(Celsius::parse("36.5").unwrap().to_string(), "36.5");
+    }
+
+    #[test]
+    fn bounds_are_34_to_43() {
+        assert!(Celsius::parse("34.0").is_ok());
+        assert!(Celsius::parse("43.0").is_ok());
+        for s in ["33.9", "43.1", "0", "100", "-36.5"] {
+            assert_eq!(
+                Celsius::parse(s).unwrap_err().code,
+                "temperature_out_of_range",
+                "{s}"
+            );
+        }
+    }
+
+    #[test]
+    fn garbage_is_not_a_temperature() {
+        for s in ["abc", "36.55", "36.", ".5", "3 6"] {
+            assert_eq!(
+                Celsius::parse(s).unwrap_err().code,
+                "invalid_temperature",
+                "{s}"
+            );
+        }
+        assert_eq!(Celsius::parse("").unwrap_err().code, "required_field");
+    }
+}

@@ -1,0 +1,156 @@
+//! One user action: one automerge change per touched document, one SQLite transaction.
+
+use automerge::ChangeHash;
+use automerge::transaction::{CommitOptions, Transaction};
+use rusqlite::params;
+use wangge_proto::DocumentId;
+
+use super::{Store, index};
+use crate::doc::{DocKind, genesis, scope_of};
+use crate::error::{CoreError, Result};
+
+/// How to create a document the action needs but the store does not have yet.
+pub(crate) struct Genesis<'a> {
+    pub kind: DocKind,
+    pub scope: &'a str,
+    pub attrs: &'a [(&'a str, &'a str)],
+}
+
+struct Touched {
+    id: DocumentId,
+    kind: DocKind,
+    before: Vec<ChangeHash>,
+}
+
+/// A user action in progress. Dropped without [`Batch::commit`], it discards its changes.
+pub(crate) struct Batch<'s> {
+    store: &'s mut Store,
+    touched: Vec<Touched>,
+    committed: bool,
+}
+
+impl<'s> Batch<'s> {
+    pub(super) fn new(store: &'s mut Store) -> Self {
+        Self {
+            store,
+            touched: vec![],
+            committed: false,
+        }
+    }
+
+    /// Applies `f` to document `id` as one automerge change (merged into this action's
+    /// change for that document if it was already touched).
+    pub(crate) fn change<R>(
+        &mut self,
+        id: DocumentId,
+        create: Option<Genesis<'_>>,
+        f: impl FnOnce(&mut Transaction<'_>) -> Result<R>,
+    ) -> Result<R> {
+        let now = self.store.now().timestamp_millis();
+        let actor = self.store.actor.clone();
+        if self.store.doc(&id)?.is_none() {
+            let g = create.ok_or(CoreError::NotFound { what: "document" })?;
+            let mut doc = genesis(&id, g.kind, g.scope, g.attrs)?;
+            doc.set_actor(actor);
+            self.store.cache.insert(id, doc);
+            self.touched.push(Touched {
+                id,
+                kind: g.kind,
+                before: vec![],
+            });
+        }
+        let doc = self
+            .store
+            .doc(&id)?
+            .ok_or(CoreError::NotFound { what: "document" })?;
+        if !self.touched.iter().any(|t| t.id == id) {
+            let kind = crate::doc::kind_of(doc)?;
+            let before = doc.get_heads();
+            self.touched.push(Touched { id, kind, before });
+        }
+        let mut tx = doc.transaction();
+        match f(&mut tx) {
+            Ok(r) => {
+                tx.commit_with(CommitOptions::default().with_time(now));
+                Ok(r)
+            }
+            Err(e) => {
+                tx.rollback();
+                Err(e)
+            }
+        }
+    }
+
+    /// Writes every touched document's new changes and index rows in one transaction.
+    pub(crate) fn commit(mut self) -> Result<()> {
+        let result = self.write();
+        self.committed = result.is_ok();
+        if result.is_ok() {
+            self.compact_if_due();
+        }
+        result
+    }
+
+    fn write(&mut self) -> Result<()> {
+        let now = self.store.now().timestamp_millis();
+        let tz = self.store.cfg.tz;
+        let Store { conn, cache, .. } = &mut *self.store;
+        let tx = conn.transaction()?;
+        for t in &self.touched {
+            let doc = cache
+                .get_mut(&t.id)
+                .ok_or(CoreError::NotFound { what: "document" })?;
+            let changes = doc.get_changes(&t.before);
+            if changes.is_empty() {
+                continue;
+            }
+            {
+                let mut ins = tx.prepare_cached(
+                    "INSERT INTO changes (doc_id, hash, bytes, local, at) VALUES (?1, ?2, ?3, 1, ?4)",
+                )?;
+                for c in &changes {
+                    ins.execute(params![t.id.as_bytes(), c.hash().0, c.raw_bytes(), now])?;
+                }
+            }
+            let scope = scope_of(&*doc)?;
+            tx.prepare_cached(
+                "INSERT INTO docs (id, kind, scope, change_count, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (id) DO UPDATE SET kind = ?2, scope = ?3,
+                   change_count = change_count + ?4, updated_at = ?5",
+            )?
+            .execute(params![t.id.as_bytes(), t.kind.code(), scope, changes.len() as i64, now])?;
+            index::reindex(&tx, doc, &t.id, t.kind, &t.before, now, tz)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn compact_if_due(&mut self) {
+        let limit = i64::from(self.store.cfg.compact_after);
+        for t in &self.touched {
+            let due: bool = self
+                .store
+                .conn
+                .query_row(
+                    "SELECT change_count >= ?2 FROM docs WHERE id = ?1",
+                    params![t.id.as_bytes(), limit],
+                    |r| r.get(0),
+                )
+                .unwrap_or(false);
+            if due && let Err(e) = self.store.compact(&t.id) {
+                // The change log is intact; compaction retries on the next action.
+                tracing::warn!(doc = %t.id, cause = %e, "compaction failed");
+            }
+        }
+    }
+}
+
+impl Drop for Batch<'_> {
+    fn drop(&mut self) {
+        if !self.committed {
+            for t in &self.touched {
+                self.store.cache.remove(&t.id);
+            }
+        }
+    }
+}

@@ -1,0 +1,289 @@
+//! Index rows derived from documents: what lists, search and summaries read without
+//! loading documents. Rebuilt for exactly the records a change touched.
+
+use std::collections::BTreeSet;
+
+use automerge::{Automerge, ChangeHash, ObjType, Prop, ReadDoc, Value};
+use chrono_tz::Tz;
+use rusqlite::{Connection, params};
+use wangge_proto::DocumentId;
+
+use super::search::{grams, pinyin_keys, reversed};
+use crate::clock::local_day;
+use crate::doc::{DocKind, collection, read_collection, read_fields};
+use crate::error::Result;
+use crate::model::{
+    Household, JournalEntry, Need, Report, Resident, StatusEvent, TemperatureCheck, Visit,
+    current_status,
+};
+
+/// Brings the index rows of document `id` up to date after changes since `before`.
+pub(crate) fn reindex(
+    conn: &Connection,
+    doc: &Automerge,
+    id: &DocumentId,
+    kind: DocKind,
+    before: &[ChangeHash],
+    now: i64,
+    tz: Tz,
+) -> Result<()> {
+    match kind {
+        DocKind::Household => household(conn, doc, now),
+        DocKind::GridIndex => Ok(()),
+        DocKind::Checks => {
+            for key in touched(doc, before, "checks")? {
+                match record(doc, "checks", &key)? {
+                    Some(f) => check(conn, id, &TemperatureCheck::from_fields(&f)?, now)?,
+                    None => {
+                        conn.execute("DELETE FROM checks WHERE id = ?1", [uuid_bytes(&key)])?;
+                    }
+                }
+            }
+            Ok(())
+        }
+        DocKind::Visits => {
+            for key in touched(doc, before, "visits")? {
+                if let Some(f) = record(doc, "visits", &key)? {
+                    visit(conn, id, &Visit::from_fields(&f)?, now, tz)?;
+                }
+            }
+            for key in touched(doc, before, "needs")? {
+                if let Some(f) = record(doc, "needs", &key)? {
+                    let n = Need::from_fields(&f)?;
+                    conn.prepare_cached(
+                        "INSERT OR REPLACE INTO needs (id, doc_id, visit_id, household_id, fulfilled, updated_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    )?
+                    .execute(params![n.id.0.as_bytes(), id.as_bytes(), n.visit.0.as_bytes(), n.household.0.as_bytes(), n.fulfilled, now])?;
+                }
+            }
+            Ok(())
+        }
+        DocKind::Journal => {
+            for key in touched(doc, before, "entries")? {
+                if let Some(f) = record(doc, "entries", &key)? {
+                    let e = JournalEntry::from_fields(&f)?;
+                    conn.prepare_cached(
+                        "INSERT OR REPLACE INTO journal (id, doc_id, member, day, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    )?
+                    .execute(params![e.id.0.as_bytes(), id.as_bytes(), e.member, e.date.to_string(), now])?;
+                }
+            }
+            Ok(())
+        }
+        DocKind::Report => {
+            let f = read_fields(doc, &collection(doc, "report")?)?;
+            if f.is_empty() {
+                return Ok(());
+            }
+            let r = Report::from_fields(&f)?;
+            conn.prepare_cached(
+                "INSERT OR REPLACE INTO reports (id, grid, category, severity, author, day, created_at, photo_count, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                r.id.0.as_bytes(),
+                r.grid.as_str(),
+                r.category.code(),
+                r.severity.code(),
+                r.author,
+                local_day(r.created_at, tz).to_string(),
+                r.created_at.timestamp_millis(),
+                r.photos.len() as i64,
+                now
+            ])?;
+            Ok(())
+        }
+        DocKind::Dispatch => {
+            let report_id: String = match doc.get(automerge::ROOT, "report")? {
+                Some((Value::Scalar(s), _)) => s.as_str().unwrap_or_default().to_owned(),
+                _ => return Ok(()),
+            };
+            let report_id: uuid::Uuid = report_id.parse().map_err(|_| {
+                crate::error::CoreError::Corrupt("dispatch.report is not an id".into())
+            })?;
+            let mut events = read_collection(doc, "events", StatusEvent::from_fields)?;
+            let status = current_status(&mut events);
+            let deadline = events
+                .iter()
+                .rev()
+                .find_map(|e| e.deadline)
+                .map(|d| d.timestamp_millis());
+            conn.prepare_cached(
+                "INSERT OR REPLACE INTO report_status (report_id, status, deadline, updated_at) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![report_id.as_bytes(), status.code(), deadline, now])?;
+            Ok(())
+        }
+    }
+}
+
+fn uuid_bytes(key: &str) -> Vec<u8> {
+    key.parse::<uuid::Uuid>()
+        .map(|u| u.as_bytes().to_vec())
+        .unwrap_or_default()
+}
+
+/// Record keys in `coll` that changed between `before` and now.
+fn touched(doc: &Automerge, before: &[ChangeHash], coll: &str) -> Result<BTreeSet<String>> {
+    let coll_id = collection(doc, coll)?;
+    if before.is_empty() {
+        return Ok(doc.keys(&coll_id).collect());
+    }
+    let mut keys = BTreeSet::new();
+    for p in doc.diff(before, &doc.get_heads()) {
+        if p.obj == coll_id {
+            match &p.action {
+                automerge::PatchAction::PutMap { key, .. }
+                | automerge::PatchAction::DeleteMap { key } => {
+                    keys.insert(key.clone());
+                }
+                _ => {}
+            }
+        } else if let Some((_, Prop::Map(key))) = p.path.iter().find(|(o, _)| *o == coll_id) {
+            keys.insert(key.clone());
+        }
+    }
+    Ok(keys)
+}
+
+fn record(doc: &Automerge, coll: &str, key: &str) -> Result<Option<crate::model::fields::Fields>> {
+    let coll_id = collection(doc, coll)?;
+    match doc.get(&coll_id, key)? {
+        Some((Value::Object(ObjType::Map), obj)) => Ok(Some(read_fields(doc, &obj)?)),
+        _ => Ok(None),
+    }
+}
+
+/// Reads the household and its residents from a household document.
+pub(crate) fn read_household(doc: &Automerge) -> Result<Option<Household>> {
+    let f = read_fields(doc, &collection(doc, "household")?)?;
+    if f.is_empty() {
+        return Ok(None);
+    }
+    let mut residents = read_collection(doc, "residents", Resident::from_fields)?;
+    residents.sort_by(|a, b| (a.relation, &a.name).cmp(&(b.relation, &b.name)));
+    Ok(Some(Household::from_fields(&f, residents)?))
+}
+
+fn household(conn: &Connection, doc: &Automerge, now: i64) -> Result<()> {
+    let Some(h) = read_household(doc)? else {
+        return Ok(());
+    };
+    let hid = h.id.0.as_bytes().to_vec();
+    let address = h.address.display();
+    let tags = h
+        .tags
+        .iter()
+        .map(|t| t.code())
+        .collect::<Vec<_>>()
+        .join(",");
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO households (id, grid, address, head_name, tags, needs_home_visit, resident_count, last_visit_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        hid,
+        h.grid.as_str(),
+        address,
+        h.head_name(),
+        tags,
+        h.needs_home_visit,
+        h.current_residents().count() as i64,
+        h.last_visit.as_ref().map(|v| v.at.timestamp_millis()),
+        now
+    ])?;
+    conn.prepare_cached("DELETE FROM household_grams WHERE household_id = ?1")?
+        .execute([&hid])?;
+    let mut ins = conn.prepare_cached(
+        "INSERT OR IGNORE INTO household_grams (gram, household_id) VALUES (?1, ?2)",
+    )?;
+    for g in grams(&address) {
+        ins.execute(params![g, hid])?;
+    }
+    let old: Vec<Vec<u8>> = conn
+        .prepare_cached("SELECT id FROM residents WHERE household_id = ?1")?
+        .query_map([&hid], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for rid in old {
+        conn.prepare_cached("DELETE FROM resident_grams WHERE resident_id = ?1")?
+            .execute([&rid])?;
+    }
+    conn.prepare_cached("DELETE FROM residents WHERE household_id = ?1")?
+        .execute([&hid])?;
+    let mut ins_r = conn.prepare_cached(
+        "INSERT OR REPLACE INTO residents (id, household_id, grid, name, initials, pinyin, phone_rev, id_rev, tags, moved_out, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?;
+    let mut ins_g = conn.prepare_cached(
+        "INSERT OR IGNORE INTO resident_grams (gram, resident_id) VALUES (?1, ?2)",
+    )?;
+    for r in &h.residents {
+        let rid = r.id.0.as_bytes();
+        let (initials, full) = pinyin_keys(&r.name);
+        let tags = r
+            .tags
+            .iter()
+            .map(|t| t.code())
+            .collect::<Vec<_>>()
+            .join(",");
+        ins_r.execute(params![
+            rid,
+            hid,
+            h.grid.as_str(),
+            r.name,
+            initials,
+            full,
+            r.phone.as_ref().map(|p| reversed(&p.digits())),
+            r.id_number.as_ref().map(|i| reversed(i.as_str())),
+            tags,
+            r.moved_out,
+            now
+        ])?;
+        for g in grams(&r.name) {
+            ins_g.execute(params![g, rid])?;
+        }
+    }
+    Ok(())
+}
+
+fn check(conn: &Connection, doc_id: &DocumentId, c: &TemperatureCheck, now: i64) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO checks (id, doc_id, grid, day, slot, resident_id, household_id, tenths, fever, member, at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?
+    .execute(params![
+        c.id.0.as_bytes(),
+        doc_id.as_bytes(),
+        c.grid.as_str(),
+        c.date.to_string(),
+        c.slot.code(),
+        c.resident.0.as_bytes(),
+        c.household.0.as_bytes(),
+        c.celsius.tenths(),
+        c.is_fever(),
+        c.member,
+        c.at.timestamp_millis(),
+        now
+    ])?;
+    Ok(())
+}
+
+fn visit(conn: &Connection, doc_id: &DocumentId, v: &Visit, now: i64, tz: Tz) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO visits (id, doc_id, grid, household_id, member, day, at, purpose, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        v.id.0.as_bytes(),
+        doc_id.as_bytes(),
+        v.grid.as_str(),
+        v.household.0.as_bytes(),
+        v.member,
+        local_day(v.at, tz).to_string(),
+        v.at.timestamp_millis(),
+        v.purpose.code(),
+        now
+    ])?;
+    Ok(())
+}

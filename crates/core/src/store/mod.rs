@@ -1,0 +1,332 @@
+//! The device store: one encrypted SQLite file (SQLCipher, WAL) holding every document's
+//! change log and snapshot, the index tables lists and search read, and photo blobs.
+//!
+//! A user action is one [`Batch`]: each document it touches gets one automerge change, and
+//! all of them, with their index rows, commit in one SQLite transaction. If the transaction
+//! fails, the touched documents are dropped from memory and reload from disk, so memory
+//! never runs ahead of what is stored.
+
+mod actions;
+mod batch;
+mod blobs;
+mod cache;
+mod index;
+mod key;
+mod queries;
+mod remote;
+mod schema;
+mod search;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use automerge::{ActorId, Automerge, Change};
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use rusqlite::{Connection, OptionalExtension, params};
+use wangge_proto::DocumentId;
+
+use crate::clock::{Clock, SystemClock, local_day};
+use crate::doc::DocKind;
+use crate::error::{CoreError, Result};
+
+pub(crate) use batch::Batch;
+pub use blobs::BlobRef;
+pub use key::DbKey;
+pub use queries::{Changed, CheckRow, DaySummary, HouseholdSummary, ReportRow};
+pub use remote::ApplyOutcome;
+pub use search::{MatchKind, ResidentHit};
+
+/// How hard SQLite works to make each commit survive a power cut.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Synchronous {
+    /// fsync the WAL on every commit: a saved record survives the battery dying a moment
+    /// later. The default: a grid member is told "saved" and walks on.
+    Full,
+    /// fsync only at checkpoints: survives app crashes, may lose the last commits on power
+    /// loss. For bulk imports and benchmarks that say so.
+    Normal,
+}
+
+/// Store settings.
+#[derive(Clone)]
+pub struct StoreConfig {
+    /// The time zone whose calendar days records belong to.
+    pub tz: Tz,
+    /// The member this device records as (the relay's user id once enrolled).
+    pub member: String,
+    /// Durability of each commit.
+    pub synchronous: Synchronous,
+    /// Fold a document's change log into a snapshot once it holds this many changes.
+    pub compact_after: u32,
+    /// Documents kept loaded in memory.
+    pub cache_docs: usize,
+    /// Where "now" comes from.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        Self {
+            tz: chrono_tz::Asia::Shanghai,
+            member: "local".into(),
+            synchronous: Synchronous::Full,
+            compact_after: 256,
+            cache_docs: 32,
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+impl std::fmt::Debug for StoreConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreConfig")
+            .field("tz", &self.tz)
+            .field("synchronous", &self.synchronous)
+            .field("compact_after", &self.compact_after)
+            .field("cache_docs", &self.cache_docs)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The device store. Not `Sync`: the app keeps it behind a mutex or on one task.
+pub struct Store {
+    conn: Connection,
+    cfg: StoreConfig,
+    actor: ActorId,
+    cache: cache::DocCache,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the encrypted store at `path` with `key`.
+    ///
+    /// A wrong key is [`CoreError::WrongKey`]; the file is left untouched.
+    #[tracing::instrument(skip_all)]
+    pub fn open(path: &Path, key: &DbKey, cfg: StoreConfig) -> Result<Self> {
+        let mut conn = Connection::open(path)?;
+        conn.execute_batch(&format!("PRAGMA key = {};", key.pragma_literal()))?;
+        // The first read decrypts page 1: this is where a wrong key shows.
+        match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        }) {
+            Ok(_) => {}
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::NotADatabase =>
+            {
+                return Err(CoreError::WrongKey);
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(CoreError::Corrupt(format!(
+                "could not enable WAL (got {mode})"
+            )));
+        }
+        let sync = match cfg.synchronous {
+            Synchronous::Full => "FULL",
+            Synchronous::Normal => "NORMAL",
+        };
+        conn.execute_batch(&format!(
+            "PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;"
+        ))?;
+        schema::migrate(&mut conn)?;
+        let actor = load_or_create_actor(&conn)?;
+        tracing::info!(synchronous = sync, "store opened");
+        Ok(Self {
+            conn,
+            cache: cache::DocCache::new(cfg.cache_docs),
+            cfg,
+            actor,
+            path: path.to_owned(),
+        })
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &StoreConfig {
+        &self.cfg
+    }
+
+    /// Where the database file is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The member this device records as.
+    pub fn member(&self) -> &str {
+        &self.cfg.member
+    }
+
+    /// Now, by the store's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.cfg.clock.now()
+    }
+
+    /// Today, in the configured time zone.
+    pub fn today(&self) -> NaiveDate {
+        local_day(self.now(), self.cfg.tz)
+    }
+
+    /// The local day of an instant.
+    pub fn day_of(&self, at: DateTime<Utc>) -> NaiveDate {
+        local_day(at, self.cfg.tz)
+    }
+
+    /// `PRAGMA integrity_check` result (`"ok"` when healthy).
+    pub fn integrity_check(&self) -> Result<String> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+
+    /// Starts a user action.
+    pub(crate) fn batch(&mut self) -> Batch<'_> {
+        Batch::new(self)
+    }
+
+    /// Every document id in the store, with its kind and scope.
+    pub fn doc_ids(&self) -> Result<Vec<(DocumentId, Option<DocKind>, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, kind, scope FROM docs ORDER BY id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, Vec<u8>>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        let mut out = vec![];
+        for row in rows {
+            let (id, kind, scope) = row?;
+            let id = DocumentId::from_bytes(&id).map_err(|e| CoreError::Corrupt(e.to_string()))?;
+            out.push((id, DocKind::from_code(&kind), scope));
+        }
+        Ok(out)
+    }
+
+    /// Loads a document from disk (snapshot + change log), bypassing the cache.
+    fn load_doc(&self, id: &DocumentId) -> Result<Option<Automerge>> {
+        let snapshot: Option<Option<Vec<u8>>> = self
+            .conn
+            .query_row(
+                "SELECT snapshot FROM docs WHERE id = ?1",
+                [id.as_bytes()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(snapshot) = snapshot else {
+            return Ok(None);
+        };
+        let mut doc = match snapshot {
+            Some(bytes) => Automerge::load(&bytes).map_err(CoreError::doc)?,
+            None => Automerge::new(),
+        };
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT bytes FROM changes WHERE doc_id = ?1 ORDER BY seq")?;
+        let mut changes = vec![];
+        for bytes in stmt.query_map([id.as_bytes()], |r| r.get::<_, Vec<u8>>(0))? {
+            changes.push(Change::from_bytes(bytes?).map_err(CoreError::doc)?);
+        }
+        doc.apply_changes(changes)?;
+        doc.set_actor(self.actor.clone());
+        Ok(Some(doc))
+    }
+
+    /// The document, from memory or disk.
+    pub(crate) fn doc(&mut self, id: &DocumentId) -> Result<Option<&mut Automerge>> {
+        if !self.cache.contains(id) {
+            match self.load_doc(id)? {
+                Some(doc) => self.cache.insert(*id, doc),
+                None => return Ok(None),
+            }
+        }
+        Ok(self.cache.get_mut(id))
+    }
+
+    /// Every change of a document (what a peer that has nothing needs).
+    pub fn doc_changes(&mut self, id: &DocumentId) -> Result<Vec<Vec<u8>>> {
+        let doc = self
+            .doc(id)?
+            .ok_or(CoreError::NotFound { what: "document" })?;
+        Ok(doc
+            .get_changes(&[])
+            .iter()
+            .map(|c| c.raw_bytes().to_vec())
+            .collect())
+    }
+
+    /// The document's saved form (for handing to a peer or a test).
+    pub fn doc_bytes(&mut self, id: &DocumentId) -> Result<Vec<u8>> {
+        let doc = self
+            .doc(id)?
+            .ok_or(CoreError::NotFound { what: "document" })?;
+        Ok(doc.save())
+    }
+
+    /// Folds one document's change log into a snapshot.
+    #[tracing::instrument(skip(self), fields(doc = %id))]
+    pub fn compact(&mut self, id: &DocumentId) -> Result<()> {
+        let snapshot = {
+            let doc = self
+                .doc(id)?
+                .ok_or(CoreError::NotFound { what: "document" })?;
+            doc.save()
+        };
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "UPDATE docs SET snapshot = ?2, change_count = 0 WHERE id = ?1",
+            params![id.as_bytes(), snapshot],
+        )?;
+        let removed = tx.execute("DELETE FROM changes WHERE doc_id = ?1", [id.as_bytes()])?;
+        tx.commit()?;
+        tracing::debug!(removed, bytes = snapshot.len(), "compacted");
+        Ok(())
+    }
+
+    /// Compacts every document with a change log.
+    pub fn compact_all(&mut self) -> Result<usize> {
+        let ids: Vec<Vec<u8>> = {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT id FROM docs WHERE change_count > 0")?;
+            stmt.query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        for id in &ids {
+            let id = DocumentId::from_bytes(id).map_err(|e| CoreError::Corrupt(e.to_string()))?;
+            self.compact(&id)?;
+        }
+        self.conn
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        Ok(ids.len())
+    }
+
+    /// Drops every loaded document from memory (they reload from disk on next use).
+    pub fn clear_cache(&mut self) {
+        self.cache.clear();
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+fn load_or_create_actor(conn: &Connection) -> Result<ActorId> {
+    let existing: Option<Vec<u8>> = conn
+        .query_row("SELECT value FROM meta WHERE key = 'actor'", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    if let Some(bytes) = existing {
+        return Ok(ActorId::from(bytes));
+    }
+    let actor = ActorId::random();
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('actor', ?1)",
+        [actor.to_bytes()],
+    )?;
+    Ok(actor)
+}

@@ -1,0 +1,100 @@
+//! Changes from elsewhere (the relay, another device) enter through here, into the same
+//! store path as local actions: change log plus index rows, one transaction.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use automerge::{Automerge, Change, ReadDoc};
+use rusqlite::params;
+use serde::Serialize;
+use wangge_proto::DocumentId;
+
+use super::{Store, index};
+use crate::doc::{kind_of, scope_of};
+use crate::error::{CoreError, Result};
+
+/// What applying remote changes did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ApplyOutcome {
+    /// Changes this store did not have before.
+    pub new_changes: usize,
+    /// Changes still waiting for changes they depend on.
+    pub waiting: usize,
+}
+
+impl Store {
+    /// Applies changes to a document (creating it if new). Bytes that are not automerge
+    /// changes are refused with nothing written; a panic inside automerge on hostile input
+    /// is caught and refused the same way.
+    #[tracing::instrument(skip_all, fields(doc = %id, n = changes.len()))]
+    pub fn apply_changes(&mut self, id: &DocumentId, changes: &[Vec<u8>]) -> Result<ApplyOutcome> {
+        let mut parsed = Vec::with_capacity(changes.len());
+        for bytes in changes {
+            parsed.push(
+                Change::from_bytes(bytes.clone())
+                    .map_err(|e| CoreError::Document(format!("not an automerge change: {e}")))?,
+            );
+        }
+        let actor = self.actor.clone();
+        let existed = self.doc(id)?.is_some();
+        if !existed {
+            let mut doc = Automerge::new();
+            doc.set_actor(actor);
+            self.cache.insert(*id, doc);
+        }
+        let result = self.apply_parsed(id, parsed);
+        if result.is_err() {
+            self.cache.remove(id);
+        }
+        result
+    }
+
+    fn apply_parsed(&mut self, id: &DocumentId, parsed: Vec<Change>) -> Result<ApplyOutcome> {
+        let now = self.now().timestamp_millis();
+        let tz = self.cfg.tz;
+        let Store { conn, cache, .. } = &mut *self;
+        let doc = cache
+            .get_mut(id)
+            .ok_or(CoreError::NotFound { what: "document" })?;
+        let before = doc.get_heads();
+        let fresh: Vec<Change> = parsed
+            .into_iter()
+            .filter(|c| doc.get_change_by_hash(&c.hash()).is_none())
+            .collect();
+        if fresh.is_empty() {
+            return Ok(ApplyOutcome::default());
+        }
+        let to_store: Vec<(Vec<u8>, Vec<u8>)> = fresh
+            .iter()
+            .map(|c| (c.hash().0.to_vec(), c.raw_bytes().to_vec()))
+            .collect();
+        catch_unwind(AssertUnwindSafe(|| doc.apply_changes(fresh)))
+            .map_err(|_| CoreError::Document("automerge panicked on these changes".into()))??;
+        let waiting = doc.get_missing_deps(&[]).len();
+        let (kind, scope) = match (kind_of(&*doc), scope_of(&*doc)) {
+            (Ok(k), Ok(s)) => (Some(k), s),
+            _ => (None, String::new()),
+        };
+        let tx = conn.transaction()?;
+        {
+            let mut ins = tx.prepare_cached(
+                "INSERT INTO changes (doc_id, hash, bytes, local, at) VALUES (?1, ?2, ?3, 0, ?4)",
+            )?;
+            for (hash, bytes) in &to_store {
+                ins.execute(params![id.as_bytes(), hash, bytes, now])?;
+            }
+        }
+        tx.execute(
+            "INSERT INTO docs (id, kind, scope, change_count, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (id) DO UPDATE SET kind = ?2, scope = ?3, change_count = change_count + ?4, updated_at = ?5",
+            params![id.as_bytes(), kind.map_or("", |k| k.code()), scope, to_store.len() as i64, now],
+        )?;
+        if let Some(kind) = kind {
+            index::reindex(&tx, doc, id, kind, &before, now, tz)?;
+        }
+        tx.commit()?;
+        Ok(ApplyOutcome {
+            new_changes: to_store.len(),
+            waiting,
+        })
+    }
+}

@@ -1,0 +1,188 @@
+//! Versioned schema migrations (`PRAGMA user_version`).
+
+use rusqlite::Connection;
+
+use crate::error::{CoreError, Result};
+
+/// Each entry migrates from version `i` to `i + 1`. Append only; never edit a shipped one.
+const MIGRATIONS: &[&str] = &[
+    // 1: documents, change log, index tables, blobs.
+    r#"
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+
+    -- One row per automerge document: its snapshot (after compaction) and what lists need.
+    CREATE TABLE docs (
+        id BLOB PRIMARY KEY,
+        kind TEXT NOT NULL DEFAULT '',
+        scope TEXT NOT NULL DEFAULT '',
+        snapshot BLOB,
+        change_count INTEGER NOT NULL DEFAULT 0,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE INDEX docs_scope ON docs (scope, kind);
+
+    -- Change log since the last snapshot; `local` marks changes made on this device.
+    CREATE TABLE changes (
+        seq INTEGER PRIMARY KEY,
+        doc_id BLOB NOT NULL,
+        hash BLOB NOT NULL,
+        bytes BLOB NOT NULL,
+        local INTEGER NOT NULL,
+        at INTEGER NOT NULL
+    );
+    CREATE INDEX changes_doc ON changes (doc_id, seq);
+
+    CREATE TABLE households (
+        id BLOB PRIMARY KEY,
+        grid TEXT NOT NULL,
+        address TEXT NOT NULL,
+        head_name TEXT,
+        tags TEXT NOT NULL,
+        needs_home_visit INTEGER NOT NULL,
+        resident_count INTEGER NOT NULL,
+        last_visit_at INTEGER,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE INDEX households_grid ON households (grid, address);
+    CREATE INDEX households_updated ON households (updated_at);
+
+    CREATE TABLE residents (
+        id BLOB PRIMARY KEY,
+        household_id BLOB NOT NULL,
+        grid TEXT NOT NULL,
+        name TEXT NOT NULL,
+        initials TEXT NOT NULL,
+        pinyin TEXT NOT NULL,
+        phone_rev TEXT,
+        id_rev TEXT,
+        tags TEXT NOT NULL,
+        moved_out INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE INDEX residents_household ON residents (household_id);
+    CREATE INDEX residents_grid ON residents (grid);
+    CREATE INDEX residents_initials ON residents (initials);
+    CREATE INDEX residents_pinyin ON residents (pinyin);
+    CREATE INDEX residents_phone ON residents (phone_rev);
+    CREATE INDEX residents_idno ON residents (id_rev);
+    CREATE INDEX residents_updated ON residents (updated_at);
+
+    -- 1- and 2-character grams of names and addresses, for substring search of any length.
+    CREATE TABLE resident_grams (gram TEXT NOT NULL, resident_id BLOB NOT NULL,
+        PRIMARY KEY (gram, resident_id)) WITHOUT ROWID;
+    CREATE TABLE household_grams (gram TEXT NOT NULL, household_id BLOB NOT NULL,
+        PRIMARY KEY (gram, household_id)) WITHOUT ROWID;
+
+    CREATE TABLE checks (
+        id BLOB PRIMARY KEY,
+        doc_id BLOB NOT NULL,
+        grid TEXT NOT NULL,
+        day TEXT NOT NULL,
+        slot TEXT NOT NULL,
+        resident_id BLOB NOT NULL,
+        household_id BLOB NOT NULL,
+        tenths INTEGER NOT NULL,
+        fever INTEGER NOT NULL,
+        member TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE INDEX checks_day ON checks (grid, day, slot);
+    CREATE INDEX checks_member_day ON checks (member, day);
+    CREATE INDEX checks_updated ON checks (updated_at);
+
+    CREATE TABLE visits (
+        id BLOB PRIMARY KEY,
+        doc_id BLOB NOT NULL,
+        grid TEXT NOT NULL,
+        household_id BLOB NOT NULL,
+        member TEXT NOT NULL,
+        day TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        purpose TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE INDEX visits_member_day ON visits (member, day);
+    CREATE INDEX visits_household ON visits (household_id, at);
+    CREATE INDEX visits_updated ON visits (updated_at);
+
+    CREATE TABLE needs (
+        id BLOB PRIMARY KEY,
+        doc_id BLOB NOT NULL,
+        visit_id BLOB NOT NULL,
+        household_id BLOB NOT NULL,
+        fulfilled INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE INDEX needs_household ON needs (household_id, fulfilled);
+    CREATE INDEX needs_visit ON needs (visit_id);
+
+    CREATE TABLE journal (
+        id BLOB PRIMARY KEY,
+        doc_id BLOB NOT NULL,
+        member TEXT NOT NULL,
+        day TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE INDEX journal_member_day ON journal (member, day);
+    CREATE INDEX journal_updated ON journal (updated_at);
+
+    CREATE TABLE reports (
+        id BLOB PRIMARY KEY,
+        grid TEXT NOT NULL,
+        category TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        author TEXT NOT NULL,
+        day TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        photo_count INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE INDEX reports_grid ON reports (grid, created_at);
+    -- From the dispatch document, which may arrive before or after the report's own.
+    CREATE TABLE report_status (
+        report_id BLOB PRIMARY KEY,
+        status TEXT NOT NULL,
+        deadline INTEGER,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE INDEX report_status_status ON report_status (status);
+    CREATE INDEX reports_author_day ON reports (author, day);
+    CREATE INDEX reports_updated ON reports (updated_at);
+
+    -- Evidence photos and thumbnails, inside the encrypted database.
+    CREATE TABLE blobs (
+        hash TEXT PRIMARY KEY,
+        bytes BLOB NOT NULL,
+        size INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE thumbs (hash TEXT PRIMARY KEY, bytes BLOB NOT NULL);
+    "#,
+];
+
+/// Newest schema version this build knows.
+pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;
+
+/// Brings the database to [`LATEST`], one transaction per step.
+pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > LATEST {
+        return Err(CoreError::SchemaTooNew {
+            found,
+            supported: LATEST,
+        });
+    }
+    for (i, sql) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .skip(usize::try_from(found).unwrap_or(0))
+    {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+        tracing::info!(version = i + 1, "migrated store schema");
+    }
+    Ok(())
+}

@@ -1,0 +1,134 @@
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use wangge_core::*;
+
+use crate::helpers::*;
+
+#[derive(Clone, Default)]
+struct LogBuf(Arc<Mutex<Vec<u8>>>);
+
+impl Write for LogBuf {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn contains(hay: &[u8], needle: &str) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+#[test]
+fn planted_id_number_and_phone_never_appear_in_clear_on_disk_or_in_logs() {
+    let id = id_number("19670704", 35);
+    let phone = "13712398765";
+    let photo_marker = "PLANTED-PHOTO-MARKER-0451";
+    let logs = LogBuf::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer({
+            let logs = logs.clone();
+            move || logs.clone()
+        })
+        .with_ansi(false)
+        .finish();
+
+    let t = tracing::subscriber::with_default(subscriber, || {
+        let mut t = store_as("m1");
+        let h = t
+            .store
+            .create_household(&grid_a(), &flat("9", "1", "903"))
+            .unwrap();
+        let mut p = person("郑秘密", Relation::Head);
+        p.id_number = id.clone();
+        p.phone = phone.into();
+        let r = t.store.add_resident(h, &p).unwrap();
+        t.store
+            .record_checks(
+                Slot::Morning,
+                &[CheckInput {
+                    resident: r,
+                    temperature: "36.9".into(),
+                    method: Method::InPerson,
+                }],
+            )
+            .unwrap();
+        t.store
+            .put_blob(
+                format!("jpeg {photo_marker} bytes").as_bytes(),
+                Some(photo_marker.as_bytes()),
+            )
+            .unwrap();
+        let hits = t.store.search_residents(&phone[7..], &[], 5).unwrap();
+        assert_eq!(hits.len(), 1);
+        t
+    });
+
+    let reversed_id: String = id.chars().rev().collect();
+    let reversed_phone: String = phone.chars().rev().collect();
+    let db = t.path();
+    let mut files = vec![db.clone()];
+    for suffix in ["-wal", "-shm"] {
+        let p = db.with_file_name(format!("wangge.db{suffix}"));
+        if p.exists() {
+            files.push(p);
+        }
+    }
+    assert!(files.len() >= 2, "expected the WAL beside the database");
+    for f in &files {
+        let bytes = std::fs::read(f).unwrap();
+        assert!(!bytes.is_empty());
+        for secret in [
+            id.as_str(),
+            phone,
+            &reversed_id,
+            &reversed_phone,
+            "郑秘密",
+            photo_marker,
+            "SQLite format 3",
+        ] {
+            assert!(
+                !contains(&bytes, secret),
+                "a planted value is in clear in {}",
+                f.display()
+            );
+        }
+    }
+    let logs = logs.0.lock().unwrap().clone();
+    assert!(!logs.is_empty(), "the store should have logged something");
+    for secret in [id.as_str(), phone, &reversed_id, "郑秘密", &phone[7..]] {
+        assert!(!contains(&logs, secret), "a planted value is in the logs");
+    }
+}
+
+#[test]
+fn a_wrong_key_is_refused_clearly_and_the_file_is_untouched() {
+    let mut t = store_as("m1");
+    let h = t
+        .store
+        .create_household(&grid_a(), &flat("1", "1", "101"))
+        .unwrap();
+    t.store
+        .add_resident(h, &person("冯一", Relation::Head))
+        .unwrap();
+    let path = t.path();
+    let TestStore {
+        store, dir, key, ..
+    } = t;
+    drop(store);
+    let before = std::fs::read(&path).unwrap();
+
+    let err = Store::open(&path, &DbKey::generate(), StoreConfig::default())
+        .err()
+        .unwrap();
+    assert_eq!(err.code(), "wrong_key");
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+
+    let mut store = Store::open(&path, &key, StoreConfig::default()).unwrap();
+    assert_eq!(store.household(h).unwrap().residents.len(), 1);
+    drop(dir);
+}

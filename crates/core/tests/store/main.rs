@@ -1,0 +1,10 @@
+//! Integration tests of the store on real encrypted SQLite files.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+mod actions;
+mod at_rest;
+mod crash;
+mod helpers;
+mod merge;
+mod regrid;
+mod search;

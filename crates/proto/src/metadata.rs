@@ -1,0 +1,76 @@
+//! Peer metadata sent in `join` and `peer`, with the Wangge extension point.
+//!
+//! Standard automerge-repo peers send `{storageId?, isEphemeral}`. A Wangge device adds a
+//! `wangge` map naming the protocol extensions it understands; the relay answers with the
+//! subset it will use. Peers that send no `wangge` key get the plain protocol, and unknown
+//! keys are ignored so either side can grow.
+
+/// The Wangge extension version this crate speaks.
+pub const WANGGE_EXTENSION_VERSION: u64 = 1;
+
+/// Feature: the relay starts sync, right after the handshake, for every document in the
+/// device's scope, and pushes documents new to that scope while connected. Without it the
+/// relay only syncs documents the peer asked for (the automerge-repo behaviour).
+pub const FEATURE_SCOPE_PUSH: &str = "scope-push";
+
+/// Every feature this crate knows of.
+pub const KNOWN_FEATURES: &[&str] = &[FEATURE_SCOPE_PUSH];
+
+/// Metadata a peer sends about itself in `join` or `peer`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PeerMetadata {
+    /// The id of the sender's persistent storage, if any.
+    pub storage_id: Option<String>,
+    /// Whether the sender will not come back with this storage id.
+    pub is_ephemeral: bool,
+    /// The Wangge extension, present only between Wangge peers.
+    pub wangge: Option<WanggeCapabilities>,
+}
+
+/// The `wangge` key of peer metadata: extension version and feature names.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct WanggeCapabilities {
+    /// Extension version; [`WANGGE_EXTENSION_VERSION`] for this crate.
+    pub version: u64,
+    /// Feature names, such as [`FEATURE_SCOPE_PUSH`]. Unknown names are kept, not refused.
+    pub features: Vec<String>,
+}
+
+impl WanggeCapabilities {
+    /// This crate's version with the given features.
+    pub fn new<I, S>(features: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Self {
+            version: WANGGE_EXTENSION_VERSION,
+            features: features.into_iter().map(Into::into).collect(),
+        }
+    }
+
+    /// Whether `feature` is announced.
+    pub fn has(&self, feature: &str) -> bool {
+        self.features.iter().any(|f| f == feature)
+    }
+
+    /// The features both `self` and `other` announce, in `self`'s order.
+    pub fn intersect(&self, other: &WanggeCapabilities) -> WanggeCapabilities {
+        WanggeCapabilities {
+            version: self.version.min(other.version),
+            features: self
+                .features
+                .iter()
+                .filter(|f| other.has(f))
+                .cloned()
+                .collect(),
+        }
+    }
+}
+
+impl PeerMetadata {
+    /// Whether the peer announced the Wangge `feature`.
+    pub fn has_wangge_feature(&self, feature: &str) -> bool {
+        self.wangge.as_ref().is_some_and(|w| w.has(feature))
+    }
+}
