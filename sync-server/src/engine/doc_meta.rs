@@ -1,0 +1,120 @@
+//! Reading a Wangge document's `kind` and `scope` from its root map, and guarded automerge
+//! calls that turn panics on hostile bytes into errors.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use automerge::sync::{self, SyncDoc};
+use automerge::{Automerge, ROOT, ReadDoc};
+
+use crate::scope::{DocKind, ScopeCode};
+
+/// Why a document's root map does not declare a valid scope and kind.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MetaError {
+    /// Root key `scope` missing or not a string.
+    #[error("document has no string `scope` in its root map")]
+    NoScope,
+    /// `scope` is not a grid or division code.
+    #[error("document `scope` is not a grid or division code")]
+    BadScope,
+    /// Root key `kind` missing or not a string.
+    #[error("document has no string `kind` in its root map")]
+    NoKind,
+    /// `kind` is not a known document kind.
+    #[error("document `kind` is not a known kind")]
+    BadKind,
+}
+
+/// The scope and kind a document declares.
+pub fn read_meta(doc: &Automerge) -> Result<(ScopeCode, DocKind), MetaError> {
+    let scope = root_str(doc, "scope").ok_or(MetaError::NoScope)?;
+    let scope = ScopeCode::parse(&scope).map_err(|_| MetaError::BadScope)?;
+    let kind = root_str(doc, "kind").ok_or(MetaError::NoKind)?;
+    let kind = kind.parse().map_err(|_| MetaError::BadKind)?;
+    Ok((scope, kind))
+}
+
+fn root_str(doc: &Automerge, key: &str) -> Option<String> {
+    let (value, _) = doc.get(ROOT, key).ok().flatten()?;
+    value.as_str().map(str::to_owned)
+}
+
+/// Decodes a sync message; a panic inside automerge counts as invalid.
+pub fn decode_sync(bytes: &[u8]) -> Option<sync::Message> {
+    catch_unwind(|| sync::Message::decode(bytes).ok())
+        .ok()
+        .flatten()
+}
+
+/// Applies a sync message; `false` if automerge refused it or panicked. After `false` the
+/// document and state must be thrown away.
+pub fn receive(doc: &mut Automerge, state: &mut sync::State, msg: sync::Message) -> bool {
+    matches!(
+        catch_unwind(AssertUnwindSafe(|| doc.receive_sync_message(state, msg))),
+        Ok(Ok(()))
+    )
+}
+
+/// Automerge panicked while generating a sync message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("automerge panicked while generating a sync message")]
+pub struct GeneratePanicked;
+
+/// Generates the next sync message; `Err` if automerge panicked.
+pub fn generate(
+    doc: &Automerge,
+    state: &mut sync::State,
+) -> Result<Option<sync::Message>, GeneratePanicked> {
+    catch_unwind(AssertUnwindSafe(|| doc.generate_sync_message(state)))
+        .map_err(|_| GeneratePanicked)
+}
+
+/// Loads a document from stored chunks; `None` if they do not load.
+pub fn load_chunks(chunks: &[Vec<u8>]) -> Option<Automerge> {
+    catch_unwind(|| {
+        let mut doc = Automerge::new();
+        for c in chunks {
+            doc.load_incremental(c).ok()?;
+        }
+        Some(doc)
+    })
+    .ok()
+    .flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use automerge::transaction::Transactable;
+
+    #[test]
+    fn a_wangge_doc_declares_scope_and_kind() {
+        let mut doc = Automerge::new();
+        let mut tx = doc.transaction();
+        tx.put(ROOT, "kind", "household").unwrap();
+        tx.put(ROOT, "scope", "110105001001001").unwrap();
+        tx.commit();
+        let (scope, kind) = read_meta(&doc).unwrap();
+        assert_eq!(scope.as_str(), "110105001001001");
+        assert_eq!(kind, DocKind::Household);
+    }
+
+    #[test]
+    fn docs_without_valid_meta_are_refused() {
+        let doc = Automerge::new();
+        assert_eq!(read_meta(&doc), Err(MetaError::NoScope));
+        let mut doc = Automerge::new();
+        let mut tx = doc.transaction();
+        tx.put(ROOT, "scope", "110105001001001").unwrap();
+        tx.put(ROOT, "kind", "novel").unwrap();
+        tx.commit();
+        assert_eq!(read_meta(&doc), Err(MetaError::BadKind));
+    }
+
+    #[test]
+    fn garbage_is_not_a_sync_message() {
+        assert!(decode_sync(b"\x42garbage").is_none());
+        assert!(decode_sync(&[]).is_none());
+        assert!(load_chunks(&[b"not automerge".to_vec()]).is_none());
+    }
+}

@@ -1,0 +1,257 @@
+//! The hub without sockets: messages in, outputs out, a real SQLite store underneath.
+
+use std::time::{Duration, Instant};
+
+use automerge::sync::{self, SyncDoc};
+use automerge::transaction::Transactable;
+use automerge::{Automerge, ROOT};
+use uuid::Uuid;
+use wangge_proto::{DocumentId, Message, PeerId};
+
+use super::{EngineLimits, Hub, Output};
+use crate::auth::device_peer_id;
+use crate::scope::{Role, ScopeCode};
+use crate::store::sqlite::SqliteStore;
+use crate::store::{DeviceAuth, DocRecord, NewDevice, RelayStore, StoreError, User};
+
+const GRID: &str = "110105001001001";
+
+/// A store whose document writes can be made to fail.
+struct Flaky {
+    inner: SqliteStore,
+    fail_writes: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+macro_rules! delegate {
+    ($($name:ident(&self $(, $a:ident: $t:ty)*) -> $r:ty;)*) => {
+        $(fn $name(&self $(, $a: $t)*) -> $r { self.inner.$name($($a),*) })*
+    };
+}
+macro_rules! delegate_mut {
+    ($($name:ident(&mut self $(, $a:ident: $t:ty)*) -> $r:ty;)*) => {
+        $(fn $name(&mut self $(, $a: $t)*) -> $r { self.inner.$name($($a),*) })*
+    };
+}
+
+impl Flaky {
+    fn check(&self) -> Result<(), StoreError> {
+        if self.fail_writes.load(std::sync::atomic::Ordering::SeqCst) {
+            Err(StoreError::Database("disk full".into()))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl RelayStore for Flaky {
+    delegate! {
+        division_exists(&self, c: &ScopeCode) -> Result<bool, StoreError>;
+        grid_exists(&self, c: &ScopeCode) -> Result<bool, StoreError>;
+        user(&self, id: Uuid) -> Result<Option<User>, StoreError>;
+        authenticate(&self, h: &str) -> Result<Option<DeviceAuth>, StoreError>;
+        device(&self, id: Uuid) -> Result<Option<DeviceAuth>, StoreError>;
+        admin_generation(&self) -> Result<i64, StoreError>;
+        doc(&self, id: &DocumentId) -> Result<Option<DocRecord>, StoreError>;
+        docs_under(&self, s: &[ScopeCode], l: usize) -> Result<Vec<DocRecord>, StoreError>;
+        doc_chunks(&self, id: &DocumentId) -> Result<Vec<Vec<u8>>, StoreError>;
+        sync_state(&self, d: Uuid, id: &DocumentId) -> Result<Option<Vec<u8>>, StoreError>;
+    }
+    delegate_mut! {
+        add_division(&mut self, c: &ScopeCode, n: &str) -> Result<(), StoreError>;
+        add_grid(&mut self, c: &ScopeCode, n: &str) -> Result<(), StoreError>;
+        add_user(&mut self, n: &str, r: Role, s: &[ScopeCode]) -> Result<Uuid, StoreError>;
+        add_enrollment_code(&mut self, u: Uuid, h: &str, e: i64) -> Result<(), StoreError>;
+        redeem_enrollment_code(&mut self, h: &str, n: i64, d: &NewDevice) -> Result<Option<User>, StoreError>;
+        revoke_device(&mut self, d: Uuid) -> Result<bool, StoreError>;
+        bump_admin_generation(&mut self) -> Result<(), StoreError>;
+        compact_doc(&mut self, id: &DocumentId, s: &[u8]) -> Result<(), StoreError>;
+        put_sync_states(&mut self, d: Uuid, s: &[(DocumentId, Vec<u8>)]) -> Result<(), StoreError>;
+    }
+    fn create_doc(&mut self, r: &DocRecord, b: &[u8]) -> Result<(), StoreError> {
+        self.check()?;
+        self.inner.create_doc(r, b)
+    }
+    fn append_changes(&mut self, r: &DocRecord, b: &[u8]) -> Result<(), StoreError> {
+        self.check()?;
+        self.inner.append_changes(r, b)
+    }
+}
+
+struct Setup {
+    hub: Hub,
+    auth: DeviceAuth,
+    fail: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+fn setup(limits: EngineLimits) -> Setup {
+    let mut inner = SqliteStore::open_in_memory().unwrap();
+    let grid = ScopeCode::parse(GRID).unwrap();
+    inner
+        .add_division(&ScopeCode::parse("110105001001").unwrap(), "c")
+        .unwrap();
+    inner.add_grid(&grid, "g").unwrap();
+    let user = inner.add_user("m", Role::Member, &[grid]).unwrap();
+    inner.add_enrollment_code(user, "h", i64::MAX).unwrap();
+    let device = NewDevice {
+        device_id: Uuid::new_v4(),
+        token_hash: "t".into(),
+        label: String::new(),
+    };
+    inner.redeem_enrollment_code("h", 0, &device).unwrap();
+    let auth = inner.authenticate("t").unwrap().unwrap();
+    let fail = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let store = Flaky {
+        inner,
+        fail_writes: fail.clone(),
+    };
+    Setup {
+        hub: Hub::new(Box::new(store), PeerId::from("relay"), limits),
+        auth,
+        fail,
+    }
+}
+
+fn join(hub: &mut Hub, conn: u64, auth: &DeviceAuth) -> PeerId {
+    hub.connect(conn, auth.clone());
+    let peer = device_peer_id(auth.device_id);
+    let out = hub.receive(
+        conn,
+        Message::Join {
+            sender_id: peer.clone(),
+            supported_protocol_versions: vec!["1".into()],
+            peer_metadata: None,
+        },
+        Instant::now(),
+    );
+    assert!(matches!(&out[..], [Output::Send { .. }]));
+    peer
+}
+
+fn new_doc() -> Automerge {
+    let mut doc = Automerge::new();
+    let mut tx = doc.transaction();
+    tx.put(ROOT, "kind", "household").unwrap();
+    tx.put(ROOT, "scope", GRID).unwrap();
+    tx.commit();
+    doc
+}
+
+/// Runs the sync loop between a local doc and the hub until quiet (bounded).
+fn sync_with(
+    hub: &mut Hub,
+    conn: u64,
+    peer: &PeerId,
+    id: DocumentId,
+    doc: &mut Automerge,
+    state: &mut sync::State,
+) -> Vec<Message> {
+    let mut seen = Vec::new();
+    for _ in 0..20 {
+        let Some(m) = doc.generate_sync_message(state) else {
+            return seen;
+        };
+        let out = hub.receive(
+            conn,
+            Message::Sync {
+                sender_id: peer.clone(),
+                target_id: "relay".into(),
+                document_id: id,
+                data: m.encode(),
+            },
+            Instant::now(),
+        );
+        for o in out {
+            if let Output::Send { bytes, .. } = o {
+                let msg = Message::decode(&bytes).unwrap();
+                if let Message::Sync { data, .. } = &msg {
+                    doc.receive_sync_message(state, sync::Message::decode(data).unwrap())
+                        .unwrap();
+                }
+                seen.push(msg);
+            }
+        }
+    }
+    seen
+}
+
+#[test]
+fn a_change_is_acknowledged_only_after_it_is_stored() {
+    let Setup {
+        mut hub,
+        auth,
+        fail,
+        ..
+    } = setup(EngineLimits::default());
+    let peer = join(&mut hub, 1, &auth);
+    let id = DocumentId::random();
+    let mut doc = new_doc();
+    let mut state = sync::State::new();
+
+    fail.store(true, std::sync::atomic::Ordering::SeqCst);
+    let seen = sync_with(&mut hub, 1, &peer, id, &mut doc, &mut state);
+    assert!(
+        seen.iter()
+            .any(|m| matches!(m, Message::Error { message, .. } if message.contains("storage"))),
+        "{seen:?}"
+    );
+    for m in &seen {
+        if let Message::Sync { data, .. } = m {
+            let heads = sync::Message::decode(data).unwrap().heads;
+            assert!(heads.is_empty(), "no sync message names unstored heads");
+        }
+    }
+
+    fail.store(false, std::sync::atomic::Ordering::SeqCst);
+    let peer = join(&mut hub, 2, &auth);
+    let mut state = sync::State::new();
+    let seen = sync_with(&mut hub, 2, &peer, id, &mut doc, &mut state);
+    let acked = seen.iter().any(|m| match m {
+        Message::Sync { data, .. } => sync::Message::decode(data).unwrap().heads == doc.get_heads(),
+        _ => false,
+    });
+    assert!(acked, "{seen:?}");
+}
+
+#[test]
+fn idle_documents_are_unloaded_and_reload_on_demand() {
+    let limits = EngineLimits {
+        idle_doc: Duration::from_millis(0),
+        ..EngineLimits::default()
+    };
+    let Setup { mut hub, auth, .. } = setup(limits);
+    let peer = join(&mut hub, 1, &auth);
+    let id = DocumentId::random();
+    let mut doc = new_doc();
+    let mut state = sync::State::new();
+    sync_with(&mut hub, 1, &peer, id, &mut doc, &mut state);
+    assert_eq!(hub.loaded_docs(), 1);
+    hub.tick(Instant::now() + Duration::from_millis(5));
+    assert_eq!(hub.loaded_docs(), 0);
+
+    let mut tx = doc.transaction();
+    tx.put(ROOT, "head", "x").unwrap();
+    tx.commit();
+    sync_with(&mut hub, 1, &peer, id, &mut doc, &mut state);
+    assert_eq!(hub.loaded_docs(), 1);
+    hub.disconnect(1);
+    assert_eq!(hub.connections(), 0);
+}
+
+#[test]
+fn a_panicking_or_garbage_sync_message_changes_nothing() {
+    let Setup { mut hub, auth, .. } = setup(EngineLimits::default());
+    let peer = join(&mut hub, 1, &auth);
+    let out = hub.receive(
+        1,
+        Message::Sync {
+            sender_id: peer,
+            target_id: "relay".into(),
+            document_id: DocumentId::random(),
+            data: vec![0x42, 0x01, 0xff],
+        },
+        Instant::now(),
+    );
+    assert!(matches!(out.last(), Some(Output::Close { conn: 1 })));
+    assert_eq!(hub.loaded_docs(), 0);
+    assert_eq!(hub.connections(), 0);
+}

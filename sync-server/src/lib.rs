@@ -1,0 +1,38 @@
+//! `wangge-relay`: the Wangge sync relay.
+//!
+//! It speaks the automerge-repo v1 WebSocket protocol (see `wangge-proto`), so Wangge
+//! devices and any automerge-repo peer sync through it, and adds what a government field
+//! app needs: enrolled devices with revocable tokens, and documents served and accepted
+//! only within each user's grids or division.
+//!
+//! # Layout
+//!
+//! - [`config`]: [`Config`] from defaults → TOML file → `WANGGE_` env.
+//! - [`scope`]: division and grid codes ([`ScopeCode`]), roles, document kinds.
+//! - [`access`]: the read/write rule table ([`Principal::can_read`], [`Principal::can_write`]).
+//! - [`auth`]: device tokens, enrollment codes, peer-id binding, token extraction.
+//! - [`store`]: the [`RelayStore`] trait of domain operations, its SQLite backend with
+//!   migrations, and the shared suite every backend must pass.
+//! - [`engine`]: the pure sync state machine ([`Hub`]) over `automerge::sync`, with the
+//!   scope checks and persist-before-acknowledge rule.
+//! - [`server`]: axum routes (`/healthz`, `/v1/enroll`, `/v1/sync`), the WebSocket byte
+//!   mover, the hub thread, graceful shutdown ([`Relay`]).
+//! - [`admin`]: what `wangge-relay admin …` does.
+//!
+//! The binary (`src/main.rs`) only parses the command line and calls into these.
+
+pub mod access;
+pub mod admin;
+pub mod auth;
+pub mod config;
+pub mod engine;
+pub mod scope;
+pub mod server;
+pub mod store;
+
+pub use access::Principal;
+pub use config::Config;
+pub use engine::Hub;
+pub use scope::{DocKind, Role, ScopeCode};
+pub use server::{EnrollRequest, EnrollResponse, Relay, shutdown_signal};
+pub use store::{RelayStore, StoreError};

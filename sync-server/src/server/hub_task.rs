@@ -1,0 +1,109 @@
+//! Runs the [`Hub`] on its own thread and routes its outputs to connection queues.
+//!
+//! The hub is synchronous (SQLite writes happen inline, before acknowledgements), so it
+//! lives on a dedicated thread fed by a channel; connection tasks never block on it.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use tokio::sync::mpsc;
+use tokio::sync::mpsc::error::TrySendError;
+use tracing::{debug, warn};
+use wangge_proto::Message;
+
+use crate::engine::{ConnId, Hub, Output};
+use crate::store::DeviceAuth;
+
+/// What connection tasks tell the hub.
+pub(crate) enum Command {
+    /// A new authenticated connection and the queue of what to send it.
+    Connect {
+        conn: ConnId,
+        auth: Box<DeviceAuth>,
+        out: mpsc::Sender<Outbound>,
+    },
+    /// A decoded message from a connection.
+    Message { conn: ConnId, msg: Box<Message> },
+    /// The connection is gone.
+    Disconnect { conn: ConnId },
+    /// Periodic housekeeping.
+    Tick,
+    /// Save everything and stop.
+    Shutdown,
+}
+
+/// What the hub tells a connection task.
+#[derive(Debug)]
+pub(crate) enum Outbound {
+    /// Send these bytes as one binary WebSocket message.
+    Bytes(Vec<u8>),
+    /// Close the socket.
+    Close,
+}
+
+/// Starts the hub thread.
+pub(crate) fn spawn(
+    mut hub: Hub,
+    mut rx: mpsc::Receiver<Command>,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("wangge-hub".into())
+        .spawn(move || {
+            let mut queues: HashMap<ConnId, mpsc::Sender<Outbound>> = HashMap::new();
+            while let Some(cmd) = rx.blocking_recv() {
+                let outputs = match cmd {
+                    Command::Connect { conn, auth, out } => {
+                        queues.insert(conn, out);
+                        hub.connect(conn, *auth);
+                        Vec::new()
+                    }
+                    Command::Message { conn, msg } => hub.receive(conn, *msg, Instant::now()),
+                    Command::Disconnect { conn } => {
+                        queues.remove(&conn);
+                        hub.disconnect(conn);
+                        Vec::new()
+                    }
+                    Command::Tick => hub.tick(Instant::now()),
+                    Command::Shutdown => {
+                        let outputs = hub.shutdown();
+                        route(&mut hub, &mut queues, outputs);
+                        debug!("hub stopped");
+                        return;
+                    }
+                };
+                route(&mut hub, &mut queues, outputs);
+            }
+            hub.shutdown();
+        })
+}
+
+fn route(
+    hub: &mut Hub,
+    queues: &mut HashMap<ConnId, mpsc::Sender<Outbound>>,
+    outputs: Vec<Output>,
+) {
+    for output in outputs {
+        match output {
+            Output::Send { conn, bytes } => {
+                let Some(q) = queues.get(&conn) else { continue };
+                match q.try_send(Outbound::Bytes(bytes)) {
+                    Ok(()) => {}
+                    Err(TrySendError::Full(_)) => {
+                        warn!(conn, "outbound queue full; dropping slow connection");
+                        queues.remove(&conn);
+                        hub.disconnect(conn);
+                    }
+                    Err(TrySendError::Closed(_)) => {
+                        queues.remove(&conn);
+                        hub.disconnect(conn);
+                    }
+                }
+            }
+            Output::Close { conn } => {
+                if let Some(q) = queues.remove(&conn) {
+                    let _ = q.try_send(Outbound::Close);
+                }
+            }
+        }
+    }
+}

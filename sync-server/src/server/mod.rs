@@ -1,0 +1,173 @@
+//! The network layer: axum routes, the WebSocket byte mover, the hub thread, shutdown.
+//!
+//! - `http`: `GET /healthz`, `POST /v1/enroll`.
+//! - `ws`: `GET /v1/sync`, authenticated upgrade, then bytes in and out.
+//! - `hub_task`: the [`crate::engine::Hub`] on its own thread.
+//! - `state`: what handlers share.
+//! - [`shutdown_signal`]: SIGTERM / Ctrl-C.
+
+mod http;
+mod hub_task;
+mod state;
+mod ws;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
+use tracing::info;
+use wangge_proto::PeerId;
+
+pub use http::{ApiError, EnrollRequest, EnrollResponse};
+
+use crate::config::Config;
+use crate::engine::Hub;
+use crate::store;
+use hub_task::Command;
+use state::AppState;
+
+/// Why the relay could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The store could not be opened.
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    /// Binding or serving failed.
+    #[error("network error: {0}")]
+    Io(#[from] std::io::Error),
+    /// The configured database cannot be shared by the relay's parts.
+    #[error("the relay needs a database file, not {0:?}")]
+    NeedsFile(String),
+}
+
+/// A relay bound to its address, not yet serving.
+pub struct Relay {
+    listener: TcpListener,
+    config: Arc<Config>,
+    http_store: Box<dyn store::RelayStore>,
+    hub_store: Box<dyn store::RelayStore>,
+}
+
+impl Relay {
+    /// Opens the store (running migrations) and binds the listen address.
+    pub async fn bind(config: Config) -> Result<Relay, ServeError> {
+        if config.database.contains(":memory:") {
+            return Err(ServeError::NeedsFile(config.database.clone()));
+        }
+        let http_store = store::open(&config.database)?;
+        let hub_store = store::open(&config.database)?;
+        let listener = TcpListener::bind(config.listen).await?;
+        Ok(Relay {
+            listener,
+            config: Arc::new(config),
+            http_store,
+            hub_store,
+        })
+    }
+
+    /// The bound address (useful with port 0).
+    pub fn local_addr(&self) -> Result<SocketAddr, ServeError> {
+        Ok(self.listener.local_addr()?)
+    }
+
+    /// Serves until `shutdown` completes, then closes connections, saves sync states and
+    /// stops the hub.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServeError> {
+        let Relay {
+            listener,
+            config,
+            http_store,
+            hub_store,
+        } = self;
+        let hub = Hub::new(
+            hub_store,
+            PeerId::new(config.peer_id.clone()),
+            config.limits.engine(),
+        );
+        let (hub_tx, hub_rx) = mpsc::channel(1024);
+        let hub_thread = hub_task::spawn(hub, hub_rx)?;
+        let ticker = tokio::spawn(tick(
+            hub_tx.clone(),
+            Duration::from_millis(config.limits.admin_poll_millis.max(10)),
+        ));
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let app = AppState {
+            store: Arc::new(Mutex::new(http_store)),
+            hub: hub_tx.clone(),
+            config: config.clone(),
+            next_conn: Arc::new(AtomicU64::new(1)),
+            per_ip: Arc::new(Mutex::new(HashMap::new())),
+            shutdown: stop_rx,
+        };
+        let router = Router::new()
+            .route("/healthz", get(http::healthz))
+            .route(
+                "/v1/enroll",
+                post(http::enroll)
+                    .layer(DefaultBodyLimit::max(config.limits.max_enroll_body_bytes)),
+            )
+            .route("/v1/sync", get(ws::sync_upgrade))
+            .with_state(app);
+        info!(addr = %listener.local_addr()?, "relay listening");
+        let served = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            info!("shutting down");
+            let _ = stop_tx.send(true);
+        })
+        .await;
+        ticker.abort();
+        let _ = hub_tx.send(Command::Shutdown).await;
+        drop(hub_tx);
+        let _ = tokio::task::spawn_blocking(move || hub_thread.join()).await;
+        info!("relay stopped");
+        Ok(served?)
+    }
+}
+
+async fn tick(hub: mpsc::Sender<Command>, every: Duration) {
+    let mut interval = tokio::time::interval(every);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        if let Err(mpsc::error::TrySendError::Closed(_)) = hub.try_send(Command::Tick) {
+            return;
+        }
+    }
+}
+
+/// Completes on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

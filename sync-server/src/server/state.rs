@@ -1,0 +1,69 @@
+//! State shared by the HTTP handlers.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::{mpsc, watch};
+
+use super::hub_task::Command;
+use crate::config::Config;
+use crate::store::RelayStore;
+
+/// Handles every request needs.
+#[derive(Clone)]
+pub(crate) struct AppState {
+    /// The store for enrollment and authentication (the hub has its own connection).
+    pub store: Arc<Mutex<Box<dyn RelayStore>>>,
+    /// The hub's command queue.
+    pub hub: mpsc::Sender<Command>,
+    /// The configuration.
+    pub config: Arc<Config>,
+    /// Connection id source.
+    pub next_conn: Arc<AtomicU64>,
+    /// Open connections per IP.
+    pub per_ip: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    /// Flips to `true` when the relay shuts down.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+impl AppState {
+    /// A fresh connection id.
+    pub fn conn_id(&self) -> u64 {
+        self.next_conn.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Takes a connection slot for `ip`, or `None` if it has too many.
+    pub fn ip_slot(&self, ip: IpAddr) -> Option<IpSlot> {
+        let mut map = self.per_ip.lock().ok()?;
+        let n = map.entry(ip).or_insert(0);
+        if *n >= self.config.limits.max_connections_per_ip {
+            return None;
+        }
+        *n += 1;
+        Some(IpSlot {
+            ip,
+            per_ip: self.per_ip.clone(),
+        })
+    }
+}
+
+/// One connection's slot in the per-IP count, released on drop.
+pub(crate) struct IpSlot {
+    ip: IpAddr,
+    per_ip: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+impl Drop for IpSlot {
+    fn drop(&mut self) {
+        if let Ok(mut map) = self.per_ip.lock()
+            && let Some(n) = map.get_mut(&self.ip)
+        {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                map.remove(&self.ip);
+            }
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! Storage behind [`RelayStore`], a trait of domain operations (not SQL).
+//!
+//! One module per backend with its own migrations ([`sqlite`] today; PostgreSQL can follow),
+//! picked from the database URL by [`open`]. Every backend must pass the shared suite in
+//! [`testing`]. Errors always propagate: a write that fails is reported, never acknowledged.
+
+pub mod sqlite;
+pub mod testing;
+
+use serde::Serialize;
+use uuid::Uuid;
+use wangge_proto::DocumentId;
+
+use crate::access::Principal;
+use crate::scope::{DocKind, Role, ScopeCode};
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database failed (I/O, corruption, busy).
+    #[error("database error: {0}")]
+    Database(String),
+    /// The database URL is not one this build can open.
+    #[error("unsupported database URL {0:?} (use sqlite:PATH)")]
+    BadUrl(String),
+    /// A record that must exist does not.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// A record that must be new already exists.
+    #[error("{0} already exists")]
+    AlreadyExists(&'static str),
+    /// A stored value failed to parse (the database was edited by hand or is corrupt).
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+}
+
+/// A user account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    /// The user's id.
+    pub id: Uuid,
+    /// Display name (personal data: never logged).
+    #[serde(skip)]
+    pub name: String,
+    /// Role and scopes.
+    #[serde(flatten)]
+    pub principal: Principal,
+}
+
+/// An authenticated, unrevoked device and the user it acts for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceAuth {
+    /// The device's id.
+    pub device_id: Uuid,
+    /// The user.
+    pub user: User,
+}
+
+/// A registered document: its scope and kind as the relay last accepted them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocRecord {
+    /// The document.
+    pub id: DocumentId,
+    /// Its scope.
+    pub scope: ScopeCode,
+    /// Its kind.
+    pub kind: DocKind,
+}
+
+/// A one-time enrollment code redeemed for a device.
+#[derive(Debug, Clone)]
+pub struct NewDevice {
+    /// The new device's id.
+    pub device_id: Uuid,
+    /// SHA-256 (hex) of the device token.
+    pub token_hash: String,
+    /// A label for the device (model name); not personal data.
+    pub label: String,
+}
+
+/// The domain operations the relay needs from storage.
+pub trait RelayStore: Send {
+    /// Adds a division (district, street, community …).
+    fn add_division(&mut self, code: &ScopeCode, name: &str) -> Result<(), StoreError>;
+    /// Whether a division exists.
+    fn division_exists(&self, code: &ScopeCode) -> Result<bool, StoreError>;
+    /// Adds a grid; its community division must exist.
+    fn add_grid(&mut self, code: &ScopeCode, name: &str) -> Result<(), StoreError>;
+    /// Whether a grid exists.
+    fn grid_exists(&self, code: &ScopeCode) -> Result<bool, StoreError>;
+    /// Adds a user with a role and scopes (already checked against the role).
+    fn add_user(
+        &mut self,
+        name: &str,
+        role: Role,
+        scopes: &[ScopeCode],
+    ) -> Result<Uuid, StoreError>;
+    /// A user by id.
+    fn user(&self, id: Uuid) -> Result<Option<User>, StoreError>;
+    /// Stores a one-time enrollment code (by hash) for `user`, valid until `expires_at`
+    /// (unix seconds).
+    fn add_enrollment_code(
+        &mut self,
+        user: Uuid,
+        code_hash: &str,
+        expires_at: i64,
+    ) -> Result<(), StoreError>;
+    /// Redeems a code atomically: if it exists, is unused and unexpired at `now`, marks it
+    /// used and registers `device`; returns the user. `None` if the code is not redeemable.
+    fn redeem_enrollment_code(
+        &mut self,
+        code_hash: &str,
+        now: i64,
+        device: &NewDevice,
+    ) -> Result<Option<User>, StoreError>;
+    /// The unrevoked device holding the token with this hash.
+    fn authenticate(&self, token_hash: &str) -> Result<Option<DeviceAuth>, StoreError>;
+    /// The device if it exists and is not revoked.
+    fn device(&self, device_id: Uuid) -> Result<Option<DeviceAuth>, StoreError>;
+    /// Revokes a device; returns whether it existed. Bumps the admin generation.
+    fn revoke_device(&mut self, device_id: Uuid) -> Result<bool, StoreError>;
+    /// A counter that grows whenever an admin change must reach running relays.
+    fn admin_generation(&self) -> Result<i64, StoreError>;
+    /// Bumps the admin generation.
+    fn bump_admin_generation(&mut self) -> Result<(), StoreError>;
+
+    /// A registered document.
+    fn doc(&self, id: &DocumentId) -> Result<Option<DocRecord>, StoreError>;
+    /// Every registered document whose scope lies under one of `scopes`, at most `limit`.
+    fn docs_under(&self, scopes: &[ScopeCode], limit: usize) -> Result<Vec<DocRecord>, StoreError>;
+    /// Registers a new document with its first bytes, atomically.
+    fn create_doc(&mut self, record: &DocRecord, bytes: &[u8]) -> Result<(), StoreError>;
+    /// Appends change bytes (`Automerge::save_after` output) and records the document's
+    /// scope and kind as of these changes, atomically.
+    fn append_changes(&mut self, record: &DocRecord, bytes: &[u8]) -> Result<(), StoreError>;
+    /// All stored chunks of a document in order; loading them all gives the document.
+    fn doc_chunks(&self, id: &DocumentId) -> Result<Vec<Vec<u8>>, StoreError>;
+    /// Replaces all chunks of a document by one snapshot (`Automerge::save`), atomically.
+    fn compact_doc(&mut self, id: &DocumentId, snapshot: &[u8]) -> Result<(), StoreError>;
+
+    /// The relay's persisted sync state with a device for a document.
+    fn sync_state(&self, device: Uuid, doc: &DocumentId) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Saves sync states with a device, atomically.
+    fn put_sync_states(
+        &mut self,
+        device: Uuid,
+        states: &[(DocumentId, Vec<u8>)],
+    ) -> Result<(), StoreError>;
+}
+
+/// Opens the store a database URL names: `sqlite:PATH` (created if missing) or
+/// `sqlite::memory:`.
+pub fn open(url: &str) -> Result<Box<dyn RelayStore>, StoreError> {
+    if let Some(rest) = url.strip_prefix("sqlite:") {
+        let path = rest.strip_prefix("//").unwrap_or(rest);
+        if path.is_empty() {
+            return Err(StoreError::BadUrl(url.to_owned()));
+        }
+        let store = if path == ":memory:" {
+            sqlite::SqliteStore::open_in_memory()?
+        } else {
+            sqlite::SqliteStore::open(std::path::Path::new(path))?
+        };
+        return Ok(Box::new(store));
+    }
+    Err(StoreError::BadUrl(url.chars().take(64).collect()))
+}

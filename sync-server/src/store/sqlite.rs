@@ -1,0 +1,564 @@
+//! The SQLite backend of [`RelayStore`]: one file, zero set-up, with migrations.
+
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rusqlite::{Connection, OptionalExtension, params};
+use uuid::Uuid;
+use wangge_proto::DocumentId;
+
+use super::{DeviceAuth, DocRecord, NewDevice, RelayStore, StoreError, User};
+use crate::access::Principal;
+use crate::scope::{Role, ScopeCode};
+
+/// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE divisions (code TEXT PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE grids (code TEXT PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE user_scopes (
+    user_id TEXT NOT NULL REFERENCES users(id),
+    code TEXT NOT NULL,
+    PRIMARY KEY (user_id, code)
+);
+CREATE TABLE enrollment_codes (
+    code_hash TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id),
+    expires_at INTEGER NOT NULL,
+    used_at INTEGER,
+    device_id TEXT
+);
+CREATE TABLE devices (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id),
+    token_hash TEXT NOT NULL UNIQUE,
+    label TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+);
+CREATE TABLE docs (
+    id BLOB PRIMARY KEY,
+    scope TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX docs_by_scope ON docs(scope);
+CREATE TABLE doc_chunks (
+    doc_id BLOB NOT NULL REFERENCES docs(id),
+    seq INTEGER NOT NULL,
+    bytes BLOB NOT NULL,
+    PRIMARY KEY (doc_id, seq)
+);
+CREATE TABLE sync_states (
+    device_id TEXT NOT NULL,
+    doc_id BLOB NOT NULL,
+    state BLOB NOT NULL,
+    PRIMARY KEY (device_id, doc_id)
+);
+CREATE TABLE admin_generation (id INTEGER PRIMARY KEY CHECK (id = 1), generation INTEGER NOT NULL);
+INSERT INTO admin_generation (id, generation) VALUES (1, 0);
+"#];
+
+/// A [`RelayStore`] in one SQLite file.
+pub struct SqliteStore {
+    conn: Connection,
+}
+
+fn db(e: rusqlite::Error) -> StoreError {
+    StoreError::Database(e.to_string())
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(what.to_string())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and runs pending migrations.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let conn = Connection::open(path).map_err(db)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+        )
+        .map_err(db)?;
+        Self::init(conn)
+    }
+
+    /// A private in-memory database (tests).
+    pub fn open_in_memory() -> Result<Self, StoreError> {
+        let conn = Connection::open_in_memory().map_err(db)?;
+        conn.execute_batch("PRAGMA foreign_keys = ON;")
+            .map_err(db)?;
+        Self::init(conn)
+    }
+
+    fn init(mut conn: Connection) -> Result<Self, StoreError> {
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(db)?;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(db)?;
+        let done = usize::try_from(version).map_err(|_| corrupt("negative user_version"))?;
+        if done > MIGRATIONS.len() {
+            return Err(corrupt(format!(
+                "database schema version {done} is newer than this relay ({})",
+                MIGRATIONS.len()
+            )));
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
+            let tx = conn.transaction().map_err(db)?;
+            tx.execute_batch(sql).map_err(db)?;
+            tx.pragma_update(
+                None,
+                "user_version",
+                i64::try_from(i + 1).unwrap_or(i64::MAX),
+            )
+            .map_err(db)?;
+            tx.commit().map_err(db)?;
+        }
+        Ok(Self { conn })
+    }
+
+    fn user_by_id(&self, id: &str) -> Result<Option<User>, StoreError> {
+        let row: Option<(String, String)> = self
+            .conn
+            .query_row("SELECT name, role FROM users WHERE id = ?1", [id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()
+            .map_err(db)?;
+        let Some((name, role)) = row else {
+            return Ok(None);
+        };
+        let role: Role = role.parse().map_err(corrupt)?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT code FROM user_scopes WHERE user_id = ?1 ORDER BY code")
+            .map_err(db)?;
+        let scopes = stmt
+            .query_map([id], |r| r.get::<_, String>(0))
+            .map_err(db)?
+            .map(|c| {
+                c.map_err(db)
+                    .and_then(|c| ScopeCode::parse(&c).map_err(corrupt))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some(User {
+            id: Uuid::parse_str(id).map_err(corrupt)?,
+            name,
+            principal: Principal { role, scopes },
+        }))
+    }
+
+    fn device_where(&self, clause: &str, arg: &str) -> Result<Option<DeviceAuth>, StoreError> {
+        let sql = format!("SELECT id, user_id FROM devices WHERE {clause} AND revoked_at IS NULL");
+        let row: Option<(String, String)> = self
+            .conn
+            .query_row(&sql, [arg], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
+            .map_err(db)?;
+        let Some((device_id, user_id)) = row else {
+            return Ok(None);
+        };
+        let user = self
+            .user_by_id(&user_id)?
+            .ok_or_else(|| corrupt("device without user"))?;
+        Ok(Some(DeviceAuth {
+            device_id: Uuid::parse_str(&device_id).map_err(corrupt)?,
+            user,
+        }))
+    }
+}
+
+fn doc_record(id: &DocumentId, scope: String, kind: String) -> Result<DocRecord, StoreError> {
+    Ok(DocRecord {
+        id: *id,
+        scope: ScopeCode::parse(&scope).map_err(corrupt)?,
+        kind: kind.parse().map_err(corrupt)?,
+    })
+}
+
+impl RelayStore for SqliteStore {
+    fn add_division(&mut self, code: &ScopeCode, name: &str) -> Result<(), StoreError> {
+        if code.is_grid() {
+            return Err(StoreError::NotFound("division code (got a grid code)"));
+        }
+        let n = self
+            .conn
+            .execute(
+                "INSERT OR IGNORE INTO divisions (code, name) VALUES (?1, ?2)",
+                params![code.as_str(), name],
+            )
+            .map_err(db)?;
+        if n == 0 {
+            return Err(StoreError::AlreadyExists("division"));
+        }
+        Ok(())
+    }
+
+    fn division_exists(&self, code: &ScopeCode) -> Result<bool, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT 1 FROM divisions WHERE code = ?1",
+                [code.as_str()],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|r| r.is_some())
+            .map_err(db)
+    }
+
+    fn add_grid(&mut self, code: &ScopeCode, name: &str) -> Result<(), StoreError> {
+        let community = code.community().ok_or(StoreError::NotFound("grid code"))?;
+        if !self.division_exists(&community)? {
+            return Err(StoreError::NotFound("community division of the grid"));
+        }
+        let n = self
+            .conn
+            .execute(
+                "INSERT OR IGNORE INTO grids (code, name) VALUES (?1, ?2)",
+                params![code.as_str(), name],
+            )
+            .map_err(db)?;
+        if n == 0 {
+            return Err(StoreError::AlreadyExists("grid"));
+        }
+        Ok(())
+    }
+
+    fn grid_exists(&self, code: &ScopeCode) -> Result<bool, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT 1 FROM grids WHERE code = ?1",
+                [code.as_str()],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|r| r.is_some())
+            .map_err(db)
+    }
+
+    fn add_user(
+        &mut self,
+        name: &str,
+        role: Role,
+        scopes: &[ScopeCode],
+    ) -> Result<Uuid, StoreError> {
+        let id = Uuid::new_v4();
+        let tx = self.conn.transaction().map_err(db)?;
+        tx.execute(
+            "INSERT INTO users (id, name, role, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![id.to_string(), name, role.as_str(), now()],
+        )
+        .map_err(db)?;
+        for s in scopes {
+            tx.execute(
+                "INSERT OR IGNORE INTO user_scopes (user_id, code) VALUES (?1, ?2)",
+                params![id.to_string(), s.as_str()],
+            )
+            .map_err(db)?;
+        }
+        tx.commit().map_err(db)?;
+        Ok(id)
+    }
+
+    fn user(&self, id: Uuid) -> Result<Option<User>, StoreError> {
+        self.user_by_id(&id.to_string())
+    }
+
+    fn add_enrollment_code(
+        &mut self,
+        user: Uuid,
+        code_hash: &str,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        if self.user(user)?.is_none() {
+            return Err(StoreError::NotFound("user"));
+        }
+        self.conn
+            .execute(
+                "INSERT INTO enrollment_codes (code_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
+                params![code_hash, user.to_string(), expires_at],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn redeem_enrollment_code(
+        &mut self,
+        code_hash: &str,
+        now_secs: i64,
+        device: &NewDevice,
+    ) -> Result<Option<User>, StoreError> {
+        let tx = self.conn.transaction().map_err(db)?;
+        let user_id: Option<String> = tx
+            .query_row(
+                "UPDATE enrollment_codes SET used_at = ?2, device_id = ?3
+                 WHERE code_hash = ?1 AND used_at IS NULL AND expires_at > ?2
+                 RETURNING user_id",
+                params![code_hash, now_secs, device.device_id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db)?;
+        let Some(user_id) = user_id else {
+            return Ok(None);
+        };
+        tx.execute(
+            "INSERT INTO devices (id, user_id, token_hash, label, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                device.device_id.to_string(),
+                user_id,
+                device.token_hash,
+                device.label,
+                now_secs
+            ],
+        )
+        .map_err(db)?;
+        tx.commit().map_err(db)?;
+        self.user_by_id(&user_id)
+    }
+
+    fn authenticate(&self, token_hash: &str) -> Result<Option<DeviceAuth>, StoreError> {
+        self.device_where("token_hash = ?1", token_hash)
+    }
+
+    fn device(&self, device_id: Uuid) -> Result<Option<DeviceAuth>, StoreError> {
+        self.device_where("id = ?1", &device_id.to_string())
+    }
+
+    fn revoke_device(&mut self, device_id: Uuid) -> Result<bool, StoreError> {
+        let tx = self.conn.transaction().map_err(db)?;
+        let n = tx
+            .execute(
+                "UPDATE devices SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1",
+                params![device_id.to_string(), now()],
+            )
+            .map_err(db)?;
+        tx.execute(
+            "UPDATE admin_generation SET generation = generation + 1",
+            [],
+        )
+        .map_err(db)?;
+        tx.commit().map_err(db)?;
+        Ok(n > 0)
+    }
+
+    fn admin_generation(&self) -> Result<i64, StoreError> {
+        self.conn
+            .query_row("SELECT generation FROM admin_generation", [], |r| r.get(0))
+            .map_err(db)
+    }
+
+    fn bump_admin_generation(&mut self) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE admin_generation SET generation = generation + 1",
+                [],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn doc(&self, id: &DocumentId) -> Result<Option<DocRecord>, StoreError> {
+        let row: Option<(String, String)> = self
+            .conn
+            .query_row(
+                "SELECT scope, kind FROM docs WHERE id = ?1",
+                [&id.as_bytes()[..]],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(db)?;
+        row.map(|(s, k)| doc_record(id, s, k)).transpose()
+    }
+
+    fn docs_under(&self, scopes: &[ScopeCode], limit: usize) -> Result<Vec<DocRecord>, StoreError> {
+        let mut out = Vec::new();
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, scope, kind FROM docs WHERE substr(scope, 1, ?2) = ?1 ORDER BY id LIMIT ?3",
+            )
+            .map_err(db)?;
+        for s in scopes {
+            let left = limit.saturating_sub(out.len());
+            let rows = stmt
+                .query_map(
+                    params![
+                        s.as_str(),
+                        i64::try_from(s.as_str().len()).unwrap_or(i64::MAX),
+                        i64::try_from(left).unwrap_or(i64::MAX)
+                    ],
+                    |r| {
+                        Ok((
+                            r.get::<_, Vec<u8>>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                        ))
+                    },
+                )
+                .map_err(db)?;
+            for row in rows {
+                let (id, scope, kind) = row.map_err(db)?;
+                let id = DocumentId::from_bytes(&id).map_err(corrupt)?;
+                out.push(doc_record(&id, scope, kind)?);
+            }
+        }
+        out.sort_by_key(|d| d.id);
+        out.dedup_by_key(|d| d.id);
+        Ok(out)
+    }
+
+    fn create_doc(&mut self, record: &DocRecord, bytes: &[u8]) -> Result<(), StoreError> {
+        let tx = self.conn.transaction().map_err(db)?;
+        let t = now();
+        let n = tx
+            .execute(
+                "INSERT OR IGNORE INTO docs (id, scope, kind, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?4)",
+                params![
+                    &record.id.as_bytes()[..],
+                    record.scope.as_str(),
+                    record.kind.as_str(),
+                    t
+                ],
+            )
+            .map_err(db)?;
+        if n == 0 {
+            return Err(StoreError::AlreadyExists("document"));
+        }
+        tx.execute(
+            "INSERT INTO doc_chunks (doc_id, seq, bytes) VALUES (?1, 0, ?2)",
+            params![&record.id.as_bytes()[..], bytes],
+        )
+        .map_err(db)?;
+        tx.commit().map_err(db)
+    }
+
+    fn append_changes(&mut self, record: &DocRecord, bytes: &[u8]) -> Result<(), StoreError> {
+        let tx = self.conn.transaction().map_err(db)?;
+        let id = &record.id.as_bytes()[..];
+        let n = tx
+            .execute(
+                "UPDATE docs SET scope = ?2, kind = ?3, updated_at = ?4 WHERE id = ?1",
+                params![id, record.scope.as_str(), record.kind.as_str(), now()],
+            )
+            .map_err(db)?;
+        if n == 0 {
+            return Err(StoreError::NotFound("document"));
+        }
+        tx.execute(
+            "INSERT INTO doc_chunks (doc_id, seq, bytes)
+             VALUES (?1, (SELECT COALESCE(MAX(seq), -1) + 1 FROM doc_chunks WHERE doc_id = ?1), ?2)",
+            params![id, bytes],
+        )
+        .map_err(db)?;
+        tx.commit().map_err(db)
+    }
+
+    fn doc_chunks(&self, id: &DocumentId) -> Result<Vec<Vec<u8>>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT bytes FROM doc_chunks WHERE doc_id = ?1 ORDER BY seq")
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([&id.as_bytes()[..]], |r| r.get::<_, Vec<u8>>(0))
+            .map_err(db)?;
+        rows.collect::<Result<_, _>>().map_err(db)
+    }
+
+    fn compact_doc(&mut self, id: &DocumentId, snapshot: &[u8]) -> Result<(), StoreError> {
+        let tx = self.conn.transaction().map_err(db)?;
+        let id = &id.as_bytes()[..];
+        let max: Option<i64> = tx
+            .query_row(
+                "SELECT MAX(seq) FROM doc_chunks WHERE doc_id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .map_err(db)?;
+        let Some(max) = max else {
+            return Err(StoreError::NotFound("document"));
+        };
+        tx.execute(
+            "DELETE FROM doc_chunks WHERE doc_id = ?1 AND seq <= ?2",
+            params![id, max],
+        )
+        .map_err(db)?;
+        tx.execute(
+            "INSERT INTO doc_chunks (doc_id, seq, bytes) VALUES (?1, ?2, ?3)",
+            params![id, max + 1, snapshot],
+        )
+        .map_err(db)?;
+        tx.commit().map_err(db)
+    }
+
+    fn sync_state(&self, device: Uuid, doc: &DocumentId) -> Result<Option<Vec<u8>>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT state FROM sync_states WHERE device_id = ?1 AND doc_id = ?2",
+                params![device.to_string(), &doc.as_bytes()[..]],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db)
+    }
+
+    fn put_sync_states(
+        &mut self,
+        device: Uuid,
+        states: &[(DocumentId, Vec<u8>)],
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction().map_err(db)?;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO sync_states (device_id, doc_id, state) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (device_id, doc_id) DO UPDATE SET state = excluded.state",
+                )
+                .map_err(db)?;
+            for (doc, state) in states {
+                stmt.execute(params![device.to_string(), &doc.as_bytes()[..], state])
+                    .map_err(db)?;
+            }
+        }
+        tx.commit().map_err(db)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sqlite_backend_passes_the_shared_suite() {
+        crate::store::testing::run_suite(|| Box::new(SqliteStore::open_in_memory().unwrap()));
+    }
+
+    #[test]
+    fn the_sqlite_backend_passes_the_suite_on_a_file_and_reopens() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut n = 0;
+        crate::store::testing::run_suite(|| {
+            n += 1;
+            Box::new(SqliteStore::open(&dir.path().join(format!("relay-{n}.db"))).unwrap())
+        });
+        // Migrations are idempotent on reopen.
+        let store = SqliteStore::open(&dir.path().join("relay-1.db")).unwrap();
+        assert!(store.admin_generation().is_ok());
+    }
+}

@@ -1,0 +1,200 @@
+//! The shared test suite every [`RelayStore`] backend must pass.
+//!
+//! A backend's tests call [`run_suite`] with a function that makes a fresh, empty store.
+
+use uuid::Uuid;
+use wangge_proto::DocumentId;
+
+use super::{DocRecord, NewDevice, RelayStore, StoreError};
+use crate::scope::{DocKind, Role, ScopeCode};
+
+fn code(s: &str) -> ScopeCode {
+    ScopeCode::parse(s).expect("valid test code")
+}
+
+const COMMUNITY: &str = "110105001001";
+const GRID_A: &str = "110105001001001";
+const GRID_B: &str = "110105001001002";
+
+fn seed(store: &mut dyn RelayStore) -> Uuid {
+    store
+        .add_division(&code(COMMUNITY), "community")
+        .expect("add division");
+    store.add_grid(&code(GRID_A), "grid a").expect("add grid a");
+    store.add_grid(&code(GRID_B), "grid b").expect("add grid b");
+    store
+        .add_user("member", Role::Member, &[code(GRID_A)])
+        .expect("add user")
+}
+
+fn device(token_hash: &str) -> NewDevice {
+    NewDevice {
+        device_id: Uuid::new_v4(),
+        token_hash: token_hash.to_owned(),
+        label: "test".to_owned(),
+    }
+}
+
+/// Runs every case, each on a fresh store from `make`.
+pub fn run_suite(mut make: impl FnMut() -> Box<dyn RelayStore>) {
+    accounts_and_grids(make().as_mut());
+    enrollment_codes_are_single_use_and_expire(make().as_mut());
+    revoked_devices_do_not_authenticate(make().as_mut());
+    documents_register_append_and_compact(make().as_mut());
+    docs_under_follows_the_code_prefix(make().as_mut());
+    sync_states_round_trip(make().as_mut());
+}
+
+fn accounts_and_grids(store: &mut dyn RelayStore) {
+    let user = seed(store);
+    assert!(store.division_exists(&code(COMMUNITY)).expect("query"));
+    assert!(store.grid_exists(&code(GRID_A)).expect("query"));
+    assert!(matches!(
+        store.add_grid(&code(GRID_A), "again"),
+        Err(StoreError::AlreadyExists(_))
+    ));
+    assert!(matches!(
+        store.add_grid(&code("110105001002001"), "no community"),
+        Err(StoreError::NotFound(_))
+    ));
+    let u = store.user(user).expect("query").expect("user exists");
+    assert_eq!(u.principal.role, Role::Member);
+    assert_eq!(u.principal.scopes, vec![code(GRID_A)]);
+    assert!(store.user(Uuid::new_v4()).expect("query").is_none());
+}
+
+fn enrollment_codes_are_single_use_and_expire(store: &mut dyn RelayStore) {
+    let user = seed(store);
+    store
+        .add_enrollment_code(user, "h1", 1000)
+        .expect("add code");
+    store
+        .add_enrollment_code(user, "h2", 1000)
+        .expect("add code");
+    let d1 = device("tok1");
+    let got = store
+        .redeem_enrollment_code("h1", 999, &d1)
+        .expect("redeem");
+    assert_eq!(got.map(|u| u.id), Some(user));
+    assert!(
+        store
+            .redeem_enrollment_code("h1", 999, &device("tok1b"))
+            .expect("redeem")
+            .is_none(),
+        "a code is single use"
+    );
+    assert!(
+        store
+            .redeem_enrollment_code("h2", 1000, &device("tok2"))
+            .expect("redeem")
+            .is_none(),
+        "an expired code is refused"
+    );
+    assert!(
+        store
+            .redeem_enrollment_code("nope", 0, &device("tok3"))
+            .expect("redeem")
+            .is_none()
+    );
+    let auth = store.authenticate("tok1").expect("auth").expect("device");
+    assert_eq!(auth.device_id, d1.device_id);
+    assert_eq!(auth.user.id, user);
+    assert!(store.authenticate("tok2").expect("auth").is_none());
+    assert!(matches!(
+        store.add_enrollment_code(Uuid::new_v4(), "h3", 1000),
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+fn revoked_devices_do_not_authenticate(store: &mut dyn RelayStore) {
+    let user = seed(store);
+    store
+        .add_enrollment_code(user, "h", i64::MAX)
+        .expect("code");
+    let d = device("tok");
+    store
+        .redeem_enrollment_code("h", 0, &d)
+        .expect("redeem")
+        .expect("redeemed");
+    let g0 = store.admin_generation().expect("generation");
+    assert!(store.device(d.device_id).expect("query").is_some());
+    assert!(store.revoke_device(d.device_id).expect("revoke"));
+    assert!(store.admin_generation().expect("generation") > g0);
+    assert!(store.authenticate("tok").expect("auth").is_none());
+    assert!(store.device(d.device_id).expect("query").is_none());
+    assert!(!store.revoke_device(Uuid::new_v4()).expect("revoke"));
+}
+
+fn documents_register_append_and_compact(store: &mut dyn RelayStore) {
+    seed(store);
+    let id = DocumentId::random();
+    let rec = DocRecord {
+        id,
+        scope: code(GRID_A),
+        kind: DocKind::Household,
+    };
+    assert!(store.doc(&id).expect("query").is_none());
+    store.create_doc(&rec, b"first").expect("create");
+    assert!(matches!(
+        store.create_doc(&rec, b"again"),
+        Err(StoreError::AlreadyExists(_))
+    ));
+    let moved = DocRecord {
+        scope: code(GRID_B),
+        ..rec.clone()
+    };
+    store.append_changes(&moved, b"second").expect("append");
+    assert_eq!(store.doc(&id).expect("query"), Some(moved));
+    assert_eq!(
+        store.doc_chunks(&id).expect("chunks"),
+        vec![b"first".to_vec(), b"second".to_vec()]
+    );
+    store.compact_doc(&id, b"both").expect("compact");
+    store.append_changes(&rec, b"third").expect("append");
+    assert_eq!(
+        store.doc_chunks(&id).expect("chunks"),
+        vec![b"both".to_vec(), b"third".to_vec()]
+    );
+    let unknown = DocRecord {
+        id: DocumentId::random(),
+        ..rec
+    };
+    assert!(matches!(
+        store.append_changes(&unknown, b"x"),
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+fn docs_under_follows_the_code_prefix(store: &mut dyn RelayStore) {
+    seed(store);
+    let mut ids = Vec::new();
+    for scope in [GRID_A, GRID_A, GRID_B, "110105002001001"] {
+        let rec = DocRecord {
+            id: DocumentId::random(),
+            scope: code(scope),
+            kind: DocKind::Checks,
+        };
+        store.create_doc(&rec, b"x").expect("create");
+        ids.push(rec.id);
+    }
+    let a = store.docs_under(&[code(GRID_A)], 100).expect("query");
+    assert_eq!(a.len(), 2);
+    let street = store.docs_under(&[code("110105001")], 100).expect("query");
+    assert_eq!(street.len(), 3);
+    let both = store
+        .docs_under(&[code(GRID_A), code(COMMUNITY)], 100)
+        .expect("query");
+    assert_eq!(both.len(), 3, "overlapping scopes are deduplicated");
+    assert_eq!(store.docs_under(&[code("11")], 2).expect("query").len(), 2);
+}
+
+fn sync_states_round_trip(store: &mut dyn RelayStore) {
+    let dev = Uuid::new_v4();
+    let doc = DocumentId::random();
+    assert!(store.sync_state(dev, &doc).expect("query").is_none());
+    store
+        .put_sync_states(dev, &[(doc, vec![1, 2])])
+        .expect("put");
+    store.put_sync_states(dev, &[(doc, vec![3])]).expect("put");
+    assert_eq!(store.sync_state(dev, &doc).expect("query"), Some(vec![3]));
+}

@@ -1,0 +1,10 @@
+//! Integration tests: the real relay on 127.0.0.1:0, a fresh SQLite file per test, and
+//! minimal devices speaking the automerge-repo protocol. Set `TEST_LOG=1` for logs.
+
+#![allow(clippy::unwrap_used)]
+
+mod access;
+mod bad_input;
+mod enroll;
+mod helpers;
+mod sync;
