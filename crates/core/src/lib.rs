@@ -15,6 +15,7 @@
 //! - [`store`]: [`Store`], the encrypted SQLite store: user actions (one SQLite
 //!   transaction and one automerge change per document each), remote changes, queries,
 //!   search, blobs, compaction, migrations.
+//! - [`sync`]: the device sync engine (enrollment, background sync with the relay).
 //! - [`demo`]: invented demo and benchmark data, made through the user actions.
 //! - [`clock`]: the device clock and the local day (Asia/Shanghai by default).
 //! - [`error`]: [`CoreError`] with stable codes the UI maps to Chinese text.
@@ -25,6 +26,7 @@ pub mod doc;
 pub mod error;
 pub mod model;
 pub mod store;
+pub mod sync;
 
 pub use doc::DocKind;
 pub use error::{CoreError, FieldError, Result};

@@ -16,6 +16,7 @@ mod queries;
 mod remote;
 mod schema;
 mod search;
+mod sync_state;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -96,6 +97,7 @@ pub struct Store {
     actor: ActorId,
     cache: cache::DocCache,
     path: PathBuf,
+    sync: sync_state::Sessions,
 }
 
 impl Store {
@@ -117,6 +119,12 @@ impl Store {
                 return Err(CoreError::WrongKey);
             }
             Err(e) => return Err(e.into()),
+        }
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version == 0 {
+            // Before the first table exists (and before WAL writes the header): let
+            // compaction hand freed pages back to the phone's storage.
+            conn.execute_batch("PRAGMA auto_vacuum = INCREMENTAL;")?;
         }
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
@@ -140,6 +148,7 @@ impl Store {
             cfg,
             actor,
             path: path.to_owned(),
+            sync: sync_state::Sessions::default(),
         })
     }
 
@@ -171,6 +180,13 @@ impl Store {
     /// The local day of an instant.
     pub fn day_of(&self, at: DateTime<Utc>) -> NaiveDate {
         local_day(at, self.cfg.tz)
+    }
+
+    /// Pages in the file that hold no data (left by deletes, returned by [`Store::compact_all`]).
+    pub fn free_pages(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA freelist_count", [], |r| r.get(0))?)
     }
 
     /// `PRAGMA integrity_check` result (`"ok"` when healthy).
@@ -299,9 +315,19 @@ impl Store {
             let id = DocumentId::from_bytes(id).map_err(|e| CoreError::Corrupt(e.to_string()))?;
             self.compact(&id)?;
         }
+        self.vacuum_free_pages()?;
         self.conn
             .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
         Ok(ids.len())
+    }
+
+    /// Returns free pages to the filesystem. The pragma frees one page per step, so it is
+    /// stepped to the end.
+    fn vacuum_free_pages(&self) -> Result<()> {
+        let mut stmt = self.conn.prepare("PRAGMA incremental_vacuum")?;
+        let mut rows = stmt.query([])?;
+        while rows.next()?.is_some() {}
+        Ok(())
     }
 
     /// Drops every loaded document from memory (they reload from disk on next use).

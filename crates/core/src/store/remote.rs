@@ -3,7 +3,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use automerge::{Automerge, Change, ReadDoc};
+use automerge::{Automerge, Change, ChangeHash, ReadDoc};
 use rusqlite::params;
 use serde::Serialize;
 use wangge_proto::DocumentId;
@@ -49,10 +49,8 @@ impl Store {
     }
 
     fn apply_parsed(&mut self, id: &DocumentId, parsed: Vec<Change>) -> Result<ApplyOutcome> {
-        let now = self.now().timestamp_millis();
-        let tz = self.cfg.tz;
-        let Store { conn, cache, .. } = &mut *self;
-        let doc = cache
+        let doc = self
+            .cache
             .get_mut(id)
             .ok_or(CoreError::NotFound { what: "document" })?;
         let before = doc.get_heads();
@@ -69,27 +67,64 @@ impl Store {
             .collect();
         catch_unwind(AssertUnwindSafe(|| doc.apply_changes(fresh)))
             .map_err(|_| CoreError::Document("automerge panicked on these changes".into()))??;
+        self.persist_remote(id, &before, Some(to_store), None)
+    }
+
+    /// Writes `to_store` (by default the changes the cached doc gained since `before`,
+    /// applied to it from elsewhere) to the change log, updates its `docs` row and index rows, and, if given,
+    /// the peer's sync state, all in one transaction. The caller drops the cached doc if
+    /// this fails, so memory never runs ahead of disk.
+    pub(super) fn persist_remote(
+        &mut self,
+        id: &DocumentId,
+        before: &[ChangeHash],
+        to_store: Option<Vec<(Vec<u8>, Vec<u8>)>>,
+        sync_state: Option<(&str, Vec<u8>)>,
+    ) -> Result<ApplyOutcome> {
+        let now = self.now().timestamp_millis();
+        let tz = self.cfg.tz;
+        let Store { conn, cache, .. } = &mut *self;
+        let doc = cache
+            .get_mut(id)
+            .ok_or(CoreError::NotFound { what: "document" })?;
+        let to_store: Vec<(Vec<u8>, Vec<u8>)> = to_store.unwrap_or_else(|| {
+            doc.get_changes(before)
+                .iter()
+                .map(|c| (c.hash().0.to_vec(), c.raw_bytes().to_vec()))
+                .collect()
+        });
         let waiting = doc.get_missing_deps(&[]).len();
+        if to_store.is_empty() && sync_state.is_none() {
+            return Ok(ApplyOutcome {
+                new_changes: 0,
+                waiting,
+            });
+        }
         let (kind, scope) = match (kind_of(&*doc), scope_of(&*doc)) {
             (Ok(k), Ok(s)) => (Some(k), s),
             _ => (None, String::new()),
         };
         let tx = conn.transaction()?;
-        {
-            let mut ins = tx.prepare_cached(
-                "INSERT INTO changes (doc_id, hash, bytes, local, at) VALUES (?1, ?2, ?3, 0, ?4)",
+        if !to_store.is_empty() {
+            {
+                let mut ins = tx.prepare_cached(
+                    "INSERT INTO changes (doc_id, hash, bytes, local, at) VALUES (?1, ?2, ?3, 0, ?4)",
+                )?;
+                for (hash, bytes) in &to_store {
+                    ins.execute(params![id.as_bytes(), hash, bytes, now])?;
+                }
+            }
+            tx.execute(
+                "INSERT INTO docs (id, kind, scope, change_count, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (id) DO UPDATE SET kind = ?2, scope = ?3, change_count = change_count + ?4, updated_at = ?5",
+                params![id.as_bytes(), kind.map_or("", |k| k.code()), scope, to_store.len() as i64, now],
             )?;
-            for (hash, bytes) in &to_store {
-                ins.execute(params![id.as_bytes(), hash, bytes, now])?;
+            if let Some(kind) = kind {
+                index::reindex(&tx, doc, id, kind, before, now, tz)?;
             }
         }
-        tx.execute(
-            "INSERT INTO docs (id, kind, scope, change_count, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (id) DO UPDATE SET kind = ?2, scope = ?3, change_count = change_count + ?4, updated_at = ?5",
-            params![id.as_bytes(), kind.map_or("", |k| k.code()), scope, to_store.len() as i64, now],
-        )?;
-        if let Some(kind) = kind {
-            index::reindex(&tx, doc, id, kind, &before, now, tz)?;
+        if let Some((peer, state)) = sync_state {
+            super::sync_state::save_state(&tx, id, peer, &state)?;
         }
         tx.commit()?;
         Ok(ApplyOutcome {

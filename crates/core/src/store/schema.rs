@@ -159,6 +159,15 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE TABLE thumbs (hash TEXT PRIMARY KEY, bytes BLOB NOT NULL);
     "#,
+    // 2: per document and peer sync state (automerge `sync::State::encode`: shared heads).
+    r#"
+    CREATE TABLE sync_states (
+        doc_id BLOB NOT NULL,
+        peer TEXT NOT NULL,
+        state BLOB NOT NULL,
+        PRIMARY KEY (doc_id, peer)
+    );
+    "#,
 ];
 
 /// Newest schema version this build knows.

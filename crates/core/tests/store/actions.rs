@@ -451,3 +451,31 @@ fn reopen_and_compaction_leave_the_data_identical() {
         .unwrap();
     assert_eq!(t.store.household(h).unwrap().residents.len(), 2);
 }
+
+#[test]
+fn compaction_gives_freed_pages_back_to_the_filesystem() {
+    let mut t = store_as("m1");
+    let h = t
+        .store
+        .create_household(&grid_a(), &flat("1", "1", "101"))
+        .unwrap();
+    let a = t
+        .store
+        .add_resident(h, &person("钱一", Relation::Head))
+        .unwrap();
+    for i in 0..400 {
+        let mut p = person("钱一", Relation::Head);
+        p.notes = format!("{i}:{}", "走访记录".repeat(40));
+        t.store.update_resident(a, &p).unwrap();
+    }
+    t.store.compact_all().unwrap();
+    let free: i64 = rusqlite_free_pages(&t);
+    assert!(
+        free < 8,
+        "{free} free pages left in the file after compaction"
+    );
+}
+
+fn rusqlite_free_pages(t: &TestStore) -> i64 {
+    t.store.free_pages().unwrap()
+}

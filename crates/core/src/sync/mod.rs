@@ -1,0 +1,416 @@
+//! The device sync engine: enrollment over HTTP and a background task that keeps the
+//! store in sync with the relay over the automerge-repo v1 WebSocket protocol.
+//!
+//! One connection carries every document: after `join`/`peer` the engine pipelines one
+//! `sync` per local document, answers the relay's messages (the relay pushes every doc in
+//! scope with the `scope-push` extension), pushes local changes when nudged or every
+//! poll interval, and reconnects with exponential backoff and jitter when the link drops.
+//! Each connection starts from the saved sync states ([`Store::begin_sync_session`]).
+//! Status goes out on a `watch` channel; errors carry a code, never personal data.
+
+mod enroll;
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures_util::{SinkExt, StreamExt};
+use rand::Rng;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+use tokio::time::{Instant, sleep, timeout};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use wangge_proto::{
+    DocumentId, FEATURE_SCOPE_PUSH, Message, PeerId, PeerMetadata, WanggeCapabilities,
+};
+
+use crate::store::Store;
+
+pub use enroll::{Enrollment, enroll};
+
+/// What the UI shows about sync.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncStatus {
+    /// Connected and joined.
+    pub online: bool,
+    /// Local documents whose heads the relay has not acknowledged yet.
+    pub docs_pending: usize,
+    /// Every local document is acknowledged on the current connection.
+    pub synced: bool,
+    /// When everything was last acknowledged.
+    pub last_success: Option<DateTime<Utc>>,
+    /// The last failure, as a code (`connect_failed`, `link_dropped`, `store`, …).
+    pub last_error: Option<&'static str>,
+    /// Connections made so far.
+    pub connections: u64,
+    /// Documents the relay answered `doc-unavailable` for (out of scope or unknown).
+    pub unavailable: usize,
+}
+
+/// Engine settings.
+#[derive(Debug, Clone)]
+pub struct SyncConfig {
+    /// First reconnect delay.
+    pub backoff_min: Duration,
+    /// Largest reconnect delay.
+    pub backoff_max: Duration,
+    /// How often local changes are looked for without a nudge.
+    pub poll_interval: Duration,
+    /// Time allowed for connect plus join.
+    pub connect_timeout: Duration,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        Self {
+            backoff_min: Duration::from_millis(500),
+            backoff_max: Duration::from_secs(60),
+            poll_interval: Duration::from_secs(15),
+            connect_timeout: Duration::from_secs(15),
+        }
+    }
+}
+
+/// The running engine. Dropping it stops the background task.
+pub struct SyncEngine {
+    status: watch::Receiver<SyncStatus>,
+    nudge: Arc<Notify>,
+    task: JoinHandle<()>,
+}
+
+impl SyncEngine {
+    /// Starts syncing `store` with the relay at `relay_url` (`ws://host:port`, or the
+    /// `http://` base URL) as `peer_id` with the device `token`, with default settings.
+    pub fn spawn(store: Arc<Mutex<Store>>, relay_url: &str, token: &str, peer_id: &str) -> Self {
+        Self::spawn_with(store, relay_url, token, peer_id, SyncConfig::default())
+    }
+
+    /// [`SyncEngine::spawn`] with explicit settings.
+    pub fn spawn_with(
+        store: Arc<Mutex<Store>>,
+        relay_url: &str,
+        token: &str,
+        peer_id: &str,
+        cfg: SyncConfig,
+    ) -> Self {
+        let (tx, status) = watch::channel(SyncStatus::default());
+        let nudge = Arc::new(Notify::new());
+        let url = sync_url(relay_url);
+        let worker = Worker {
+            store,
+            url,
+            token: token.to_owned(),
+            peer: PeerId::new(peer_id),
+            cfg,
+            status: tx,
+            nudge: nudge.clone(),
+        };
+        let task = tokio::spawn(worker.run());
+        Self {
+            status,
+            nudge,
+            task,
+        }
+    }
+
+    /// A receiver of status updates.
+    pub fn status(&self) -> watch::Receiver<SyncStatus> {
+        self.status.clone()
+    }
+
+    /// Tells the engine the store has local changes to push now.
+    pub fn nudge(&self) {
+        self.nudge.notify_one();
+    }
+
+    /// Stops the engine.
+    pub fn stop(self) {
+        self.task.abort();
+    }
+}
+
+impl Drop for SyncEngine {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// `ws://host/v1/sync` from a base URL in any of the usual forms.
+fn sync_url(base: &str) -> String {
+    let base = base.trim_end_matches('/');
+    let base = if let Some(rest) = base.strip_prefix("http://") {
+        format!("ws://{rest}")
+    } else if let Some(rest) = base.strip_prefix("https://") {
+        format!("wss://{rest}")
+    } else {
+        base.to_owned()
+    };
+    if base.ends_with("/v1/sync") {
+        base
+    } else {
+        format!("{base}/v1/sync")
+    }
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Why a session ended.
+#[derive(Debug)]
+enum Ended {
+    /// Never got as far as `peer`.
+    Connect(&'static str),
+    /// Was online, then lost the link or failed.
+    Dropped(&'static str),
+}
+
+struct Worker {
+    store: Arc<Mutex<Store>>,
+    url: String,
+    token: String,
+    peer: PeerId,
+    cfg: SyncConfig,
+    status: watch::Sender<SyncStatus>,
+    nudge: Arc<Notify>,
+}
+
+fn lock(store: &Mutex<Store>) -> MutexGuard<'_, Store> {
+    // A panic while holding the lock leaves the store itself consistent (every write is
+    // one transaction); keep going.
+    store.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Worker {
+    async fn run(self) {
+        let mut delay = self.cfg.backoff_min;
+        loop {
+            let ended = self.session().await;
+            let code = match ended {
+                Ended::Connect(code) => code,
+                Ended::Dropped(code) => {
+                    // It worked for a while: start the backoff over.
+                    delay = self.cfg.backoff_min;
+                    code
+                }
+            };
+            self.status.send_modify(|s| {
+                s.online = false;
+                s.synced = false;
+                s.last_error = Some(code);
+            });
+            tracing::info!(code, "sync link down; retrying");
+            let jittered = delay.mul_f64(rand::rng().random_range(0.5..1.0));
+            sleep(jittered).await;
+            delay = (delay * 2).min(self.cfg.backoff_max);
+        }
+    }
+
+    async fn connect(&self) -> Result<(Ws, String), &'static str> {
+        let mut req = self
+            .url
+            .as_str()
+            .into_client_request()
+            .map_err(|_| "bad_url")?;
+        req.headers_mut().insert(
+            "Authorization",
+            format!("Bearer {}", self.token)
+                .parse()
+                .map_err(|_| "bad_token")?,
+        );
+        let (mut ws, _) = tokio_tungstenite::connect_async(req)
+            .await
+            .map_err(|e| match e {
+                tokio_tungstenite::tungstenite::Error::Http(r) if r.status() == 401 => {
+                    "unauthorized"
+                }
+                _ => "connect_failed",
+            })?;
+        let join = Message::Join {
+            sender_id: self.peer.clone(),
+            supported_protocol_versions: vec!["1".into()],
+            peer_metadata: Some(PeerMetadata {
+                storage_id: None,
+                is_ephemeral: false,
+                wangge: Some(WanggeCapabilities::new([FEATURE_SCOPE_PUSH])),
+            }),
+        };
+        ws.send(WsMessage::Binary(join.encode().into()))
+            .await
+            .map_err(|_| "connect_failed")?;
+        loop {
+            match ws.next().await {
+                Some(Ok(WsMessage::Binary(b))) => match Message::decode(&b) {
+                    Ok(Message::Peer { sender_id, .. }) => {
+                        return Ok((ws, sender_id.as_str().to_owned()));
+                    }
+                    Ok(Message::Error { .. }) => return Err("refused"),
+                    _ => return Err("protocol"),
+                },
+                Some(Ok(WsMessage::Close(_))) | None | Some(Err(_)) => {
+                    return Err("connect_failed");
+                }
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+
+    async fn session(&self) -> Ended {
+        let (ws, relay) = match timeout(self.cfg.connect_timeout, self.connect()).await {
+            Ok(Ok(x)) => x,
+            Ok(Err(code)) => return Ended::Connect(code),
+            Err(_) => return Ended::Connect("connect_timeout"),
+        };
+        let (mut sink, mut stream) = ws.split();
+        let relay_peer = PeerId::new(relay.clone());
+        let mut unavailable: std::collections::HashSet<DocumentId> = Default::default();
+        lock(&self.store).begin_sync_session(&relay);
+        self.status.send_modify(|s| {
+            s.online = true;
+            s.connections += 1;
+        });
+        tracing::info!("sync connected");
+        // Pipeline a sync for every local document at once.
+        let mut poll = tokio::time::interval_at(
+            Instant::now() + self.cfg.poll_interval,
+            self.cfg.poll_interval,
+        );
+        let mut round = true;
+        loop {
+            if round {
+                round = false;
+                let out = match self.outgoing_all(&relay, &unavailable) {
+                    Ok(out) => out,
+                    Err(code) => return Ended::Dropped(code),
+                };
+                for (id, data) in out {
+                    let msg = self.sync_msg(&relay_peer, id, data);
+                    if sink
+                        .send(WsMessage::Binary(msg.encode().into()))
+                        .await
+                        .is_err()
+                    {
+                        return Ended::Dropped("link_dropped");
+                    }
+                }
+                if let Err(code) = self.update_pending(&relay, &unavailable) {
+                    return Ended::Dropped(code);
+                }
+            }
+            tokio::select! {
+                frame = stream.next() => {
+                    let bytes = match frame {
+                        Some(Ok(WsMessage::Binary(b))) => b,
+                        Some(Ok(WsMessage::Close(_))) | None | Some(Err(_)) => {
+                            return Ended::Dropped("link_dropped");
+                        }
+                        Some(Ok(_)) => continue,
+                    };
+                    let Ok(msg) = Message::decode(&bytes) else {
+                        return Ended::Dropped("protocol");
+                    };
+                    match msg {
+                        Message::Sync { document_id, data, .. }
+                        | Message::Request { document_id, data, .. } => {
+                            let reply = {
+                                let mut store = lock(&self.store);
+                                if let Err(e) = store.receive_sync_message(&document_id, &relay, &data) {
+                                    tracing::warn!(doc = %document_id, code = e.code(), "sync message refused");
+                                    return Ended::Dropped("store");
+                                }
+                                match store.generate_sync_message(&document_id, &relay) {
+                                    Ok(r) => r,
+                                    Err(_) => return Ended::Dropped("store"),
+                                }
+                            };
+                            if let Some(data) = reply {
+                                let msg = self.sync_msg(&relay_peer, document_id, data);
+                                if sink.send(WsMessage::Binary(msg.encode().into())).await.is_err() {
+                                    return Ended::Dropped("link_dropped");
+                                }
+                            }
+                            if let Err(code) = self.update_pending(&relay, &unavailable) {
+                                return Ended::Dropped(code);
+                            }
+                        }
+                        Message::DocUnavailable { document_id, .. } => {
+                            unavailable.insert(document_id);
+                            self.status.send_modify(|s| s.unavailable = unavailable.len());
+                            if let Err(code) = self.update_pending(&relay, &unavailable) {
+                                return Ended::Dropped(code);
+                            }
+                        }
+                        Message::Error { .. } => return Ended::Dropped("relay_error"),
+                        _ => {}
+                    }
+                }
+                () = self.nudge.notified() => round = true,
+                _ = poll.tick() => round = true,
+            }
+        }
+    }
+
+    fn sync_msg(&self, relay: &PeerId, document_id: DocumentId, data: Vec<u8>) -> Message {
+        Message::Sync {
+            sender_id: self.peer.clone(),
+            target_id: relay.clone(),
+            document_id,
+            data,
+        }
+    }
+
+    /// A sync message for every local document that has something to say.
+    fn outgoing_all(
+        &self,
+        relay: &str,
+        unavailable: &std::collections::HashSet<DocumentId>,
+    ) -> Result<Vec<(DocumentId, Vec<u8>)>, &'static str> {
+        let mut store = lock(&self.store);
+        let ids = store.doc_ids().map_err(|_| "store")?;
+        let mut out = vec![];
+        for (id, _, _) in ids {
+            if unavailable.contains(&id) {
+                continue;
+            }
+            if let Some(data) = store
+                .generate_sync_message(&id, relay)
+                .map_err(|_| "store")?
+            {
+                out.push((id, data));
+            }
+        }
+        Ok(out)
+    }
+
+    fn update_pending(
+        &self,
+        relay: &str,
+        unavailable: &std::collections::HashSet<DocumentId>,
+    ) -> Result<(), &'static str> {
+        let mut store = lock(&self.store);
+        let ids = store.doc_ids().map_err(|_| "store")?;
+        let mut pending = 0;
+        for (id, _, _) in ids {
+            if unavailable.contains(&id) {
+                continue;
+            }
+            if !store.sync_acknowledged(&id, relay).map_err(|_| "store")? {
+                pending += 1;
+            }
+        }
+        drop(store);
+        let now = Utc::now();
+        self.status.send_modify(|s| {
+            s.docs_pending = pending;
+            let was = s.synced;
+            s.synced = pending == 0;
+            if s.synced {
+                s.last_success = Some(now);
+                if !was {
+                    s.last_error = None;
+                }
+            }
+        });
+        Ok(())
+    }
+}

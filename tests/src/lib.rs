@@ -1,0 +1,1 @@
+//! End-to-end tests of Wangge devices syncing through a real relay; see `tests/sync/`.

@@ -1,0 +1,148 @@
+//! Devices running the sync engine against the real relay.
+
+use std::time::Duration;
+
+use wangge_core::*;
+
+use crate::helpers::*;
+
+const WITHIN: Duration = Duration::from_secs(30);
+
+async fn two_members_converge(first_a: bool) {
+    let relay = spawn_relay().await;
+    let mut a = TestDevice::new(&relay, GRID_A).await;
+    let mut b = TestDevice::new(&relay, GRID_A).await;
+
+    // Offline edits on both devices.
+    a.with(|s| {
+        let h = s.create_household(&grid_a(), &flat("501")).unwrap();
+        s.add_resident(h, &person("王芳", Relation::Head)).unwrap();
+    });
+    b.with(|s| {
+        let h = s.create_household(&grid_a(), &flat("502")).unwrap();
+        s.add_resident(h, &person("李强", Relation::Head)).unwrap();
+        s.add_resident(h, &person("李小明", Relation::Child))
+            .unwrap();
+    });
+
+    let url = relay.url();
+    let (x, y) = if first_a {
+        (&mut a, &mut b)
+    } else {
+        (&mut b, &mut a)
+    };
+    x.start(&url, fast());
+    x.wait_synced(WITHIN).await;
+    y.start(&url, fast());
+    y.wait_synced(WITHIN).await;
+
+    // Both end with both households (the first gets the second's pushed while online).
+    eventually(WITHIN, "both devices see both households", || {
+        let va = a.with(view);
+        va.len() == 2 && va == b.with(view)
+    })
+    .await;
+    let v = a.with(view);
+    assert_eq!(v[0].2, vec!["王芳".to_owned()]);
+    assert_eq!(v[1].2, vec!["李小明".to_owned(), "李强".to_owned()]);
+
+    // An edit while online reaches the other device after a nudge.
+    a.with(|s| {
+        let h = s.households_of_grid(&grid_a()).unwrap()[1].id;
+        s.add_resident(h, &person("赵敏", Relation::Spouse))
+            .unwrap();
+    });
+    a.engine.as_ref().unwrap().nudge();
+    eventually(WITHIN, "the online edit arrives", || {
+        b.with(view)[1].2.len() == 3
+    })
+    .await;
+    assert_eq!(a.with(view), b.with(view));
+    a.wait_synced(WITHIN).await;
+    relay.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_members_converge_when_a_connects_first() {
+    two_members_converge(true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_members_converge_when_b_connects_first() {
+    two_members_converge(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn engine_reconnects_after_the_relay_comes_back() {
+    let relay = spawn_relay().await;
+    let mut a = TestDevice::new(&relay, GRID_A).await;
+    a.with(|s| {
+        s.create_household(&grid_a(), &flat("601")).unwrap();
+    });
+    // Nothing listens here: the engine backs off and reports the failure.
+    let dead = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let dead_url = format!("http://{}", dead.local_addr().unwrap());
+    drop(dead);
+    a.start(&dead_url, fast());
+    let mut rx = a.engine.as_ref().unwrap().status();
+    eventually(WITHIN, "a connect error", || {
+        rx.borrow_and_update().last_error.is_some()
+    })
+    .await;
+    assert!(!rx.borrow().online);
+    a.engine = None;
+    a.start(&relay.url(), fast());
+    a.wait_synced(WITHIN).await;
+    relay.stop().await;
+}
+
+/// Both devices sync through a proxy that cuts the first connections at random byte
+/// offsets; they must still converge. `WANGGE_FAULT_SEED` replays a failing seed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn devices_converge_through_a_cutting_proxy() {
+    let seed: u64 = std::env::var("WANGGE_FAULT_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(rand::random);
+    eprintln!("fault proxy seed: {seed} (replay with WANGGE_FAULT_SEED={seed})");
+    let relay = spawn_relay().await;
+    let proxy = crate::proxy::FaultProxy::start(relay.addr, seed, 8, 6000).await;
+    let url = format!("http://{}", proxy.addr);
+    let mut a = TestDevice::new(&relay, GRID_A).await;
+    let mut b = TestDevice::new(&relay, GRID_A).await;
+    for (d, tag) in [(&a, "a"), (&b, "b")] {
+        d.with(|s| {
+            for i in 0..6 {
+                let h = s
+                    .create_household(&grid_a(), &flat(&format!("{tag}{i:02}")))
+                    .unwrap();
+                s.add_resident(h, &person("王芳", Relation::Head)).unwrap();
+                s.add_resident(h, &person("李小明", Relation::Child))
+                    .unwrap();
+            }
+        });
+    }
+    a.start(&url, fast());
+    b.start(&url, fast());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let (va, vb) = (a.with(view), b.with(view));
+        if va.len() == 12 && va == vb {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "seed {seed}: no convergence (a has {}, b has {}, cuts {})",
+            va.len(),
+            vb.len(),
+            proxy.cuts.load(std::sync::atomic::Ordering::SeqCst)
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    a.wait_synced(WITHIN).await;
+    b.wait_synced(WITHIN).await;
+    let cuts = proxy.cuts.load(std::sync::atomic::Ordering::SeqCst);
+    eprintln!("seed {seed}: converged after {cuts} cut connections");
+    assert!(cuts >= 1, "seed {seed}: the proxy never cut");
+    relay.stop().await;
+}

@@ -1,0 +1,232 @@
+//! A real relay on 127.0.0.1:0 with a fresh SQLite file, devices (encrypted stores in temp
+//! dirs) enrolled through the engine's `enroll`, and ways to compare what stores hold.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tokio::time::{Instant, sleep, timeout};
+use wangge_core::sync::{Enrollment, SyncConfig, SyncEngine, enroll};
+use wangge_core::*;
+use wangge_relay::store::RelayStore;
+use wangge_relay::{Config, Relay, admin, store};
+
+pub const STREET: &str = "110105001";
+pub const COMMUNITY: &str = "110105001001";
+pub const GRID_A: &str = "110105001001001";
+
+pub fn init_tracing() {
+    if std::env::var_os("TEST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("debug")
+            .with_test_writer()
+            .try_init();
+    }
+}
+
+pub struct TestRelay {
+    pub addr: SocketAddr,
+    database: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    _dir: tempfile::TempDir,
+}
+
+/// Starts the real relay on 127.0.0.1:0 with a fresh database holding grid A.
+pub async fn spawn_relay() -> TestRelay {
+    init_tracing();
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite:{}", dir.path().join("relay.db").display());
+    let mut config = Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        database: database.clone(),
+        ..Config::default()
+    };
+    config.limits.admin_poll_millis = 50;
+    let relay = Relay::bind(config).await.unwrap();
+    let addr = relay.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        relay
+            .run_until(async {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+    });
+    let relay = TestRelay {
+        addr,
+        database,
+        stop: Some(stop),
+        task: Some(task),
+        _dir: dir,
+    };
+    let mut s = relay.store();
+    admin::add_division(s.as_mut(), STREET, "street").unwrap();
+    admin::add_division(s.as_mut(), COMMUNITY, "community").unwrap();
+    admin::add_grid(s.as_mut(), GRID_A, "grid").unwrap();
+    relay
+}
+
+impl TestRelay {
+    fn store(&self) -> Box<dyn RelayStore> {
+        store::open(&self.database).unwrap()
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Adds a member of `grid` and enrolls a device for them through [`enroll`].
+    pub async fn enroll_member(&self, grid: &str) -> Enrollment {
+        let code = {
+            let mut s = self.store();
+            let user =
+                admin::add_user(s.as_mut(), "测试用户", "member", &[grid.to_owned()]).unwrap();
+            admin::enroll_code(s.as_mut(), user, 1)
+                .unwrap()
+                .expose()
+                .to_owned()
+        };
+        enroll(&self.url(), &code).await.unwrap()
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = timeout(Duration::from_secs(10), task).await;
+        }
+    }
+}
+
+/// An encrypted store in a temp dir.
+pub struct TestStore {
+    pub store: Store,
+    pub _dir: tempfile::TempDir,
+}
+
+pub fn store_as(member: &str) -> TestStore {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = StoreConfig {
+        member: member.into(),
+        synchronous: Synchronous::Normal,
+        ..Default::default()
+    };
+    let store = Store::open(&dir.path().join("wangge.db"), &DbKey::generate(), cfg).unwrap();
+    TestStore { store, _dir: dir }
+}
+
+/// A device: a shared store, its enrollment, and (when started) its engine.
+pub struct TestDevice {
+    pub store: Arc<Mutex<Store>>,
+    pub enrolled: Enrollment,
+    pub engine: Option<SyncEngine>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestDevice {
+    pub async fn new(relay: &TestRelay, grid: &str) -> Self {
+        let enrolled = relay.enroll_member(grid).await;
+        let TestStore { store, _dir } = store_as(&enrolled.user_id);
+        Self {
+            store: Arc::new(Mutex::new(store)),
+            enrolled,
+            engine: None,
+            _dir,
+        }
+    }
+
+    pub fn start(&mut self, relay_url: &str, cfg: SyncConfig) {
+        self.engine = Some(SyncEngine::spawn_with(
+            self.store.clone(),
+            relay_url,
+            &self.enrolled.token,
+            &self.enrolled.peer_id,
+            cfg,
+        ));
+    }
+
+    pub fn with<R>(&self, f: impl FnOnce(&mut Store) -> R) -> R {
+        f(&mut self.store.lock().unwrap())
+    }
+
+    /// Waits until the engine reports every local doc acknowledged.
+    pub async fn wait_synced(&self, within: Duration) {
+        let mut rx = self.engine.as_ref().unwrap().status();
+        let deadline = Instant::now() + within;
+        loop {
+            if rx.borrow_and_update().synced {
+                return;
+            }
+            let left = deadline
+                .checked_duration_since(Instant::now())
+                .unwrap_or_else(|| panic!("not synced in time: {:?}", *rx.borrow()));
+            let _ = timeout(left, rx.changed()).await;
+        }
+    }
+}
+
+pub fn fast() -> SyncConfig {
+    SyncConfig {
+        backoff_min: Duration::from_millis(20),
+        backoff_max: Duration::from_millis(500),
+        poll_interval: Duration::from_millis(200),
+        connect_timeout: Duration::from_secs(5),
+    }
+}
+
+pub fn grid_a() -> GridCode {
+    GridCode::parse(GRID_A).unwrap()
+}
+
+pub fn flat(room: &str) -> HouseholdInput {
+    HouseholdInput {
+        address: Address::Flat {
+            estate: "幸福小区".into(),
+            building: "3".into(),
+            unit: "2".into(),
+            room: room.into(),
+        },
+        tags: vec![],
+        needs_home_visit: false,
+        notes: String::new(),
+    }
+}
+
+pub fn person(name: &str, relation: Relation) -> ResidentInput {
+    ResidentInput {
+        name: name.into(),
+        id_number: String::new(),
+        phone: String::new(),
+        relation: Some(relation),
+        status: Some(ResidenceStatus::Registered),
+        tags: vec![],
+        notes: String::new(),
+    }
+}
+
+/// What a store shows of grid A: households (address, head) with their residents' names,
+/// read through the Store API.
+pub fn view(store: &mut Store) -> Vec<(String, Option<String>, Vec<String>)> {
+    let list = store.households_of_grid(&grid_a()).unwrap();
+    let mut out = vec![];
+    for h in list {
+        let full = store.household(h.id).unwrap();
+        let mut names: Vec<String> = full.residents.iter().map(|r| r.name.clone()).collect();
+        names.sort();
+        out.push((h.address, h.head_name, names));
+    }
+    out
+}
+
+/// Polls `cond` until it holds (bounded).
+pub async fn eventually(within: Duration, what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + within;
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        sleep(Duration::from_millis(50)).await;
+    }
+}

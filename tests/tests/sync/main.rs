@@ -1,0 +1,8 @@
+//! Devices syncing: two stores through the store's sync functions (no sockets), and
+//! devices running the sync engine against the real relay on 127.0.0.1:0.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+mod engine;
+mod helpers;
+mod proxy;
+mod store_sync;

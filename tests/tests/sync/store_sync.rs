@@ -1,0 +1,136 @@
+//! Two stores syncing through `generate_sync_message` / `receive_sync_message`, no sockets.
+
+use std::collections::BTreeSet;
+
+use wangge_core::*;
+
+use crate::helpers::*;
+
+/// Exchanges sync messages for every doc either side has until neither has anything to
+/// say (bounded); returns the number of messages sent.
+fn sync_until_quiet(a: &mut Store, b: &mut Store) -> usize {
+    let mut ids: BTreeSet<DocumentId> = BTreeSet::new();
+    for s in [&*a, &*b] {
+        ids.extend(s.doc_ids().unwrap().into_iter().map(|(id, _, _)| id));
+    }
+    let mut sent = 0;
+    for _round in 0..50 {
+        let mut quiet = true;
+        for id in &ids {
+            if let Some(m) = a.generate_sync_message(id, "b").unwrap() {
+                b.receive_sync_message(id, "a", &m).unwrap();
+                quiet = false;
+                sent += 1;
+            }
+            if let Some(m) = b.generate_sync_message(id, "a").unwrap() {
+                a.receive_sync_message(id, "b", &m).unwrap();
+                quiet = false;
+                sent += 1;
+            }
+        }
+        if quiet {
+            return sent;
+        }
+    }
+    panic!("sync did not go quiet in 50 rounds");
+}
+
+fn offline_edits(a: &mut Store, b: &mut Store) {
+    let ha = a.create_household(&grid_a(), &flat("501")).unwrap();
+    a.add_resident(ha, &person("王芳", Relation::Head)).unwrap();
+    let hb = b.create_household(&grid_a(), &flat("502")).unwrap();
+    b.add_resident(hb, &person("李强", Relation::Head)).unwrap();
+    b.add_resident(hb, &person("李小明", Relation::Child))
+        .unwrap();
+}
+
+#[test]
+fn two_stores_converge_through_sync_messages() {
+    let mut a = store_as("a");
+    let mut b = store_as("b");
+    offline_edits(&mut a.store, &mut b.store);
+    sync_until_quiet(&mut a.store, &mut b.store);
+    let va = view(&mut a.store);
+    assert_eq!(va.len(), 2);
+    assert_eq!(va, view(&mut b.store));
+    for (id, _, _) in a.store.doc_ids().unwrap() {
+        assert!(!a.store.doc_bytes(&id).unwrap().is_empty());
+        assert!(a.store.sync_acknowledged(&id, "b").unwrap());
+        assert!(b.store.sync_acknowledged(&id, "a").unwrap());
+    }
+    // Once in sync, nothing more to say; a new session (from saved states) is cheap.
+    assert_eq!(sync_until_quiet(&mut a.store, &mut b.store), 0);
+    a.store.begin_sync_session("b");
+    b.store.begin_sync_session("a");
+    let again = sync_until_quiet(&mut a.store, &mut b.store);
+    assert!(again <= 2 * a.store.doc_ids().unwrap().len() + 2, "{again}");
+    // A later edit on one side arrives on the other.
+    let h = a.store.households_of_grid(&grid_a()).unwrap()[0].id;
+    a.store
+        .add_resident(h, &person("赵敏", Relation::Spouse))
+        .unwrap();
+    sync_until_quiet(&mut a.store, &mut b.store);
+    assert_eq!(view(&mut a.store), view(&mut b.store));
+}
+
+#[test]
+fn received_changes_survive_reopen_and_states_persist() {
+    let dir_a = tempfile::tempdir().unwrap();
+    let key = DbKey::generate();
+    let cfg = StoreConfig {
+        synchronous: Synchronous::Normal,
+        ..Default::default()
+    };
+    let path = dir_a.path().join("wangge.db");
+    let mut a = Store::open(&path, &key, cfg.clone()).unwrap();
+    let mut b = store_as("b");
+    offline_edits(&mut a, &mut b.store);
+    sync_until_quiet(&mut a, &mut b.store);
+    let before = view(&mut a);
+    drop(a);
+    let mut a = Store::open(&path, &key, cfg).unwrap();
+    assert_eq!(
+        view(&mut a),
+        before,
+        "received changes and index rows are on disk"
+    );
+    // Starting from saved states only shared heads are known: a resync sends no changes.
+    b.store.begin_sync_session("a");
+    let ids: Vec<DocumentId> = a
+        .doc_ids()
+        .unwrap()
+        .into_iter()
+        .map(|(id, _, _)| id)
+        .collect();
+    for id in &ids {
+        if let Some(m) = a.generate_sync_message(id, "b").unwrap() {
+            let outcome = b.store.receive_sync_message(id, "a", &m).unwrap();
+            assert_eq!(outcome.new_changes, 0);
+        }
+    }
+}
+
+#[test]
+fn bad_sync_bytes_are_refused_with_nothing_written() {
+    let mut a = store_as("a");
+    let mut b = store_as("b");
+    offline_edits(&mut a.store, &mut b.store);
+    let before = view(&mut b.store);
+    let id = a.store.doc_ids().unwrap()[0].0;
+    for bad in [&b""[..], b"\x00\x01garbage", &[0x42; 64][..]] {
+        assert!(b.store.receive_sync_message(&id, "a", bad).is_err());
+    }
+    // A valid message with its change bytes corrupted.
+    let mut m = a.store.generate_sync_message(&id, "b").unwrap().unwrap();
+    let n = m.len();
+    m[n / 2] ^= 0xff;
+    let _ = b.store.receive_sync_message(&id, "a", &m);
+    assert_eq!(view(&mut b.store), before);
+    // An unknown doc is created empty: a first message about it is fine.
+    let fresh = DocumentId::random();
+    let m = a.store.generate_sync_message(&fresh, "b").unwrap();
+    if let Some(m) = m {
+        b.store.receive_sync_message(&fresh, "a", &m).unwrap();
+    }
+    assert_eq!(b.store.integrity_check().unwrap(), "ok");
+}
