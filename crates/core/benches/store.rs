@@ -304,6 +304,9 @@ fn main() {
     );
 
     // ---- a division of ~100k residents, for search ----
+    if division == 0 {
+        return;
+    }
     let t = Instant::now();
     let mut div = open(
         dir.path(),

@@ -63,6 +63,9 @@ pub enum CoreError {
     /// Stored data that does not follow the schema.
     #[error("corrupt record: {0}")]
     Corrupt(String),
+    /// A photo was refused by the evidence pipeline (bomb, truncated, unsupported …).
+    #[error("photo refused: {0}")]
+    Media(#[from] wangge_media::MediaError),
     /// SQLite failed.
     #[error("storage error: {0}")]
     Storage(#[from] rusqlite::Error),
@@ -82,6 +85,7 @@ impl CoreError {
             CoreError::SchemaTooNew { .. } => "schema_too_new",
             CoreError::Document(_) => "document_error",
             CoreError::Corrupt(_) => "corrupt_record",
+            CoreError::Media(e) => e.code(),
             CoreError::Storage(_) => "storage_error",
             CoreError::Io(_) => "io_error",
         }

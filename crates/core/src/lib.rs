@@ -17,6 +17,7 @@
 //!   search, blobs, compaction, migrations.
 //! - [`sync`]: the device sync engine (enrollment, background sync with the relay).
 //! - [`demo`]: invented demo and benchmark data, made through the user actions.
+//! - [`photos`]: camera file → evidence JPEG + thumbnail (via `wangge-media`) → blob store.
 //! - [`clock`]: the device clock and the local day (Asia/Shanghai by default).
 //! - [`error`]: [`CoreError`] with stable codes the UI maps to Chinese text.
 
@@ -25,6 +26,7 @@ pub mod demo;
 pub mod doc;
 pub mod error;
 pub mod model;
+pub mod photos;
 pub mod store;
 pub mod sync;
 

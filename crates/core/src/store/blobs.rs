@@ -90,6 +90,13 @@ impl Store {
             .ok_or(CoreError::NotFound { what: "photo" })
     }
 
+    /// How many blobs are stored.
+    pub fn blob_count(&self) -> Result<i64> {
+        Ok(self
+            .conn()
+            .query_row("SELECT count(*) FROM blobs", [], |r| r.get(0))?)
+    }
+
     /// Whether the blob is stored.
     pub fn has_blob(&self, hash: &str) -> Result<bool> {
         Ok(self

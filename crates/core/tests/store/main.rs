@@ -6,5 +6,6 @@ mod at_rest;
 mod crash;
 mod helpers;
 mod merge;
+mod photos;
 mod regrid;
 mod search;
