@@ -7,6 +7,10 @@
 //! | chief leader          | docs under their community  | docs under their community      |
 //! | centre                | docs under their division   | `dispatch` docs under it only   |
 //!
+//! Photos (blobs) follow the read column both ways: a device may upload a photo to, and
+//! download a photo linked to, any scope it reads ([`Principal::can_write_blob`],
+//! [`Principal::can_read`]); a centre attaches photos to its dispatches.
+//!
 //! "Under" is the code-prefix order of [`ScopeCode::covers`]: a grid's scope covers only
 //! itself, a division covers its own code and every code that starts with it.
 
@@ -35,6 +39,11 @@ impl Principal {
     /// Whether a document scoped to `scope` may be served to this principal.
     pub fn can_read(&self, scope: &ScopeCode) -> bool {
         self.scopes.iter().any(|s| s.covers(scope))
+    }
+
+    /// Whether this principal may upload a photo belonging to `scope`.
+    pub fn can_write_blob(&self, scope: &ScopeCode) -> bool {
+        self.can_read(scope)
     }
 
     /// Whether this principal may change a document of `kind` scoped to `scope`.

@@ -72,6 +72,10 @@ pub struct LimitsConfig {
     pub admin_poll_millis: u64,
     /// Largest `POST /v1/enroll` body, in bytes.
     pub max_enroll_body_bytes: usize,
+    /// Largest photo upload (`Upload-Length`), in bytes (`WANGGE_MAX_UPLOAD_BYTES`).
+    pub max_upload_bytes: u64,
+    /// Incomplete uploads kept per device; creating one more discards the oldest.
+    pub max_pending_uploads_per_device: usize,
 }
 
 impl Default for Config {
@@ -96,6 +100,8 @@ impl Default for LimitsConfig {
             idle_doc_seconds: 60,
             admin_poll_millis: 1000,
             max_enroll_body_bytes: 4096,
+            max_upload_bytes: 16 * 1024 * 1024,
+            max_pending_uploads_per_device: 8,
         }
     }
 }
@@ -174,6 +180,9 @@ impl Config {
         }
         if let Some(v) = env("WANGGE_ADMIN_POLL_MILLIS") {
             l.admin_poll_millis = parse("WANGGE_ADMIN_POLL_MILLIS", &v)?;
+        }
+        if let Some(v) = env("WANGGE_MAX_UPLOAD_BYTES") {
+            l.max_upload_bytes = parse("WANGGE_MAX_UPLOAD_BYTES", &v)?;
         }
         Ok(())
     }

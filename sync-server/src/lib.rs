@@ -15,7 +15,8 @@
 //!   migrations, and the shared suite every backend must pass.
 //! - [`engine`]: the pure sync state machine ([`Hub`]) over `automerge::sync`, with the
 //!   scope checks and persist-before-acknowledge rule.
-//! - [`server`]: axum routes (`/healthz`, `/v1/enroll`, `/v1/sync`), the WebSocket byte
+//! - [`server`]: axum routes (`/healthz`, `/v1/enroll`, `/v1/sync`, tus photo uploads at
+//!   `/v1/files`, downloads at `/v1/blobs/{sha256}`), the WebSocket byte
 //!   mover, the hub thread, graceful shutdown ([`Relay`]).
 //! - [`admin`]: what `wangge-relay admin …` does.
 //!

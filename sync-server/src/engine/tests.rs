@@ -12,7 +12,10 @@ use super::{EngineLimits, Hub, Output};
 use crate::auth::device_peer_id;
 use crate::scope::{Role, ScopeCode};
 use crate::store::sqlite::SqliteStore;
-use crate::store::{DeviceAuth, DocRecord, NewDevice, RelayStore, StoreError, User};
+use crate::store::{
+    ChunkOutcome, DeviceAuth, DocRecord, FinishOutcome, NewDevice, NewUpload, RelayStore,
+    StoreError, UploadState, User,
+};
 
 const GRID: &str = "110105001001001";
 
@@ -55,6 +58,10 @@ impl RelayStore for Flaky {
         docs_under(&self, s: &[ScopeCode], l: usize) -> Result<Vec<DocRecord>, StoreError>;
         doc_chunks(&self, id: &DocumentId) -> Result<Vec<Vec<u8>>, StoreError>;
         sync_state(&self, d: Uuid, id: &DocumentId) -> Result<Option<Vec<u8>>, StoreError>;
+        upload_state(&self, id: Uuid) -> Result<Option<UploadState>, StoreError>;
+        blob_linked(&self, h: &str, s: &ScopeCode) -> Result<Option<u64>, StoreError>;
+        blob_for_scope(&self, h: &str, s: &[ScopeCode]) -> Result<Option<Vec<u8>>, StoreError>;
+        blob_count(&self) -> Result<u64, StoreError>;
     }
     delegate_mut! {
         add_division(&mut self, c: &ScopeCode, n: &str) -> Result<(), StoreError>;
@@ -66,6 +73,11 @@ impl RelayStore for Flaky {
         bump_admin_generation(&mut self) -> Result<(), StoreError>;
         compact_doc(&mut self, id: &DocumentId, s: &[u8]) -> Result<(), StoreError>;
         put_sync_states(&mut self, d: Uuid, s: &[(DocumentId, Vec<u8>)]) -> Result<(), StoreError>;
+        create_upload(&mut self, u: &NewUpload, m: usize) -> Result<(), StoreError>;
+        append_upload_chunk(&mut self, id: Uuid, o: u64, b: &[u8]) -> Result<ChunkOutcome, StoreError>;
+        finish_upload(&mut self, id: Uuid) -> Result<FinishOutcome, StoreError>;
+        discard_upload(&mut self, id: Uuid) -> Result<bool, StoreError>;
+        link_blob_scope(&mut self, h: &str, s: &ScopeCode) -> Result<bool, StoreError>;
     }
     fn create_doc(&mut self, r: &DocRecord, b: &[u8]) -> Result<(), StoreError> {
         self.check()?;

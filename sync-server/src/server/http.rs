@@ -34,7 +34,7 @@ pub(crate) fn error(status: StatusCode, code: &'static str, message: &str) -> Re
         .into_response()
 }
 
-fn storage_error(e: &StoreError) -> Response {
+pub(crate) fn storage_error(e: &StoreError) -> Response {
     warn!(cause = %e, "storage failure");
     error(
         StatusCode::SERVICE_UNAVAILABLE,

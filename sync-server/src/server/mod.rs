@@ -1,11 +1,13 @@
 //! The network layer: axum routes, the WebSocket byte mover, the hub thread, shutdown.
 //!
 //! - `http`: `GET /healthz`, `POST /v1/enroll`.
+//! - `files`: photo uploads (tus 1.0: `/v1/files`) and downloads (`/v1/blobs/{sha256}`).
 //! - `ws`: `GET /v1/sync`, authenticated upgrade, then bytes in and out.
 //! - `hub_task`: the [`crate::engine::Hub`] on its own thread.
 //! - `state`: what handlers share.
 //! - [`shutdown_signal`]: SIGTERM / Ctrl-C.
 
+mod files;
 mod http;
 mod hub_task;
 mod state;
@@ -20,7 +22,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{get, head, options, post};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tracing::info;
@@ -118,6 +120,21 @@ impl Relay {
                     .layer(DefaultBodyLimit::max(config.limits.max_enroll_body_bytes)),
             )
             .route("/v1/sync", get(ws::sync_upgrade))
+            .route(
+                "/v1/files",
+                post(files::create).merge(options(files::options)),
+            )
+            .route(
+                "/v1/files/{id}",
+                head(files::head)
+                    .patch(files::patch)
+                    .layer(DefaultBodyLimit::max(
+                        usize::try_from(config.limits.max_upload_bytes)
+                            .unwrap_or(usize::MAX)
+                            .saturating_add(1),
+                    )),
+            )
+            .route("/v1/blobs/{sha256}", get(files::download))
             .with_state(app);
         info!(addr = %listener.local_addr()?, "relay listening");
         let served = axum::serve(

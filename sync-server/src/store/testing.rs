@@ -5,7 +5,9 @@
 use uuid::Uuid;
 use wangge_proto::DocumentId;
 
-use super::{DocRecord, NewDevice, RelayStore, StoreError};
+use sha2::{Digest, Sha256};
+
+use super::{ChunkOutcome, DocRecord, FinishOutcome, NewDevice, NewUpload, RelayStore, StoreError};
 use crate::scope::{DocKind, Role, ScopeCode};
 
 fn code(s: &str) -> ScopeCode {
@@ -43,6 +45,10 @@ pub fn run_suite(mut make: impl FnMut() -> Box<dyn RelayStore>) {
     documents_register_append_and_compact(make().as_mut());
     docs_under_follows_the_code_prefix(make().as_mut());
     sync_states_round_trip(make().as_mut());
+    uploads_resume_verify_and_dedupe(make().as_mut());
+    bad_uploads_store_nothing(make().as_mut());
+    blobs_are_served_only_within_scope(make().as_mut());
+    pending_uploads_are_bounded(make().as_mut());
 }
 
 fn accounts_and_grids(store: &mut dyn RelayStore) {
@@ -197,4 +203,183 @@ fn sync_states_round_trip(store: &mut dyn RelayStore) {
         .expect("put");
     store.put_sync_states(dev, &[(doc, vec![3])]).expect("put");
     assert_eq!(store.sync_state(dev, &doc).expect("query"), Some(vec![3]));
+}
+
+fn sha(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn upload(device: Uuid, bytes: &[u8], scope: &str) -> NewUpload {
+    NewUpload {
+        id: Uuid::new_v4(),
+        device_id: device,
+        sha256: sha(bytes),
+        scope: code(scope),
+        length: u64::try_from(bytes.len()).expect("small"),
+        complete: false,
+    }
+}
+
+fn upload_all(store: &mut dyn RelayStore, up: &NewUpload, bytes: &[u8]) -> FinishOutcome {
+    store.create_upload(up, 8).expect("create upload");
+    assert_eq!(
+        store.append_upload_chunk(up.id, 0, bytes).expect("append"),
+        ChunkOutcome::Appended(up.length)
+    );
+    store.finish_upload(up.id).expect("finish")
+}
+
+fn uploads_resume_verify_and_dedupe(store: &mut dyn RelayStore) {
+    let dev = Uuid::new_v4();
+    let photo = b"a photo of a broken street lamp".as_slice();
+    let up = upload(dev, photo, GRID_A);
+    store.create_upload(&up, 8).expect("create");
+    assert!(matches!(
+        store.create_upload(&up, 8),
+        Err(StoreError::AlreadyExists(_))
+    ));
+    let st = store.upload_state(up.id).expect("query").expect("exists");
+    assert_eq!((st.offset, &st.upload), (0, &up));
+    assert_eq!(
+        store
+            .append_upload_chunk(up.id, 0, &photo[..10])
+            .expect("append"),
+        ChunkOutcome::Appended(10)
+    );
+    assert_eq!(
+        store
+            .append_upload_chunk(up.id, 0, &photo[..10])
+            .expect("append"),
+        ChunkOutcome::OffsetMismatch(10)
+    );
+    assert_eq!(
+        store.append_upload_chunk(up.id, 10, photo).expect("append"),
+        ChunkOutcome::TooLong
+    );
+    assert_eq!(
+        store.upload_state(up.id).expect("query").map(|s| s.offset),
+        Some(10)
+    );
+    assert!(matches!(
+        store.finish_upload(up.id),
+        Err(StoreError::NotFound(_))
+    ));
+    assert_eq!(
+        store
+            .append_upload_chunk(up.id, 10, &photo[10..])
+            .expect("append"),
+        ChunkOutcome::Appended(up.length)
+    );
+    assert_eq!(
+        store.finish_upload(up.id).expect("finish"),
+        FinishOutcome::Stored
+    );
+    let st = store.upload_state(up.id).expect("query").expect("kept");
+    assert!(st.upload.complete && st.offset == up.length);
+    assert!(matches!(
+        store.append_upload_chunk(up.id, up.length, b""),
+        Err(StoreError::NotFound(_))
+    ));
+    assert_eq!(
+        store.blob_linked(&up.sha256, &code(GRID_A)).expect("q"),
+        Some(up.length)
+    );
+    assert_eq!(
+        store.blob_linked(&up.sha256, &code(GRID_B)).expect("q"),
+        None
+    );
+    // The same bytes again, to another scope: stored once, linked twice.
+    let again = upload(dev, photo, GRID_B);
+    assert_eq!(upload_all(store, &again, photo), FinishOutcome::Stored);
+    assert_eq!(store.blob_count().expect("count"), 1);
+    assert!(
+        store
+            .blob_linked(&up.sha256, &code(GRID_B))
+            .expect("q")
+            .is_some()
+    );
+    assert!(
+        store
+            .link_blob_scope(&up.sha256, &code("110105001001003"))
+            .expect("link")
+    );
+    assert!(
+        !store
+            .link_blob_scope(&sha(b"none"), &code(GRID_A))
+            .expect("link")
+    );
+}
+
+fn bad_uploads_store_nothing(store: &mut dyn RelayStore) {
+    let dev = Uuid::new_v4();
+    let mut up = upload(dev, b"expected bytes", GRID_A);
+    up.sha256 = sha(b"other bytes!!!");
+    assert_eq!(
+        upload_all(store, &up, b"expected bytes"),
+        FinishOutcome::HashMismatch
+    );
+    assert!(
+        store.upload_state(up.id).expect("query").is_none(),
+        "discarded"
+    );
+    assert_eq!(store.blob_count().expect("count"), 0);
+    let up = upload(dev, b"abandoned", GRID_A);
+    store.create_upload(&up, 8).expect("create");
+    store
+        .append_upload_chunk(up.id, 0, b"aban")
+        .expect("append");
+    assert!(store.discard_upload(up.id).expect("discard"));
+    assert!(!store.discard_upload(up.id).expect("discard"));
+    assert!(matches!(
+        store.append_upload_chunk(up.id, 4, b"doned"),
+        Err(StoreError::NotFound(_))
+    ));
+    assert_eq!(store.blob_count().expect("count"), 0);
+}
+
+fn blobs_are_served_only_within_scope(store: &mut dyn RelayStore) {
+    let photo = b"grid a only".as_slice();
+    let up = upload(Uuid::new_v4(), photo, GRID_A);
+    assert_eq!(upload_all(store, &up, photo), FinishOutcome::Stored);
+    let get = |scopes: &[&str]| {
+        let scopes: Vec<ScopeCode> = scopes.iter().map(|s| code(s)).collect();
+        store.blob_for_scope(&up.sha256, &scopes).expect("query")
+    };
+    assert_eq!(get(&[GRID_A]).as_deref(), Some(photo));
+    assert_eq!(get(&[GRID_B, GRID_A]).as_deref(), Some(photo));
+    assert_eq!(
+        get(&[COMMUNITY]).as_deref(),
+        Some(photo),
+        "a division covers its grids"
+    );
+    assert_eq!(get(&[GRID_B]), None);
+    assert_eq!(get(&["110105002"]), None);
+    assert_eq!(
+        store
+            .blob_for_scope(&sha(b"unknown"), &[code(GRID_A)])
+            .expect("q"),
+        None
+    );
+}
+
+fn pending_uploads_are_bounded(store: &mut dyn RelayStore) {
+    let dev = Uuid::new_v4();
+    let ups: Vec<NewUpload> = (0..4u8).map(|i| upload(dev, &[i; 8], GRID_A)).collect();
+    for up in &ups {
+        store.create_upload(up, 3).expect("create");
+        store
+            .append_upload_chunk(up.id, 0, &[0; 4])
+            .expect("append");
+    }
+    assert!(
+        store.upload_state(ups[0].id).expect("q").is_none(),
+        "oldest dropped"
+    );
+    for up in &ups[1..] {
+        assert!(store.upload_state(up.id).expect("q").is_some());
+    }
+    // Another device's uploads do not count.
+    let other = upload(Uuid::new_v4(), b"x", GRID_A);
+    store.create_upload(&other, 1).expect("create");
+    assert!(store.upload_state(ups[3].id).expect("q").is_some());
 }

@@ -8,3 +8,4 @@ mod bad_input;
 mod enroll;
 mod helpers;
 mod sync;
+mod uploads;

@@ -139,6 +139,17 @@ impl TestDevice {
         }
     }
 
+    /// A device for an enrollment made elsewhere (a relay running as a child process).
+    pub fn from_enrollment(enrolled: Enrollment) -> Self {
+        let TestStore { store, _dir } = store_as(&enrolled.user_id);
+        Self {
+            store: Arc::new(Mutex::new(store)),
+            enrolled,
+            engine: None,
+            _dir,
+        }
+    }
+
     pub fn start(&mut self, relay_url: &str, cfg: SyncConfig) {
         self.engine = Some(SyncEngine::spawn_with(
             self.store.clone(),

@@ -5,4 +5,5 @@
 mod engine;
 mod helpers;
 mod proxy;
+mod relay_crash;
 mod store_sync;

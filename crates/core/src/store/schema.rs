@@ -168,6 +168,12 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (doc_id, peer)
     );
     "#,
+    // 3: re-indexing a household deletes its grams by owner; without these, every edit
+    // scanned the whole gram table (quadratic on a centre's 100k-resident store).
+    r#"
+    CREATE INDEX resident_grams_owner ON resident_grams (resident_id);
+    CREATE INDEX household_grams_owner ON household_grams (household_id);
+    "#,
 ];
 
 /// Newest schema version this build knows.

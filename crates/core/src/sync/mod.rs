@@ -6,10 +6,17 @@
 //! scope with the `scope-push` extension), pushes local changes when nudged or every
 //! poll interval, and reconnects with exponential backoff and jitter when the link drops.
 //! Each connection starts from the saved sync states ([`Store::begin_sync_session`]).
+//!
+//! `synced` waits for a barrier: after its first round the engine sends a `request` for a
+//! fresh random document id, which the relay answers `doc-unavailable` only after the
+//! messages it queued on `join` (the scope push). Documents the relay offered are pending
+//! until they are in the store, so a device with no documents of its own is not `synced`
+//! before the relay's documents have arrived.
 //! Status goes out on a `watch` channel; errors carry a code, never personal data.
 
 mod enroll;
 
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -263,7 +270,13 @@ impl Worker {
         };
         let (mut sink, mut stream) = ws.split();
         let relay_peer = PeerId::new(relay.clone());
-        let mut unavailable: std::collections::HashSet<DocumentId> = Default::default();
+        let mut unavailable: HashSet<DocumentId> = Default::default();
+        // Docs the relay sent messages for on this connection (its scope push included).
+        let mut offered: HashSet<DocumentId> = Default::default();
+        // The barrier: a request for a doc nobody has, answered after the scope push.
+        let probe = DocumentId::random();
+        let mut probe_sent = false;
+        let mut barrier = false;
         lock(&self.store).begin_sync_session(&relay);
         self.status.send_modify(|s| {
             s.online = true;
@@ -283,8 +296,15 @@ impl Worker {
                     Ok(out) => out,
                     Err(code) => return Ended::Dropped(code),
                 };
-                for (id, data) in out {
-                    let msg = self.sync_msg(&relay_peer, id, data);
+                let mut msgs: Vec<Message> = out
+                    .into_iter()
+                    .map(|(id, data)| self.sync_msg(&relay_peer, id, data))
+                    .collect();
+                if !probe_sent {
+                    probe_sent = true;
+                    msgs.push(self.probe_msg(&relay_peer, probe));
+                }
+                for msg in msgs {
                     if sink
                         .send(WsMessage::Binary(msg.encode().into()))
                         .await
@@ -293,7 +313,7 @@ impl Worker {
                         return Ended::Dropped("link_dropped");
                     }
                 }
-                if let Err(code) = self.update_pending(&relay, &unavailable) {
+                if let Err(code) = self.update_pending(&relay, &unavailable, &offered, barrier) {
                     return Ended::Dropped(code);
                 }
             }
@@ -312,6 +332,7 @@ impl Worker {
                     match msg {
                         Message::Sync { document_id, data, .. }
                         | Message::Request { document_id, data, .. } => {
+                            offered.insert(document_id);
                             let reply = {
                                 let mut store = lock(&self.store);
                                 if let Err(e) = store.receive_sync_message(&document_id, &relay, &data) {
@@ -329,14 +350,18 @@ impl Worker {
                                     return Ended::Dropped("link_dropped");
                                 }
                             }
-                            if let Err(code) = self.update_pending(&relay, &unavailable) {
+                            if let Err(code) = self.update_pending(&relay, &unavailable, &offered, barrier) {
                                 return Ended::Dropped(code);
                             }
                         }
                         Message::DocUnavailable { document_id, .. } => {
-                            unavailable.insert(document_id);
-                            self.status.send_modify(|s| s.unavailable = unavailable.len());
-                            if let Err(code) = self.update_pending(&relay, &unavailable) {
+                            if document_id == probe {
+                                barrier = true;
+                            } else {
+                                unavailable.insert(document_id);
+                                self.status.send_modify(|s| s.unavailable = unavailable.len());
+                            }
+                            if let Err(code) = self.update_pending(&relay, &unavailable, &offered, barrier) {
                                 return Ended::Dropped(code);
                             }
                         }
@@ -359,11 +384,26 @@ impl Worker {
         }
     }
 
+    /// The barrier request: an empty sync message for a document id nobody has.
+    fn probe_msg(&self, relay: &PeerId, document_id: DocumentId) -> Message {
+        use automerge::sync::SyncDoc;
+        let data = automerge::Automerge::new()
+            .generate_sync_message(&mut automerge::sync::State::new())
+            .map(|m| m.encode())
+            .unwrap_or_default();
+        Message::Request {
+            sender_id: self.peer.clone(),
+            target_id: relay.clone(),
+            document_id,
+            data,
+        }
+    }
+
     /// A sync message for every local document that has something to say.
     fn outgoing_all(
         &self,
         relay: &str,
-        unavailable: &std::collections::HashSet<DocumentId>,
+        unavailable: &HashSet<DocumentId>,
     ) -> Result<Vec<(DocumentId, Vec<u8>)>, &'static str> {
         let mut store = lock(&self.store);
         let ids = store.doc_ids().map_err(|_| "store")?;
@@ -382,15 +422,22 @@ impl Worker {
         Ok(out)
     }
 
+    /// Counts the docs not in sync yet: local docs whose heads the relay has not
+    /// acknowledged, and docs the relay offered that are not in the store yet. `synced`
+    /// also needs the barrier passed.
     fn update_pending(
         &self,
         relay: &str,
-        unavailable: &std::collections::HashSet<DocumentId>,
+        unavailable: &HashSet<DocumentId>,
+        offered: &HashSet<DocumentId>,
+        barrier: bool,
     ) -> Result<(), &'static str> {
         let mut store = lock(&self.store);
         let ids = store.doc_ids().map_err(|_| "store")?;
         let mut pending = 0;
+        let mut local = HashSet::with_capacity(ids.len());
         for (id, _, _) in ids {
+            local.insert(id);
             if unavailable.contains(&id) {
                 continue;
             }
@@ -399,11 +446,15 @@ impl Worker {
             }
         }
         drop(store);
+        pending += offered
+            .iter()
+            .filter(|id| !local.contains(*id) && !unavailable.contains(*id))
+            .count();
         let now = Utc::now();
         self.status.send_modify(|s| {
             s.docs_pending = pending;
             let was = s.synced;
-            s.synced = pending == 0;
+            s.synced = pending == 0 && barrier;
             if s.synced {
                 s.last_success = Some(now);
                 if !was {

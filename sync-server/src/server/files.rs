@@ -1,0 +1,604 @@
+//! Photo uploads over tus 1.0 (core, `creation`, `checksum` with sha256) and downloads.
+//!
+//! - `OPTIONS /v1/files`: what the relay supports.
+//! - `POST /v1/files`: creates an upload; `Upload-Length` and `Upload-Metadata` with
+//!   `sha256` (hex of the whole file) and `scope` (the grid or division code).
+//! - `HEAD /v1/files/{id}`: `Upload-Offset` and `Upload-Length`, to resume.
+//! - `PATCH /v1/files/{id}`: appends a chunk (`application/offset+octet-stream`).
+//! - `GET /v1/blobs/{sha256}`: the photo, if it is linked to a scope the device reads.
+//!
+//! Every route needs the device token (`Authorization: Bearer`). Blobs are stored once by
+//! hash and linked to each scope they were uploaded to. An answer never tells a device
+//! that a photo exists outside its scopes: creation reports an upload complete only when
+//! the photo is already linked to the named scope, and downloads of photos outside the
+//! device's scopes are `404` like unknown ones.
+
+// Helpers return `Err(Response)`: the answer to send as is.
+#![allow(clippy::result_large_err)]
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use futures_util::StreamExt;
+use sha2::{Digest, Sha256};
+use tracing::{info, instrument, warn};
+use uuid::Uuid;
+
+use super::http::{error, storage_error};
+use super::state::AppState;
+use crate::auth::{hash_secret, token_from_request};
+use crate::scope::ScopeCode;
+use crate::store::{
+    ChunkOutcome, DeviceAuth, FinishOutcome, NewUpload, RelayStore, StoreError, UploadState,
+};
+
+/// The tus protocol version spoken.
+pub const TUS_VERSION: &str = "1.0.0";
+/// The tus extensions supported.
+pub const TUS_EXTENSIONS: &str = "creation,checksum";
+/// The checksum algorithms supported.
+pub const TUS_CHECKSUM_ALGORITHMS: &str = "sha256";
+/// Content type of `PATCH` bodies.
+pub const OFFSET_OCTET_STREAM: &str = "application/offset+octet-stream";
+
+const TUS_RESUMABLE: HeaderName = HeaderName::from_static("tus-resumable");
+const UPLOAD_OFFSET: HeaderName = HeaderName::from_static("upload-offset");
+const UPLOAD_LENGTH: HeaderName = HeaderName::from_static("upload-length");
+const UPLOAD_METADATA: HeaderName = HeaderName::from_static("upload-metadata");
+const UPLOAD_CHECKSUM: HeaderName = HeaderName::from_static("upload-checksum");
+
+/// Bytes of a chunk without `Upload-Checksum` are persisted in pieces of this size.
+const PERSIST_EVERY: usize = 64 * 1024;
+
+/// Persists one piece of a chunk.
+async fn append(
+    app: &AppState,
+    id: Uuid,
+    offset: u64,
+    piece: Vec<u8>,
+) -> Result<ChunkOutcome, Response> {
+    with_store(app, move |s| s.append_upload_chunk(id, offset, &piece)).await
+}
+
+/// tus "checksum mismatch".
+fn checksum_mismatch_status() -> StatusCode {
+    StatusCode::from_u16(460).unwrap_or(StatusCode::BAD_REQUEST)
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Option<&'a str> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+}
+
+/// Adds `Tus-Resumable` and any `extra` headers to a response.
+fn with_headers(mut resp: Response, extra: &[(HeaderName, String)]) -> Response {
+    let h = resp.headers_mut();
+    h.insert(TUS_RESUMABLE, HeaderValue::from_static(TUS_VERSION));
+    for (name, value) in extra {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            h.insert(name.clone(), v);
+        }
+    }
+    resp
+}
+
+fn tus_error(status: StatusCode, code: &'static str, message: &str) -> Response {
+    with_headers(error(status, code, message), &[])
+}
+
+fn not_found() -> Response {
+    tus_error(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "no such upload or photo",
+    )
+}
+
+/// Runs a store operation off the async threads.
+async fn with_store<T: Send + 'static>(
+    app: &AppState,
+    f: impl FnOnce(&mut dyn RelayStore) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, Response> {
+    let store = app.store.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        let mut s = store
+            .lock()
+            .map_err(|_| StoreError::Database("store lock poisoned".into()))?;
+        f(s.as_mut())
+    })
+    .await;
+    match result {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(StoreError::NotFound(_))) => Err(not_found()),
+        Ok(Err(e)) => Err(with_headers(storage_error(&e), &[])),
+        Err(_) => Err(tus_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "upload failed",
+        )),
+    }
+}
+
+/// The device behind `Authorization: Bearer`, or the `401` to answer.
+async fn authenticate(app: &AppState, headers: &HeaderMap) -> Result<DeviceAuth, Response> {
+    let Some(token) = token_from_request(header_str(headers, &header::AUTHORIZATION), None, None)
+    else {
+        return Err(tus_error(
+            StatusCode::UNAUTHORIZED,
+            "token_missing",
+            "send the device token as Authorization: Bearer",
+        ));
+    };
+    let hash = hash_secret(&token);
+    match with_store(app, move |s| s.authenticate(&hash)).await? {
+        Some(auth) => Ok(auth),
+        None => Err(tus_error(
+            StatusCode::UNAUTHORIZED,
+            "token_invalid",
+            "device token is unknown or revoked",
+        )),
+    }
+}
+
+/// `412` unless the request speaks tus 1.0.0.
+fn check_tus_version(headers: &HeaderMap) -> Result<(), Response> {
+    if header_str(headers, &TUS_RESUMABLE) == Some(TUS_VERSION) {
+        return Ok(());
+    }
+    Err(with_headers(
+        error(
+            StatusCode::PRECONDITION_FAILED,
+            "tus_version",
+            "send Tus-Resumable: 1.0.0",
+        ),
+        &[(HeaderName::from_static("tus-version"), TUS_VERSION.into())],
+    ))
+}
+
+fn bad_request(message: &str) -> Response {
+    tus_error(StatusCode::BAD_REQUEST, "bad_request", message)
+}
+
+fn parse_u64(headers: &HeaderMap, name: &HeaderName) -> Option<u64> {
+    header_str(headers, name).and_then(|v| {
+        v.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| v.parse().ok())
+            .flatten()
+    })
+}
+
+/// A lowercase 64-digit hex SHA-256, or `None`.
+fn normalize_sha256(s: &str) -> Option<String> {
+    (s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())).then(|| s.to_ascii_lowercase())
+}
+
+/// The `sha256` and `scope` of `Upload-Metadata` (`key base64,key base64`).
+fn parse_metadata(value: &str) -> Result<(String, ScopeCode), &'static str> {
+    if value.len() > 1024 {
+        return Err("Upload-Metadata is too long");
+    }
+    let (mut sha, mut scope) = (None, None);
+    for pair in value.split(',') {
+        let mut parts = pair.trim().splitn(2, ' ');
+        let key = parts.next().unwrap_or_default();
+        let decoded = parts
+            .next()
+            .map(|v| BASE64.decode(v.trim()))
+            .transpose()
+            .map_err(|_| "Upload-Metadata values must be base64")?
+            .unwrap_or_default();
+        let text =
+            String::from_utf8(decoded).map_err(|_| "Upload-Metadata values must be UTF-8")?;
+        match key {
+            "sha256" => {
+                sha = Some(normalize_sha256(&text).ok_or("sha256 must be 64 hex digits")?);
+            }
+            "scope" => {
+                scope = Some(
+                    ScopeCode::parse(&text).map_err(|_| "scope must be a grid or division code")?,
+                );
+            }
+            _ => {}
+        }
+    }
+    match (sha, scope) {
+        (Some(sha), Some(scope)) => Ok((sha, scope)),
+        _ => Err("Upload-Metadata must carry sha256 and scope"),
+    }
+}
+
+/// `OPTIONS /v1/files`: the tus capabilities.
+#[instrument(skip_all)]
+pub(crate) async fn options(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    if let Err(resp) = authenticate(&app, &headers).await {
+        return resp;
+    }
+    with_headers(
+        StatusCode::NO_CONTENT.into_response(),
+        &[
+            (HeaderName::from_static("tus-version"), TUS_VERSION.into()),
+            (
+                HeaderName::from_static("tus-extension"),
+                TUS_EXTENSIONS.into(),
+            ),
+            (
+                HeaderName::from_static("tus-checksum-algorithm"),
+                TUS_CHECKSUM_ALGORITHMS.into(),
+            ),
+            (
+                HeaderName::from_static("tus-max-size"),
+                app.config.limits.max_upload_bytes.to_string(),
+            ),
+        ],
+    )
+}
+
+/// `POST /v1/files`: creates an upload resource.
+#[instrument(skip_all)]
+pub(crate) async fn create(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    let auth = match authenticate(&app, &headers).await {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    if let Err(resp) = check_tus_version(&headers) {
+        return resp;
+    }
+    let Some(length) = parse_u64(&headers, &UPLOAD_LENGTH) else {
+        return bad_request("Upload-Length (a byte count) is required");
+    };
+    if length == 0 {
+        return bad_request("an empty upload is not a photo");
+    }
+    let max = app.config.limits.max_upload_bytes;
+    if length > max {
+        return tus_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "upload_too_large",
+            &format!("Upload-Length is over the relay's limit of {max} bytes"),
+        );
+    }
+    let (sha256, scope) = match parse_metadata(header_str(&headers, &UPLOAD_METADATA).unwrap_or(""))
+    {
+        Ok(m) => m,
+        Err(msg) => return bad_request(msg),
+    };
+    // Refused before looking at the hash: the answer says nothing about the photo.
+    if !auth.user.principal.can_write_blob(&scope) {
+        info!(device = %auth.device_id, "upload refused: scope");
+        return tus_error(
+            StatusCode::FORBIDDEN,
+            "scope_forbidden",
+            "this device may not upload photos to that scope",
+        );
+    }
+    let id = Uuid::new_v4();
+    let pending = app.config.limits.max_pending_uploads_per_device;
+    let device_id = auth.device_id;
+    let result = with_store(&app, move |s| {
+        // Complete at once only if this very scope already has the photo.
+        let complete = s.blob_linked(&sha256, &scope)? == Some(length);
+        s.create_upload(
+            &NewUpload {
+                id,
+                device_id,
+                sha256,
+                scope,
+                length,
+                complete,
+            },
+            pending,
+        )?;
+        Ok(complete)
+    })
+    .await;
+    let complete = match result {
+        Ok(c) => c,
+        Err(resp) => return resp,
+    };
+    info!(device = %device_id, upload = %id, length, complete, "upload created");
+    with_headers(
+        StatusCode::CREATED.into_response(),
+        &[
+            (header::LOCATION, format!("/v1/files/{id}")),
+            (UPLOAD_OFFSET, if complete { length } else { 0 }.to_string()),
+        ],
+    )
+}
+
+/// The upload if it exists, belongs to the device and is still in its scopes.
+async fn own_upload(app: &AppState, auth: &DeviceAuth, id: &str) -> Result<UploadState, Response> {
+    let Ok(id) = Uuid::parse_str(id) else {
+        return Err(not_found());
+    };
+    let state = with_store(app, move |s| s.upload_state(id)).await?;
+    match state {
+        Some(st)
+            if st.upload.device_id == auth.device_id
+                && auth.user.principal.can_write_blob(&st.upload.scope) =>
+        {
+            Ok(st)
+        }
+        _ => Err(not_found()),
+    }
+}
+
+fn offset_headers(offset: u64, length: u64) -> Vec<(HeaderName, String)> {
+    vec![
+        (UPLOAD_OFFSET, offset.to_string()),
+        (UPLOAD_LENGTH, length.to_string()),
+        (header::CACHE_CONTROL, "no-store".into()),
+    ]
+}
+
+/// `HEAD /v1/files/{id}`: how much the relay has.
+#[instrument(skip_all)]
+pub(crate) async fn head(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let auth = match authenticate(&app, &headers).await {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    if let Err(resp) = check_tus_version(&headers) {
+        return resp;
+    }
+    match own_upload(&app, &auth, &id).await {
+        Ok(st) => with_headers(
+            StatusCode::OK.into_response(),
+            &offset_headers(st.offset, st.upload.length),
+        ),
+        Err(resp) => resp,
+    }
+}
+
+/// `PATCH /v1/files/{id}`: appends a chunk; the last one stores the photo.
+#[instrument(skip_all)]
+pub(crate) async fn patch(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let auth = match authenticate(&app, &headers).await {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    if let Err(resp) = check_tus_version(&headers) {
+        return resp;
+    }
+    if header_str(&headers, &header::CONTENT_TYPE) != Some(OFFSET_OCTET_STREAM) {
+        return tus_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "bad_content_type",
+            "PATCH bodies must be application/offset+octet-stream",
+        );
+    }
+    let Some(offset) = parse_u64(&headers, &UPLOAD_OFFSET) else {
+        return bad_request("Upload-Offset (a byte count) is required");
+    };
+    let checksum = match header_str(&headers, &UPLOAD_CHECKSUM) {
+        None => None,
+        Some(v) => match v.split_once(' ') {
+            Some(("sha256", b64)) => match BASE64.decode(b64.trim()) {
+                Ok(d) if d.len() == 32 => Some(d),
+                _ => return bad_request("Upload-Checksum must be sha256 <base64 of 32 bytes>"),
+            },
+            _ => return bad_request("Upload-Checksum: only sha256 is supported"),
+        },
+    };
+    let st = match own_upload(&app, &auth, &id).await {
+        Ok(st) => st,
+        Err(resp) => return resp,
+    };
+    let length = st.upload.length;
+    let conflict = |at: u64| {
+        with_headers(
+            error(
+                StatusCode::CONFLICT,
+                "offset_mismatch",
+                "Upload-Offset does not match the relay's offset; HEAD and resume",
+            ),
+            &offset_headers(at, length),
+        )
+    };
+    if st.upload.complete {
+        let empty = parse_u64(&headers, &header::CONTENT_LENGTH).is_none_or(|n| n == 0);
+        return if offset == length && empty {
+            with_headers(
+                StatusCode::NO_CONTENT.into_response(),
+                &offset_headers(length, length),
+            )
+        } else {
+            conflict(length)
+        };
+    }
+    if offset != st.offset {
+        return conflict(st.offset);
+    }
+    let too_long = || {
+        tus_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "upload_too_large",
+            "the chunk goes past Upload-Length",
+        )
+    };
+    let room = length.saturating_sub(offset);
+    if parse_u64(&headers, &header::CONTENT_LENGTH).is_some_and(|n| n > room) {
+        return too_long();
+    }
+    // Without a chunk checksum, bytes are persisted as they arrive, so a cut connection
+    // resumes from what arrived; with one, the chunk is verified whole first.
+    let upload_id = st.upload.id;
+    let persist_every = if checksum.is_some() {
+        usize::MAX
+    } else {
+        PERSIST_EVERY
+    };
+    let mut stream = body.into_data_stream();
+    let mut buf: Vec<u8> = Vec::new();
+    let mut at = offset;
+    let mut cut = false;
+    loop {
+        match stream.next().await {
+            Some(Ok(bytes)) => {
+                let total =
+                    u64::try_from(buf.len().saturating_add(bytes.len())).unwrap_or(u64::MAX);
+                if total > length.saturating_sub(at) {
+                    return too_long();
+                }
+                buf.extend_from_slice(&bytes);
+                if buf.len() >= persist_every {
+                    let piece = std::mem::take(&mut buf);
+                    match append(&app, upload_id, at, piece).await {
+                        Ok(ChunkOutcome::Appended(end)) => at = end,
+                        Ok(ChunkOutcome::OffsetMismatch(now)) => return conflict(now),
+                        Ok(ChunkOutcome::TooLong) => return too_long(),
+                        Err(resp) => return resp,
+                    }
+                }
+            }
+            Some(Err(_)) => {
+                cut = true;
+                break;
+            }
+            None => break,
+        }
+    }
+    if cut {
+        if checksum.is_none() && !buf.is_empty() {
+            let _ = append(&app, upload_id, at, buf).await;
+        }
+        info!(device = %auth.device_id, upload = %upload_id, "upload connection cut");
+        return bad_request("the chunk was cut off; HEAD and resume");
+    }
+    if let Some(expected) = checksum
+        && Sha256::digest(&buf).as_slice() != expected.as_slice()
+    {
+        info!(device = %auth.device_id, upload = %upload_id, "chunk checksum mismatch");
+        return tus_error(
+            checksum_mismatch_status(),
+            "checksum_mismatch",
+            "the chunk does not match Upload-Checksum; it was discarded, send it again",
+        );
+    }
+    let result = with_store(&app, move |s| {
+        let outcome = if buf.is_empty() {
+            ChunkOutcome::Appended(at)
+        } else {
+            s.append_upload_chunk(upload_id, at, &buf)?
+        };
+        match outcome {
+            ChunkOutcome::Appended(end) if end == length => {
+                Ok((outcome, Some(s.finish_upload(upload_id)?)))
+            }
+            _ => Ok((outcome, None)),
+        }
+    })
+    .await;
+    match result {
+        Err(resp) => resp,
+        Ok((ChunkOutcome::OffsetMismatch(at), _)) => conflict(at),
+        Ok((ChunkOutcome::TooLong, _)) => too_long(),
+        Ok((ChunkOutcome::Appended(end), None)) => with_headers(
+            StatusCode::NO_CONTENT.into_response(),
+            &offset_headers(end, length),
+        ),
+        Ok((ChunkOutcome::Appended(end), Some(FinishOutcome::Stored))) => {
+            info!(device = %auth.device_id, upload = %upload_id, length, "photo stored");
+            with_headers(
+                StatusCode::NO_CONTENT.into_response(),
+                &offset_headers(end, length),
+            )
+        }
+        Ok((ChunkOutcome::Appended(_), Some(FinishOutcome::HashMismatch))) => {
+            warn!(device = %auth.device_id, upload = %upload_id, "upload does not match its sha256");
+            tus_error(
+                checksum_mismatch_status(),
+                "sha256_mismatch",
+                "the uploaded bytes do not hash to the sha256 named at creation; the upload was discarded, create a new one",
+            )
+        }
+    }
+}
+
+/// `GET /v1/blobs/{sha256}`: a photo linked to a scope the device reads, else `404`.
+#[instrument(skip_all)]
+pub(crate) async fn download(
+    State(app): State<AppState>,
+    Path(sha256): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let auth = match authenticate(&app, &headers).await {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    let Some(sha256) = normalize_sha256(&sha256) else {
+        return not_found();
+    };
+    let scopes = auth.user.principal.scopes.clone();
+    let etag = format!("\"{sha256}\"");
+    match with_store(&app, move |s| s.blob_for_scope(&sha256, &scopes)).await {
+        Ok(Some(bytes)) => {
+            let mut resp = Body::from(bytes).into_response();
+            let h = resp.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/octet-stream"),
+            );
+            h.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, max-age=31536000, immutable"),
+            );
+            if let Ok(v) = HeaderValue::from_str(&etag) {
+                h.insert(header::ETAG, v);
+            }
+            resp
+        }
+        Ok(None) => not_found(),
+        Err(resp) => resp,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_needs_sha256_and_scope() {
+        let sha = "AB".repeat(32);
+        let value = format!(
+            "filename {},sha256 {},scope {},empty",
+            BASE64.encode("a.jpg"),
+            BASE64.encode(&sha),
+            BASE64.encode("110105001001001")
+        );
+        let (got, scope) = parse_metadata(&value).unwrap();
+        assert_eq!(got, sha.to_lowercase());
+        assert_eq!(scope.as_str(), "110105001001001");
+        assert!(parse_metadata(&format!("sha256 {}", BASE64.encode(&sha))).is_err());
+        assert!(parse_metadata("sha256 !!!,scope x").is_err());
+        assert!(
+            parse_metadata(&format!(
+                "sha256 {},scope {}",
+                BASE64.encode("abc"),
+                BASE64.encode("110105001001001")
+            ))
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn hashes_are_64_hex_digits() {
+        assert!(normalize_sha256(&"0".repeat(64)).is_some());
+        assert!(normalize_sha256(&"g".repeat(64)).is_none());
+        assert!(normalize_sha256("abc").is_none());
+    }
+}
