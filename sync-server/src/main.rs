@@ -92,7 +92,10 @@ fn main() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"))
+                // automerge's TRACE events print operation values (residents' personal
+                // data); whatever RUST_LOG says, automerge stays at info.
+                .add_directive("automerge=info".parse().context("log directive")?),
         )
         .with_writer(std::io::stderr)
         .init();

@@ -30,6 +30,10 @@ pub mod photos;
 pub mod store;
 pub mod sync;
 
+/// Log filter directives every binary appends to its own: automerge's TRACE events print
+/// the values of loaded operations (names, ID numbers), so automerge stays at `info`.
+pub const LOG_FILTER_PERSONAL_DATA_SAFE: &str = "automerge=info";
+
 pub use doc::DocKind;
 pub use error::{CoreError, FieldError, Result};
 pub use model::*;
