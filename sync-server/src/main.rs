@@ -93,8 +93,8 @@ fn main() -> Result<()> {
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"))
-                // automerge's TRACE events print operation values (residents' personal
-                // data); whatever RUST_LOG says, automerge stays at info.
+                // automerge can print operation values (residents' personal data) at
+                // TRACE; whatever RUST_LOG says, automerge stays at info.
                 .add_directive("automerge=info".parse().context("log directive")?),
         )
         .with_writer(std::io::stderr)

@@ -30,8 +30,9 @@ pub mod photos;
 pub mod store;
 pub mod sync;
 
-/// Log filter directives every binary appends to its own: automerge's TRACE events print
-/// the values of loaded operations (names, ID numbers), so automerge stays at `info`.
+/// Log filter directives every binary appends to its own. Defence in depth: automerge
+/// prints loaded operation values (names, ID numbers) at TRACE when built with its
+/// `slow_path_assertions` feature; capping it at `info` keeps that out of any log.
 pub const LOG_FILTER_PERSONAL_DATA_SAFE: &str = "automerge=info";
 
 pub use doc::DocKind;

@@ -77,39 +77,46 @@ fn planted_id_number_and_phone_never_appear_in_clear_on_disk_or_in_logs() {
         assert_eq!(hits.len(), 1);
         let hits = t.store.search_residents("郑秘", &[], 5).unwrap();
         assert_eq!(hits.len(), 1);
+        // With the change log and the WAL full of fresh writes:
+        let reversed_id: String = id.chars().rev().collect();
+        let reversed_phone: String = phone.chars().rev().collect();
+        assert_nothing_planted_on_disk(
+            &t.path(),
+            &[
+                id.as_str(),
+                phone,
+                &reversed_id,
+                &reversed_phone,
+                "郑秘密",
+                photo_marker,
+            ],
+            true,
+        );
+        // Compact and reopen, so documents load from snapshots: automerge's load path is
+        // where its TRACE events print operation values.
+        t.store.compact_all().unwrap();
+        let mut t = t.reopen();
+        let hh = t.store.households_of_grid(&grid_a()).unwrap();
+        assert_eq!(
+            t.store.household(hh[0].id).unwrap().residents[0].name,
+            "郑秘密"
+        );
         t
     };
 
     let reversed_id: String = id.chars().rev().collect();
-    let reversed_phone: String = phone.chars().rev().collect();
-    let db = t.path();
-    let mut files = vec![db.clone()];
-    for suffix in ["-wal", "-shm"] {
-        let p = db.with_file_name(format!("wangge.db{suffix}"));
-        if p.exists() {
-            files.push(p);
-        }
-    }
-    assert!(files.len() >= 2, "expected the WAL beside the database");
-    for f in &files {
-        let bytes = std::fs::read(f).unwrap();
-        assert!(!bytes.is_empty());
-        for secret in [
+    assert_nothing_planted_on_disk(
+        &t.path(),
+        &[
             id.as_str(),
             phone,
             &reversed_id,
-            &reversed_phone,
+            &phone.chars().rev().collect::<String>(),
             "郑秘密",
             photo_marker,
-            "SQLite format 3",
-        ] {
-            assert!(
-                !contains(&bytes, secret),
-                "a planted value is in clear in {}",
-                f.display()
-            );
-        }
-    }
+        ],
+        false,
+    );
     let logs = logs.0.lock().unwrap().clone();
     assert!(!logs.is_empty(), "the store should have logged something");
     // The queries typed into search (a 5-digit phone tail, part of a name) are not logged either.
@@ -162,4 +169,35 @@ fn a_wrong_key_is_refused_clearly_and_the_file_is_untouched() {
     let mut store = Store::open(&path, &key, StoreConfig::default()).unwrap();
     assert_eq!(store.household(h).unwrap().residents.len(), 1);
     drop(dir);
+}
+
+/// No planted value, and no plaintext SQLite header, in the database, its WAL or its SHM.
+fn assert_nothing_planted_on_disk(
+    db: &std::path::Path,
+    secrets: &[&str],
+    expect_wal_content: bool,
+) {
+    let mut files = vec![db.to_path_buf()];
+    for suffix in ["-wal", "-shm"] {
+        let p = db.with_file_name(format!("wangge.db{suffix}"));
+        if p.exists() {
+            files.push(p);
+        }
+    }
+    let wal = std::fs::read(db.with_file_name("wangge.db-wal")).unwrap_or_default();
+    assert!(
+        !expect_wal_content || !wal.is_empty(),
+        "expected a WAL with content beside the database"
+    );
+    assert!(!std::fs::read(db).unwrap().is_empty());
+    for f in &files {
+        let bytes = std::fs::read(f).unwrap();
+        for secret in secrets.iter().chain(&["SQLite format 3"]) {
+            assert!(
+                !contains(&bytes, secret),
+                "a planted value is in clear in {}",
+                f.display()
+            );
+        }
+    }
 }
