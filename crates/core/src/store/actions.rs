@@ -50,6 +50,14 @@ fn first_problem(problems: Vec<FieldError>) -> Result<()> {
     }
 }
 
+/// The first of a form's field errors, as the action's error.
+fn refused(problems: Vec<FieldError>) -> CoreError {
+    problems.into_iter().next().map_or(
+        CoreError::Corrupt("validation failed without a reason".into()),
+        CoreError::from,
+    )
+}
+
 /// Records the household in its grid's index document.
 fn add_to_index(
     batch: &mut super::Batch<'_>,
@@ -141,11 +149,7 @@ impl Store {
         input: &ResidentInput,
     ) -> Result<ResidentId> {
         let id = ResidentId::new();
-        let r = input.validate(id, self.today()).map_err(|e| {
-            first_problem(e)
-                .err()
-                .unwrap_or(CoreError::NotFound { what: "field" })
-        })?;
+        let r = input.validate(id, self.today()).map_err(refused)?;
         let h = self.household(household)?;
         let becomes_head = r.relation == Relation::Head && h.head.is_none();
         let fields = r.to_fields();
@@ -168,11 +172,7 @@ impl Store {
     /// field on another device survives the merge.
     #[tracing::instrument(skip_all)]
     pub fn update_resident(&mut self, resident: ResidentId, input: &ResidentInput) -> Result<()> {
-        let mut r = input.validate(resident, self.today()).map_err(|e| {
-            first_problem(e)
-                .err()
-                .unwrap_or(CoreError::NotFound { what: "field" })
-        })?;
+        let mut r = input.validate(resident, self.today()).map_err(refused)?;
         let hid = self.household_of(resident)?;
         let current = self.household(hid)?;
         if let Some(old) = current.residents.iter().find(|x| x.id == resident) {

@@ -5,7 +5,8 @@ use automerge::transaction::{CommitOptions, Transaction};
 use rusqlite::params;
 use wangge_proto::DocumentId;
 
-use super::{Store, index};
+use super::Store;
+use super::log::{RawChange, log_changes};
 use crate::doc::{DocKind, genesis, scope_of};
 use crate::error::{CoreError, Result};
 
@@ -100,26 +101,27 @@ impl<'s> Batch<'s> {
             let doc = cache
                 .get_mut(&t.id)
                 .ok_or(CoreError::NotFound { what: "document" })?;
-            let changes = doc.get_changes(&t.before);
+            let changes: Vec<RawChange> = doc
+                .get_changes(&t.before)
+                .iter()
+                .map(|c| (c.hash().0.to_vec(), c.raw_bytes().to_vec()))
+                .collect();
             if changes.is_empty() {
                 continue;
             }
-            {
-                let mut ins = tx.prepare_cached(
-                    "INSERT INTO changes (doc_id, hash, bytes, local, at) VALUES (?1, ?2, ?3, 1, ?4)",
-                )?;
-                for c in &changes {
-                    ins.execute(params![t.id.as_bytes(), c.hash().0, c.raw_bytes(), now])?;
-                }
-            }
             let scope = scope_of(&*doc)?;
-            tx.prepare_cached(
-                "INSERT INTO docs (id, kind, scope, change_count, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (id) DO UPDATE SET kind = ?2, scope = ?3,
-                   change_count = change_count + ?4, updated_at = ?5",
-            )?
-            .execute(params![t.id.as_bytes(), t.kind.code(), scope, changes.len() as i64, now])?;
-            index::reindex(&tx, doc, &t.id, t.kind, &t.before, now, tz)?;
+            log_changes(
+                &tx,
+                doc,
+                &t.id,
+                Some(t.kind),
+                &scope,
+                &changes,
+                true,
+                &t.before,
+                now,
+                tz,
+            )?;
         }
         tx.commit()?;
         Ok(())

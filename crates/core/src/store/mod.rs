@@ -12,6 +12,7 @@ mod blobs;
 mod cache;
 mod index;
 mod key;
+mod log;
 mod queries;
 mod remote;
 mod schema;

@@ -4,11 +4,11 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use automerge::{Automerge, Change, ChangeHash, ReadDoc};
-use rusqlite::params;
 use serde::Serialize;
 use wangge_proto::DocumentId;
 
-use super::{Store, index};
+use super::Store;
+use super::log::log_changes;
 use crate::doc::{kind_of, scope_of};
 use crate::error::{CoreError, Result};
 
@@ -106,22 +106,9 @@ impl Store {
         };
         let tx = conn.transaction()?;
         if !to_store.is_empty() {
-            {
-                let mut ins = tx.prepare_cached(
-                    "INSERT INTO changes (doc_id, hash, bytes, local, at) VALUES (?1, ?2, ?3, 0, ?4)",
-                )?;
-                for (hash, bytes) in &to_store {
-                    ins.execute(params![id.as_bytes(), hash, bytes, now])?;
-                }
-            }
-            tx.execute(
-                "INSERT INTO docs (id, kind, scope, change_count, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (id) DO UPDATE SET kind = ?2, scope = ?3, change_count = change_count + ?4, updated_at = ?5",
-                params![id.as_bytes(), kind.map_or("", |k| k.code()), scope, to_store.len() as i64, now],
+            log_changes(
+                &tx, doc, id, kind, &scope, &to_store, false, before, now, tz,
             )?;
-            if let Some(kind) = kind {
-                index::reindex(&tx, doc, id, kind, before, now, tz)?;
-            }
         }
         if let Some((peer, state)) = sync_state {
             super::sync_state::save_state(&tx, id, peer, &state)?;
