@@ -1,8 +1,26 @@
 #!/usr/bin/env bash
 # Installs the system packages the build and tests need (Debian 12, as root). Idempotent:
 # skips apt entirely when everything is already there.
+#   bash scripts/deps.sh          build tools, the Tauri webview libraries, Node.js
+#   bash scripts/deps.sh --e2e    also what the end-to-end test and the demo need: Xvfb,
+#                                 WebKitWebDriver, a CJK font, ImageMagick, tauri-driver
 set -euo pipefail
-pkgs=(build-essential pkg-config perl make)
+e2e=0
+for a in "$@"; do
+  case "$a" in
+    --e2e) e2e=1 ;;
+    *) echo "usage: $0 [--e2e]" >&2; exit 2 ;;
+  esac
+done
+pkgs=(build-essential pkg-config perl make
+  # Tauri 2 desktop build (webview, tray, icons, input)
+  libwebkit2gtk-4.1-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
+  file curl)
+if [ "$e2e" = 1 ]; then
+  # the real app headless, driven over WebDriver; Chinese text needs a CJK font
+  pkgs+=(xvfb xauth webkit2gtk-driver fonts-noto-cjk imagemagick)
+fi
+command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -15,4 +33,8 @@ fi
 if ! command -v cargo >/dev/null 2>&1; then
   echo "error: cargo (Rust >= 1.88) is required; install it with rustup" >&2
   exit 1
+fi
+if [ "$e2e" = 1 ] && ! command -v tauri-driver >/dev/null 2>&1; then
+  echo "installing: tauri-driver"
+  cargo install tauri-driver --locked --version '^2'
 fi
