@@ -1,0 +1,78 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { mount, flushPromises } from '@vue/test-utils';
+import ResidentFormView from '@/views/ResidentFormView.vue';
+import { zh, errorText } from '@/i18n/zh-CN';
+import { backend, testRouter } from './helpers';
+import { HH } from './fixtures';
+
+describe('resident form validation', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('asks core as the user types (debounced) and shows its codes in Chinese', async () => {
+    const api = backend({
+      // What validate_resident answers for this input, as core computes it.
+      validate_resident: ({ input }) => {
+        const errs = [];
+        if (!input.name.trim()) errs.push({ field: 'name', code: 'required_field', message: 'is required' });
+        if (input.id_number === '110105194912310022')
+          errs.push({ field: 'id_number', code: 'id_number_bad_check', message: 'check character does not match' });
+        if (input.phone === '12345') errs.push({ field: 'phone', code: 'invalid_phone', message: 'bad' });
+        return errs;
+      },
+    });
+    const router = testRouter();
+    const w = mount(ResidentFormView, { props: { household: HH }, global: { plugins: [router] } });
+
+    const id = w.get('[data-testid="rf-id-number"]');
+    await id.setValue('1101051949123100');
+    await id.setValue('11010519491231002');
+    await id.setValue('110105194912310022');
+    // nothing asked before the debounce delay, one call after it
+    vi.advanceTimersByTime(100);
+    expect(api.argsOf('validate_resident')).toHaveLength(0);
+    vi.advanceTimersByTime(60);
+    await flushPromises();
+    expect(api.argsOf('validate_resident')).toHaveLength(1);
+    expect(api.argsOf('validate_resident')[0].input.id_number).toBe('110105194912310022');
+
+    // only the field the user touched shows its error, in Chinese
+    expect(w.get('[data-testid="rf-error-id_number"]').text()).toBe('身份证号校验位不对,请核对每一位');
+    expect(w.find('[data-testid="rf-error-name"]').exists()).toBe(false);
+
+    await w.get('[data-testid="rf-phone"]').setValue('12345');
+    vi.advanceTimersByTime(200);
+    await flushPromises();
+    expect(w.get('[data-testid="rf-error-phone"]').text()).toBe(zh.errors.invalid_phone);
+
+    // save shows every error and does not add the resident
+    await w.get('[data-testid="rf-save"]').trigger('click');
+    await flushPromises();
+    expect(w.get('[data-testid="rf-error-name"]').text()).toBe('必填');
+    expect(api.argsOf('add_resident')).toHaveLength(0);
+
+    // fixing the number clears its message
+    await id.setValue('110105194912310021');
+    vi.advanceTimersByTime(200);
+    await flushPromises();
+    expect(w.find('[data-testid="rf-error-id_number"]').exists()).toBe(false);
+  });
+
+  it('has Chinese for every error code core returns and never shows English', () => {
+    const coreCodes = [
+      'required_field', 'too_long', 'invalid_id_number', 'id_number_bad_date', 'id_number_bad_check',
+      'invalid_phone', 'invalid_temperature', 'temperature_out_of_range', 'invalid_grid_code',
+      'invalid_division_code', 'invalid_need', 'invalid_item', 'invalid_gps', 'invalid_photo_ref',
+      'photo_missing', 'unknown_field', 'invalid_value', 'invalid_status', 'invalid_rating',
+      'not_found', 'wrong_key', 'bad_key', 'schema_too_new', 'document_error', 'corrupt_record',
+      'storage_error', 'io_error', 'empty_file', 'file_too_large', 'unsupported_format',
+      'not_an_image', 'image_too_large', 'truncated_image', 'corrupt_image', 'read_failed',
+      'encode_failed', 'connect_failed', 'unauthorized', 'link_dropped', 'enroll_failed',
+    ];
+    for (const code of coreCodes) {
+      expect(zh.errors[code], code).toBeTruthy();
+      expect(zh.errors[code], code).toMatch(/[\u4e00-\u9fff]/);
+    }
+    expect(errorText('some_new_code')).toBe(zh.errors.unknown);
+  });
+});
