@@ -2,23 +2,29 @@
 # Installs the system packages the build and tests need (Debian 12, as root). Idempotent:
 # skips apt entirely when everything is already there.
 #   bash scripts/deps.sh          build tools, the Tauri webview libraries, Node.js
-#   bash scripts/deps.sh --e2e    also what the end-to-end test and the demo need: Xvfb,
-#                                 WebKitWebDriver, a CJK font, ImageMagick, tauri-driver
+#   bash scripts/deps.sh --demo   also what the demo needs: a CJK font, and Xvfb and
+#                                 ImageMagick for a machine without a display
+#   bash scripts/deps.sh --e2e    the demo's, plus WebKitWebDriver and tauri-driver
 set -euo pipefail
+demo=0
 e2e=0
 for a in "$@"; do
   case "$a" in
-    --e2e) e2e=1 ;;
-    *) echo "usage: $0 [--e2e]" >&2; exit 2 ;;
+    --demo) demo=1 ;;
+    --e2e) demo=1; e2e=1 ;;
+    *) echo "usage: $0 [--demo|--e2e]" >&2; exit 2 ;;
   esac
 done
 pkgs=(build-essential pkg-config perl make
   # Tauri 2 desktop build (webview, tray, icons, input)
   libwebkit2gtk-4.1-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
   file curl)
+if [ "$demo" = 1 ]; then
+  # Chinese text needs a CJK font; the app headless under Xvfb, screenshots
+  pkgs+=(fonts-noto-cjk xvfb xauth imagemagick)
+fi
 if [ "$e2e" = 1 ]; then
-  # the real app headless, driven over WebDriver; Chinese text needs a CJK font
-  pkgs+=(xvfb xauth webkit2gtk-driver fonts-noto-cjk imagemagick)
+  pkgs+=(webkit2gtk-driver) # WebKitWebDriver, started by tauri-driver
 fi
 command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
 missing=()
