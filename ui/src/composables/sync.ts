@@ -1,5 +1,5 @@
 // Sync status: the latest SyncView, from `sync_status` and the `sync://status` event.
-import { ref } from 'vue';
+import { ref, watch } from 'vue';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import { api } from '@/lib/api';
 import type { SyncState, SyncView } from '@/lib/types';
@@ -47,4 +47,14 @@ export async function startSyncStatus(): Promise<void> {
 export function stopSyncStatus() {
   unlisten?.();
   unlisten = null;
+}
+
+/** Runs `cb` whenever a sync round completes (records from other devices may have arrived). */
+export function onSyncRound(cb: () => void) {
+  watch(
+    () => syncView.value?.lastSuccess ?? null,
+    (now, before) => {
+      if (now && now !== before) cb();
+    },
+  );
 }

@@ -14,6 +14,8 @@ export interface TempRow {
   error: string | null;
   /** Core said this reading is a fever. */
   fever: boolean;
+  /** The typed reading in tenths of ℃, as core read it. */
+  tenths: number | null;
   /** A reading saved earlier today (tenths), shown until overwritten. */
   savedTenths: number | null;
 }
@@ -42,10 +44,16 @@ export function applyKey(text: string, key: Key): string {
   return text.length < 3 ? text + key : text;
 }
 
-function readAnswer(a: TemperatureAnswer): { error: string | null; fever: boolean | null } {
-  if (a === null || a === undefined) return { error: null, fever: null };
-  if ('fever' in a) return { error: a.error ? a.error.code : null, fever: a.fever };
-  return { error: a.code, fever: null };
+interface Judged {
+  error: string | null;
+  fever: boolean | null;
+  tenths: number | null;
+}
+
+function readAnswer(a: TemperatureAnswer): Judged {
+  if (a === null || a === undefined) return { error: null, fever: null, tenths: null };
+  if ('fever' in a) return { error: a.error ? a.error.code : null, fever: a.fever, tenths: a.tenths };
+  return { error: a.code, fever: null, tenths: null };
 }
 
 export function useTempEntry(
@@ -63,6 +71,7 @@ export function useTempEntry(
       text: '',
       error: null,
       fever: p.fever ?? false,
+      tenths: null,
       savedTenths: p.savedTenths ?? null,
     }));
     current.value = 0;
@@ -74,6 +83,7 @@ export function useTempEntry(
     const text = row.text;
     if (text === '') {
       row.error = null;
+      row.tenths = null;
       return;
     }
     const gen = generation;
@@ -81,6 +91,7 @@ export function useTempEntry(
     const now = rows.value[i];
     if (gen !== generation || !now || now.text !== text) return; // typed on meanwhile
     now.error = answer.error;
+    now.tenths = answer.tenths;
     if (answer.fever !== null) now.fever = answer.fever;
     else if (answer.error) now.fever = false;
   }
@@ -103,6 +114,7 @@ export function useTempEntry(
     if (row.text !== before) {
       row.error = null;
       row.fever = false;
+      row.tenths = null;
     }
     if (isComplete(row.text) && key !== 'del' && key !== 'dot') {
       advance();

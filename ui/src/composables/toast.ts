@@ -5,7 +5,7 @@ export const toastMessage = ref<string | null>(null);
 export const toastKind = ref<'success' | 'fail'>('success');
 let timer: ReturnType<typeof setTimeout> | null = null;
 
-export function showToast(message: string, kind: 'success' | 'fail' = 'success', ms = 2200) {
+export function showToast(message: string, kind: 'success' | 'fail' = 'success', ms = 3000) {
   toastMessage.value = message;
   toastKind.value = kind;
   if (timer) clearTimeout(timer);

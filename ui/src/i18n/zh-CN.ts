@@ -291,6 +291,7 @@ export const zh = {
     thumbnail: '生成缩略图',
     captioning: '加注水印',
     encoding: '压缩保存',
+    storing: '保存照片',
     done: '处理完成',
   } as Record<string, string>,
   // Form field names, keyed by core's field names.
@@ -368,6 +369,8 @@ export const zh = {
     no_grid: '尚未选择网格',
     already_enrolled: '本设备已注册',
     internal: '应用内部错误',
+    bad_device_file: '本机设备信息文件损坏,请重新注册',
+    invalid_body: '照片数据无效',
     // sync engine (SyncView.lastError)
     connect_failed: '连接不上服务器,请检查网络',
     connect_timeout: '连接服务器超时',
