@@ -1,11 +1,25 @@
 import { defineConfig } from 'vitest/config';
 import vue from '@vitejs/plugin-vue';
 import { fileURLToPath, URL } from 'node:url';
+import type { Plugin } from 'vite';
+
+// Vant's icon font ships inline (woff2 data: URL) with a CDN woff fallback; the app never
+// loads anything from the network, so the fallback is dropped.
+function noRemoteFonts(): Plugin {
+  return {
+    name: 'wangge-no-remote-fonts',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!id.includes('vant') || !id.endsWith('.css')) return null;
+      return { code: code.replace(/,\s*url\((?:https?:)?\/\/[^)]*\)\s*format\("woff"\)/g, ''), map: null };
+    },
+  };
+}
 
 // Served from Tauri's custom protocol: relative asset paths, no inline scripts.
 export default defineConfig({
   base: './',
-  plugins: [vue()],
+  plugins: [noRemoteFonts(), vue()],
   resolve: {
     alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) },
   },
