@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { mount, flushPromises } from '@vue/test-utils';
+import JournalView from '@/views/JournalView.vue';
+import SetupView from '@/views/SetupView.vue';
+import HouseholdsView from '@/views/HouseholdsView.vue';
+import { setAppInfo } from '@/composables/appInfo';
+import type { AppInfo } from '@/lib/types';
+import { backend, testRouter, settle } from './helpers';
+import { HH } from './fixtures';
+
+function info(p: Partial<AppInfo>): AppInfo {
+  return {
+    state: 'demo',
+    role: 'member',
+    grids: ['110105001001001'],
+    grid: '110105001001001',
+    relayUrl: null,
+    today: '2026-11-24',
+    prefillRelayUrl: null,
+    ...p,
+  };
+}
+
+describe('journal', () => {
+  it('drafts from the day\u2019s records, saves the edited text for the day, lists history', async () => {
+    setAppInfo(info({}));
+    let days = ['2026-11-23'];
+    const api = backend({
+      journal_entry: () => null,
+      journal_days: () => days,
+      draft_journal: ({ day }) => ({ id: 'j', date: day, member: 'm', items: ['入户走访2户(信息采集2户)', '测温5人、5人次,未发现发热'], notes: '' }),
+      save_journal: () => {
+        days = ['2026-11-24', ...days];
+        return null;
+      },
+    });
+    const w = mount(JournalView, { global: { plugins: [testRouter()] } });
+    await flushPromises();
+    expect(w.findAll('[data-testid="journal-history-item"]')).toHaveLength(1);
+    await w.get('[data-testid="journal-draft"]').trigger('click');
+    await flushPromises();
+    const text = w.get('[data-testid="journal-text"]');
+    expect((text.element as HTMLTextAreaElement).value).toBe('入户走访2户(信息采集2户)\n测温5人、5人次,未发现发热');
+    expect(api.argsOf('draft_journal')).toEqual([{ day: '2026-11-24' }]);
+    await text.setValue('入户走访2户\n调解邻里纠纷1起');
+    await w.get('[data-testid="journal-save"]').trigger('click');
+    await flushPromises();
+    expect(api.argsOf('save_journal')).toEqual([{ day: '2026-11-24', text: '入户走访2户\n调解邻里纠纷1起' }]);
+    expect(w.findAll('[data-testid="journal-history-item"]').map((e) => e.attributes('data-day'))).toEqual([
+      '2026-11-24',
+      '2026-11-23',
+    ]);
+  });
+});
+
+describe('first run', () => {
+  it('prefills the relay address and shows a refused enrollment in Chinese', async () => {
+    setAppInfo(info({ state: 'new', prefillRelayUrl: 'http://127.0.0.1:9000' }));
+    const api = backend({
+      enroll: () => {
+        throw { code: 'enroll_failed', message: 'enrollment failed: invalid_code' };
+      },
+    });
+    const w = mount(SetupView, { global: { plugins: [testRouter()] } });
+    expect((w.get('[data-testid="setup-relay-url"]').element as HTMLInputElement).value).toBe('http://127.0.0.1:9000');
+    await w.get('[data-testid="setup-code"]').setValue(' ABCD-1234 ');
+    await w.get('[data-testid="setup-enroll"]').trigger('click');
+    await flushPromises();
+    expect(api.argsOf('enroll')).toEqual([{ relayUrl: 'http://127.0.0.1:9000', code: 'ABCD-1234' }]);
+    expect(w.get('[data-testid="setup-error"]').text()).toBe('注册失败,请检查服务器地址和注册码');
+  });
+});
+
+describe('household list', () => {
+  it('marks 红心户, shows days since the last visit, and searches residents through core', async () => {
+    const api = backend({
+      list_households: () => [
+        { id: HH, grid: 'g', address: '幸福小区3栋2单元501室', head_name: '张建国', tags: ['elderly', 'dibao'], needs_home_visit: true, resident_count: 2, last_visit_at: null, days_since_visit: 12 },
+        { id: 'hh-2', grid: 'g', address: '帽儿胡同12号', head_name: null, tags: [], needs_home_visit: false, resident_count: 1, last_visit_at: null, days_since_visit: null },
+      ],
+      search_residents: ({ query }) =>
+        query === 'zjg'
+          ? [{ resident: 'r1', household: HH, grid: 'g', name: '张建国', address: '幸福小区3栋2单元501室', phone_masked: '139****5678', id_masked: null, tags: [], matched: 'pinyin' }]
+          : [],
+    });
+    const w = mount(HouseholdsView, { global: { plugins: [testRouter()] } });
+    await flushPromises();
+    const items = w.findAll('[data-testid="hh-item"]');
+    expect(items.map((i) => i.attributes('data-red-heart'))).toEqual(['true', 'false']);
+    expect(items[0]!.text()).toContain('12 天前走访');
+    expect(items[0]!.text()).toContain('低保');
+    expect(items[1]!.text()).toContain('未走访');
+
+    await w.get('[data-testid="hh-search"]').setValue('zjg');
+    await new Promise((r) => setTimeout(r, 200));
+    await settle();
+    expect(api.argsOf('search_residents')).toEqual([{ query: 'zjg' }]);
+    const hits = w.findAll('[data-testid="hh-item"]');
+    expect(hits).toHaveLength(1);
+    expect(hits[0]!.attributes('data-id')).toBe(HH);
+    expect(hits[0]!.text()).toContain('139****5678');
+  });
+});
