@@ -141,4 +141,21 @@ describe('temperature screen', () => {
     expect(rowsOf(w)[0]!.get('[data-testid="temp-error"]').text()).toBe('体温应在 34.0–43.0 ℃ 之间');
     w.unmount();
   });
+
+  it('lists a fever saved earlier today in the other slot, and marks the row only in its own slot', async () => {
+    savedChecks = [{ ...checkRow(R3, '王小明', 381, true), slot: 'afternoon' }, checkRow(R1, '王建国', 365, false)];
+    const w = await mountScreen();
+    await w.get('[data-testid="temp-slot-morning"]').trigger('click');
+    await flushPromises();
+    const fevers = w.findAll('[data-testid="fever-item"]');
+    expect(fevers).toHaveLength(1);
+    expect(fevers[0]!.attributes('data-slot')).toBe('afternoon');
+    expect(fevers[0]!.text()).toContain('38.1');
+    expect(fevers[0]!.text()).toContain('下午');
+    expect(rowsOf(w).map((r) => r.attributes('data-fever'))).toEqual(['false', 'false', 'false']);
+    await w.get('[data-testid="temp-slot-afternoon"]').trigger('click');
+    await flushPromises();
+    expect(rowsOf(w).map((r) => r.attributes('data-fever'))).toEqual(['false', 'false', 'true']);
+    w.unmount();
+  });
 });
