@@ -1,17 +1,18 @@
 // Shapes as the Rust side serialises them (invented people).
-import type { CheckRow, HouseholdView, Resident } from '@/lib/types';
+import type { CheckRow, HouseholdView, ResidentView } from '@/lib/types';
 
 export const HH = '7b0c1a52-4a55-4c1f-9a39-6f4f0f3b9d01';
 export const R1 = '11111111-1111-4111-8111-111111111111';
 export const R2 = '22222222-2222-4222-8222-222222222222';
 export const R3 = '33333333-3333-4333-8333-333333333333';
 
-function resident(id: string, name: string, relation: string): Resident {
+function resident(id: string, name: string, relation: string): ResidentView {
   return {
     id,
     name,
     id_number: '110105********0021',
     phone: '138****1234',
+    birth_date: null,
     relation,
     status: 'registered',
     tags: [],
@@ -26,6 +27,7 @@ export function householdView(conflicts: HouseholdView['conflicts'] = []): House
       id: HH,
       grid: '110105001001001',
       address: { kind: 'flat', estate: '阳光小区', building: '3', unit: '2', room: '501' },
+      address_line: '阳光小区3栋2单元501室',
       head: R1,
       tags: ['dibao'],
       needs_home_visit: true,

@@ -27,7 +27,7 @@ describe('keypad text rules', () => {
     const asked: string[] = [];
     const e = useTempEntry(async (text) => {
       asked.push(text);
-      return null;
+      return { tenths: Number(text), fever: false, error: null };
     });
     e.load([
       { resident: R1, name: 'a' },
@@ -41,7 +41,11 @@ describe('keypad text rules', () => {
     expect(e.rows.value[0]!.text).toBe('365');
     expect(asked).toEqual(['365']);
     // a refused reading keeps core's code on its row
-    const bad = useTempEntry(async () => ({ field: 'temperature', code: 'temperature_out_of_range', message: 'x' }));
+    const bad = useTempEntry(async () => ({
+      tenths: null,
+      fever: false,
+      error: { field: 'temperature', code: 'temperature_out_of_range', message: 'x' },
+    }));
     bad.load([{ resident: R1, name: 'a' }]);
     bad.press('9');
     bad.press('9');
@@ -62,7 +66,11 @@ describe('temperature screen', () => {
         return householdView();
       },
       household_checks: () => savedChecks,
-      validate_temperature: ({ text }) => (text === '999' ? { field: 'temperature', code: 'temperature_out_of_range', message: 'x' } : null),
+      // As core judges keypad text: 38.0 is the one fever in these tests.
+      validate_temperature: ({ text }) =>
+        text === '999'
+          ? { tenths: null, fever: false, error: { field: 'temperature', code: 'temperature_out_of_range', message: 'x' } }
+          : { tenths: Number(text.replace('.', '')), fever: text === '380', error: null },
       record_checks: ({ slot, checks }) => {
         // What core would store: 38.0 is the fever here, decided on the Rust side.
         savedChecks = checks.map((c: { resident: string; temperature: string }) =>
@@ -110,6 +118,9 @@ describe('temperature screen', () => {
     const w = await mountScreen();
     await w.get('[data-testid="temp-slot-morning"]').trigger('click');
     await tap(w, '3', '6', '5', '3', '8', '0', '3', '6', '6');
+    // core's fever decision shows on the row and in the list before saving
+    expect(rowsOf(w).map((r) => r.attributes('data-fever'))).toEqual(['false', 'true', 'false']);
+    expect(w.findAll('[data-testid="fever-item"]').map((f) => f.text())).toEqual(['李秀英 · 上午 · 38.0℃']);
     await w.get('[data-testid="temp-save"]').trigger('click');
     await flushPromises();
     await settle();

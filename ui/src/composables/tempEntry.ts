@@ -2,7 +2,7 @@
 // A normal reading is three taps (`365` → 36.5 ℃); a complete entry moves to the next
 // resident by itself. Whether a reading is valid or a fever is core's answer, never TS's.
 import { computed, ref, type Ref } from 'vue';
-import type { CheckInput, FieldError } from '@/lib/types';
+import type { CheckInput, TemperatureReading } from '@/lib/types';
 
 export type Key = '0' | '1' | '2' | '3' | '4' | '5' | '6' | '7' | '8' | '9' | 'dot' | 'del' | 'next';
 
@@ -20,11 +20,6 @@ export interface TempRow {
   savedTenths: number | null;
 }
 
-/** What `validate_temperature` answers: a `FieldError | null`, or a reading with the fever decision. */
-export type TemperatureAnswer =
-  | FieldError
-  | null
-  | { error: FieldError | null; fever: boolean; tenths: number | null };
 
 /** Whether a typed value is a full reading: three digits, or two digits, a dot and one. */
 export function isComplete(text: string): boolean {
@@ -44,20 +39,9 @@ export function applyKey(text: string, key: Key): string {
   return text.length < 3 ? text + key : text;
 }
 
-interface Judged {
-  error: string | null;
-  fever: boolean | null;
-  tenths: number | null;
-}
-
-function readAnswer(a: TemperatureAnswer): Judged {
-  if (a === null || a === undefined) return { error: null, fever: null, tenths: null };
-  if ('fever' in a) return { error: a.error ? a.error.code : null, fever: a.fever, tenths: a.tenths };
-  return { error: a.code, fever: null, tenths: null };
-}
 
 export function useTempEntry(
-  validate: (text: string) => Promise<TemperatureAnswer>,
+  validate: (text: string) => Promise<TemperatureReading>,
 ) {
   const rows: Ref<TempRow[]> = ref([]);
   const current = ref(0);
@@ -87,13 +71,12 @@ export function useTempEntry(
       return;
     }
     const gen = generation;
-    const answer = readAnswer(await validate(text));
+    const answer = await validate(text);
     const now = rows.value[i];
     if (gen !== generation || !now || now.text !== text) return; // typed on meanwhile
-    now.error = answer.error;
+    now.error = answer.error ? answer.error.code : null;
     now.tenths = answer.tenths;
-    if (answer.fever !== null) now.fever = answer.fever;
-    else if (answer.error) now.fever = false;
+    now.fever = answer.fever;
   }
 
   function advance() {

@@ -28,7 +28,7 @@ export const api = {
   householdChecks: (household: string, day?: string) =>
     invoke<T.CheckRow[]>('household_checks', { household, day: day ?? null }),
   validateTemperature: (text: string) =>
-    invoke<T.FieldError | null>('validate_temperature', { text }),
+    invoke<T.TemperatureReading>('validate_temperature', { text }),
   recordChecks: (slot: T.Slot, checks: T.CheckInput[]) =>
     invoke<string[]>('record_checks', { slot, checks }),
   feverList: (day?: string) => invoke<T.CheckRow[]>('fever_list', { day: day ?? null }),

@@ -61,11 +61,13 @@ export type Address =
   | { kind: 'flat'; estate: string; building: string; unit: string; room: string }
   | { kind: 'street'; street: string; number: string };
 
-export interface Resident {
+/** A resident as the household page shows it: ID and phone masked. */
+export interface ResidentView {
   id: string;
   name: string;
   id_number: string | null;
   phone: string | null;
+  birth_date: string | null;
   relation: string;
   status: string;
   tags: string[];
@@ -78,16 +80,17 @@ export interface LastVisit {
   purpose: string;
 }
 
-export interface Household {
+export interface HouseholdDetail {
   id: string;
   grid: string;
   address: Address;
+  address_line: string;
   head: string | null;
   tags: string[];
   needs_home_visit: boolean;
   notes: string;
   last_visit: LastVisit | null;
-  residents: Resident[];
+  residents: ResidentView[];
 }
 
 export type FieldValue =
@@ -98,15 +101,15 @@ export type FieldValue =
   | { type: 'text'; value: string }
   | { type: 'set'; value: string[] };
 
-export interface FieldConflict {
+export interface ConflictView {
   resident: string | null;
   field: string;
   values: FieldValue[];
 }
 
 export interface HouseholdView {
-  household: Household;
-  conflicts: FieldConflict[];
+  household: HouseholdDetail;
+  conflicts: ConflictView[];
 }
 
 export interface HouseholdInput {
@@ -168,6 +171,13 @@ export interface JournalEntry {
 export interface PhotoRef {
   hash: string;
   bytes: number;
+  width: number;
+  height: number;
+}
+export interface TemperatureReading {
+  tenths: number | null;
+  fever: boolean;
+  error: FieldError | null;
 }
 export interface PhotoProgress {
   stage: string;
