@@ -6,6 +6,7 @@ macro_rules! code_enum {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
         #[serde(rename_all = "snake_case")]
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
         $vis enum $name { $($(#[$vm])* $var,)+ }
 
         impl $name {

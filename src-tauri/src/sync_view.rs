@@ -1,0 +1,138 @@
+//! From the engine's [`SyncStatus`] to the UI's [`SyncView`], and the task that pushes
+//! every change of it to the UI as `sync://status`.
+
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::watch;
+use wangge_core::sync::SyncStatus;
+
+use crate::dto::{SyncState, SyncView};
+
+/// Name of the event carrying [`SyncView`].
+pub const SYNC_STATUS_EVENT: &str = "sync://status";
+
+/// Link failures that only mean "no connection right now" (shown as offline, not error).
+const NO_CONNECTION: &[&str] = &["connect_failed", "connect_timeout", "link_dropped"];
+
+/// Where views go (the Tauri event in the app; a recorder in tests).
+pub type Emit = Arc<dyn Fn(&SyncView) + Send + Sync>;
+
+/// Tracks the size of the current sync round to report progress.
+#[derive(Debug, Default)]
+pub struct Round {
+    most_pending: usize,
+}
+
+impl Round {
+    /// The view of an engine status.
+    pub fn view(&mut self, s: &SyncStatus) -> SyncView {
+        let state = if !s.online {
+            match s.last_error {
+                Some(code) if !NO_CONNECTION.contains(&code) => SyncState::Error,
+                _ => SyncState::Offline,
+            }
+        } else if s.synced {
+            SyncState::Synced
+        } else {
+            SyncState::Syncing
+        };
+        let progress = match state {
+            SyncState::Syncing => {
+                self.most_pending = self.most_pending.max(s.docs_pending);
+                let done = self.most_pending - s.docs_pending;
+                Some(if self.most_pending == 0 {
+                    0
+                } else {
+                    (done * 100 / self.most_pending) as u8
+                })
+            }
+            SyncState::Synced => {
+                self.most_pending = 0;
+                Some(100)
+            }
+            _ => {
+                self.most_pending = 0;
+                None
+            }
+        };
+        SyncView {
+            state,
+            online: s.online,
+            docs_pending: s.docs_pending,
+            photos_pending: 0,
+            photo_bytes_pending: 0,
+            last_success: s.last_success,
+            last_error: s.last_error.map(str::to_owned),
+            progress,
+        }
+    }
+}
+
+/// Follows the engine's status until it stops, keeping `latest` current and emitting
+/// each view that differs from the one before.
+pub async fn follow(
+    mut status: watch::Receiver<SyncStatus>,
+    latest: Arc<Mutex<SyncView>>,
+    emit: Emit,
+) {
+    let mut round = Round::default();
+    loop {
+        let view = round.view(&status.borrow_and_update());
+        let changed = {
+            let mut l = latest.lock().unwrap_or_else(|e| e.into_inner());
+            let changed = *l != view;
+            *l = view.clone();
+            changed
+        };
+        if changed {
+            emit(&view);
+        }
+        if status.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(online: bool, synced: bool, pending: usize, err: Option<&'static str>) -> SyncStatus {
+        SyncStatus {
+            online,
+            synced,
+            docs_pending: pending,
+            last_error: err,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn no_signal_is_offline_but_a_refusal_is_an_error() {
+        let mut r = Round::default();
+        assert_eq!(
+            r.view(&status(false, false, 0, None)).state,
+            SyncState::Offline
+        );
+        assert_eq!(
+            r.view(&status(false, false, 0, Some("connect_failed")))
+                .state,
+            SyncState::Offline
+        );
+        assert_eq!(
+            r.view(&status(false, false, 0, Some("unauthorized"))).state,
+            SyncState::Error
+        );
+    }
+
+    #[test]
+    fn a_round_reports_progress_until_synced() {
+        let mut r = Round::default();
+        let v = r.view(&status(true, false, 4, None));
+        assert_eq!((v.state, v.progress), (SyncState::Syncing, Some(0)));
+        let v = r.view(&status(true, false, 1, None));
+        assert_eq!(v.progress, Some(75));
+        let v = r.view(&status(true, true, 0, None));
+        assert_eq!((v.state, v.progress), (SyncState::Synced, Some(100)));
+    }
+}
