@@ -161,7 +161,7 @@ async function e2e(relay) {
   });
   await timed('B: sync finishes', () => step.waitSynced(t, { timeoutMs: 120_000 }));
   await timed('B: shows the household and its residents', async () => {
-    await t.click('tab-households');
+    await step.goTab(t, 'tab-households');
     const item = await waitUntil(
       async () => {
         for (const e of await t.all('hh-item')) if ((await e.attr('data-id')) === hhId) return e;
@@ -184,14 +184,12 @@ async function e2e(relay) {
     const text = await fevers[0].text();
     if (!text.includes(people[1].name) || !text.includes('38.2')) throw new Error(`B's fever row reads ${text}`);
     await shot(b, 'B-fever');
-    await t.click(await t.findCss('.van-nav-bar__left'));
-    await t.click(await t.findCss('.van-nav-bar__left'));
-    await t.click('tab-home');
+    await step.goTab(t, 'tab-home');
     await waitUntil(async () => (await step.attr(t, 'home-fevers', 'data-count')) === '1', { what: 'B home: 1 fever' });
     await shot(b, 'B-home');
   });
   await timed('B: shows the report with its photo', async () => {
-    await t.click('tab-reports');
+    await step.goTab(t, 'tab-reports');
     const item = await waitUntil(
       async () => {
         for (const e of await t.all('report-item')) if ((await e.attr('data-id')) === report.id) return e;
@@ -227,13 +225,13 @@ async function standardDay(relay) {
   await timed('day: sync the grid down', () => step.waitSynced(s, { timeoutMs: 120_000 }));
   const start = counter.snapshot();
   const phases = {};
-  const back = async () => s.click(await s.findCss('.van-nav-bar__left'));
+  const back = () => step.back(s);
 
   await timed('day: 20 residents\u2019 temperature checks', async () => {
     const p0 = counter.snapshot();
     let checked = 0;
     let i = 0;
-    await s.click('tab-households');
+    await step.goTab(s, 'tab-households');
     while (checked < 20) {
       const items = await step.waitCount(s, 'hh-item', (n) => n > i, `household ${i + 1} in the list`);
       await s.click(items[i]);
@@ -254,6 +252,7 @@ async function standardDay(relay) {
   });
   await timed('day: one visit', async () => {
     const p0 = counter.snapshot();
+    await step.goTab(s, 'tab-households');
     const items = await step.waitCount(s, 'hh-item', (n) => n > 0, 'households');
     await s.click(items[0]);
     await s.click('hh-go-visit');
@@ -280,7 +279,7 @@ async function standardDay(relay) {
   });
   await timed('day: the journal', async () => {
     const p0 = counter.snapshot();
-    await s.click('tab-journal');
+    await step.goTab(s, 'tab-journal');
     const text = await s.el('journal-text');
     await s.click('journal-draft');
     await waitUntil(async () => ((await text.prop('value')) ?? '').length > 0, { what: 'a drafted journal' });

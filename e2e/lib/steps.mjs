@@ -27,6 +27,28 @@ export async function waitCount(s, testid, pred, what, timeoutMs = 15_000) {
   );
 }
 
+/** Taps the nav bar's back arrow (the pages without a tab bar have one). */
+export async function back(s) {
+  await s.click(await waitUntil(async () => (await s.findAllCss('.van-nav-bar__left'))[0], { what: 'the back arrow' }));
+}
+
+/** Goes to a tab, backing out of pages without a tab bar first (each back is a tap). */
+export async function goTab(s, testid) {
+  for (let i = 0; i < 5; i++) {
+    for (const e of await s.all(testid)) {
+      if (await e.displayed()) {
+        await s.click(e);
+        return;
+      }
+    }
+    if ((await s.findAllCss('.van-nav-bar__left')).length === 0) break;
+    const before = await s.route();
+    await back(s);
+    await waitUntil(async () => (await s.route()) !== before, { what: 'the back navigation' });
+  }
+  await s.click(testid); // waits, then fails with the test id in the message
+}
+
 /** First-run enrollment. Leaves the app on its home screen. */
 export async function enroll(s, { relayUrl, code, expectPrefill = false }) {
   const url = await s.el('setup-relay-url', { timeoutMs: 30_000 });
@@ -53,7 +75,7 @@ export async function enroll(s, { relayUrl, code, expectPrefill = false }) {
 }
 
 export async function newHousehold(s, { estate, building, unit, room }) {
-  await s.click('tab-households');
+  await goTab(s, 'tab-households');
   await s.click('hh-add');
   await s.click('hhf-kind-flat');
   await s.type('hhf-estate', estate);
@@ -118,7 +140,7 @@ export async function saveTemperatures(s, count) {
 
 /** Files a report with photos; waits for each photo's thumbnail; returns to the report page. */
 export async function fileReport(s, { category, severity, place, description, photos }) {
-  await s.click('tab-reports');
+  await goTab(s, 'tab-reports');
   await s.click('report-new');
   await s.click(`rp-category-${category}`);
   await s.click(`rp-severity-${severity}`);

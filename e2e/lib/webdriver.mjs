@@ -3,7 +3,7 @@
 
 import { writeFile } from 'node:fs/promises';
 
-const ELEMENT = 'element-6066-11e4-a52f-4a7b7d0aabf3';
+const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 const REQUEST_TIMEOUT_MS = 60_000;
 
 export class WebDriverError extends Error {
