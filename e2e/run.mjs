@@ -341,6 +341,7 @@ async function main() {
     console.log(
       `\nstandard day: ${t.actions} UI actions (${t.clicks} clicks/taps + ${t.entries} text entries; ${t.keystrokes} characters typed)`,
     );
+    if (t.intercepted) console.log(`  ${t.intercepted} taps first landed on an overlay (a toast) and had to wait for it to go`);
     for (const [k, v] of Object.entries(day.phases)) {
       console.log(`  ${k.padEnd(8)} ${String(v.actions).padStart(4)} actions (${v.clicks} clicks, ${v.entries} entries)${v.households ? `, ${v.households} households` : ''}`);
     }

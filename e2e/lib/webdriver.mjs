@@ -60,18 +60,20 @@ export class ActionCounter {
     this.clicks = 0;
     this.entries = 0; // text typed into one field in one go
     this.keystrokes = 0; // characters typed
+    this.intercepted = 0; // clicks that first hit an overlay
   }
   get actions() {
     return this.clicks + this.entries;
   }
   snapshot() {
-    return { clicks: this.clicks, entries: this.entries, keystrokes: this.keystrokes, actions: this.actions };
+    return { clicks: this.clicks, entries: this.entries, keystrokes: this.keystrokes, intercepted: this.intercepted, actions: this.actions };
   }
   since(s) {
     return {
       clicks: this.clicks - s.clicks,
       entries: this.entries - s.entries,
       keystrokes: this.keystrokes - s.keystrokes,
+      intercepted: this.intercepted - s.intercepted,
       actions: this.actions - s.actions,
     };
   }
@@ -198,7 +200,26 @@ export class Session {
   async click(target, opts) {
     const e = typeof target === 'string' ? await this.el(target, opts) : target;
     await waitUntil(() => e.enabled(), { timeoutMs: 15_000, what: `${e.label} to be enabled` });
-    await this.req('POST', `/session/${this.id}/element/${e.id}/click`, {});
+    // A tap that lands on something drawn over the element (a toast) does nothing for the
+    // member; wait for the overlay to go, then tap. Counted in `intercepted`.
+    let blocked = false;
+    await waitUntil(
+      async () => {
+        try {
+          await this.req('POST', `/session/${this.id}/element/${e.id}/click`, {});
+          return true;
+        } catch (err) {
+          if (err.code !== 'element click intercepted') {
+            err.fatal = true;
+            throw err;
+          }
+          blocked = true;
+          return false;
+        }
+      },
+      { timeoutMs: 10_000, intervalMs: 150, what: `${e.label} to take a click (something is drawn over it)` },
+    );
+    if (blocked) this.counter.intercepted += 1;
     this.counter.clicks += 1;
     return e;
   }
