@@ -3,7 +3,8 @@
 # bundle, the desktop app, the relay and the seeding device, starts a local relay on an
 # embedded SQLite file in a work dir, seeds it with a demo grid of invented residents (a
 # seeding device enrolls, seeds its store and syncs up), then opens the desktop app with the
-# relay address prefilled and prints the enrollment code to type. Ctrl-C stops relay and app.
+# relay address prefilled, enrolled at launch with a one-time code (printed too, to type by
+# hand should that fail). Ctrl-C stops relay and app.
 #
 #   bash scripts/demo.sh [--once]
 #     WANGGE_DEMO_DIR   work dir (default: demo-data); a second run reuses relay and app data
@@ -102,9 +103,9 @@ if [ -n "$code" ]; then
   cat <<EOF
 
   网格通 demo: relay $url, grid $grid (40 invented households).
-  In the app's first-run screen the relay address is filled in; enter the code
-      $code
-  and press 注册本设备 to enroll, then the grid syncs down.
+  The app enrolls itself at launch with the one-time code $code
+  (WANGGE_ENROLL_CODE) and syncs the grid down. Should that fail, its first-run screen
+  has the relay address filled in: type the code there and press 注册本设备.
 
 EOF
 fi
@@ -130,8 +131,11 @@ pids+=($!)
 for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X${disp#:}" ] && break; sleep 0.1; done
 DISPLAY="$disp" "$app_bin" >>"$work/app.log" 2>&1 &
 pids+=($!)
-# give the window time to draw (and, when enrolled, to sync), then take a screenshot
-sleep 12
+# wait (bounded) for the enrollment to be saved, then give the grid a moment to sync down
+# and the window to draw before the screenshot
+for _ in $(seq 60); do [ -f "$work/app/device.json" ] && break; sleep 0.5; done
+[ -f "$work/app/device.json" ] || echo "warning: the app did not enroll (see $work/app.log); the screenshot shows the first-run screen"
+sleep 6
 kill -0 "${pids[-1]}" 2>/dev/null || { echo "error: the app stopped; see $work/app.log" >&2; exit 1; }
 DISPLAY="$disp" import -window root "$work/demo-screen.png"
 echo "screenshot of the app: $work/demo-screen.png"
