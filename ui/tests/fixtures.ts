@@ -1,12 +1,12 @@
 // Shapes as the Rust side serialises them (invented people).
-import type { CheckRow, HouseholdView, ResidentView } from '@/lib/types';
+import type { CheckRow, HouseholdView, Relation, ResidentView } from '@/lib/types';
 
 export const HH = '7b0c1a52-4a55-4c1f-9a39-6f4f0f3b9d01';
 export const R1 = '11111111-1111-4111-8111-111111111111';
 export const R2 = '22222222-2222-4222-8222-222222222222';
 export const R3 = '33333333-3333-4333-8333-333333333333';
 
-function resident(id: string, name: string, relation: string): ResidentView {
+function resident(id: string, name: string, relation: Relation): ResidentView {
   return {
     id,
     name,

@@ -8,7 +8,7 @@ import type { AppInfo } from '@/lib/types';
 import { backend, testRouter, settle } from './helpers';
 import { HH } from './fixtures';
 
-function info(p: Partial<AppInfo>): AppInfo {
+function info(p: Partial<AppInfo> = {}): AppInfo {
   return {
     state: 'demo',
     role: 'member',
@@ -17,6 +17,7 @@ function info(p: Partial<AppInfo>): AppInfo {
     relayUrl: null,
     today: '2026-11-24',
     prefillRelayUrl: null,
+    enrollError: null,
     ...p,
   };
 }

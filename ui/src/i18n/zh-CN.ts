@@ -1,5 +1,38 @@
 // Every string the UI shows, in one place (zh-CN). Codes come from core; the UI never
-// shows core's English `message`, only the Chinese looked up here by `code`.
+// shows core's English `message`, only the Chinese looked up here by `code`. Code tables
+// are checked against the generated types, so a new code in Rust fails the type check
+// until it has its Chinese here.
+import type {
+  Category,
+  ReportStatus,
+  Relation,
+  ResidenceStatus,
+  Severity,
+  Slot,
+  SyncState,
+  Tag,
+  VisitPurpose,
+} from '@/bindings';
+
+const tags = {
+  elderly: '老',
+  living_alone: '独居',
+  empty_nest: '空巢',
+  serious_illness: '大病',
+  chronic_illness: '慢病',
+  disabled1: '残一级',
+  disabled2: '残二级',
+  disabled3: '残三级',
+  disabled4: '残四级',
+  pregnant: '孕',
+  infant: '幼',
+  dibao: '低保',
+  tekun: '特困',
+  veteran: '退役军人',
+  party_member: '党员',
+  left_behind_child: '留守儿童',
+  unemployed: '失业',
+} satisfies Record<Tag, string>;
 
 export const zh = {
   appName: '网格通',
@@ -213,25 +246,16 @@ export const zh = {
     syncing: '同步中',
     synced: '已同步',
     error: '同步出错',
-  } as Record<string, string>,
-  tags: {
-    elderly: '老',
-    living_alone: '独居',
-    empty_nest: '空巢',
-    serious_illness: '大病',
-    chronic_illness: '慢病',
-    disabled_1: '残一级',
-    disabled_2: '残二级',
-    disabled_3: '残三级',
-    disabled_4: '残四级',
-    pregnant: '孕',
-    infant: '幼',
-    dibao: '低保',
-    tekun: '特困',
-    veteran: '退役军人',
-    party_member: '党员',
-    left_behind_child: '留守儿童',
-    unemployed: '失业',
+  } satisfies Record<SyncState, string>,
+  /** Tags as records carry them (`disabled1`: serde's name). */
+  tags: tags as Record<Tag, string>,
+  /** Tags as list and search rows carry them (core's stored code, `disabled_1`), and both. */
+  tagCodes: {
+    ...tags,
+    disabled_1: tags.disabled1,
+    disabled_2: tags.disabled2,
+    disabled_3: tags.disabled3,
+    disabled_4: tags.disabled4,
   } as Record<string, string>,
   relation: {
     head: '户主',
@@ -244,12 +268,12 @@ export const zh = {
     sibling: '兄弟姐妹',
     tenant: '租户',
     other: '其他',
-  } as Record<string, string>,
+  } satisfies Record<Relation, string>,
   residenceStatus: {
     registered: '户籍',
     long_term: '常住',
     floating: '流动',
-  } as Record<string, string>,
+  } satisfies Record<ResidenceStatus, string>,
   purpose: {
     info_collection: '信息采集',
     mediation: '矛盾调解',
@@ -257,7 +281,7 @@ export const zh = {
     safety_patrol: '安全巡查',
     public_service: '民生服务',
     emergency: '应急处置',
-  } as Record<string, string>,
+  } satisfies Record<VisitPurpose, string>,
   category: {
     party_building: '党建引领',
     dispute_mediation: '矛盾调处',
@@ -266,24 +290,24 @@ export const zh = {
     urban_property: '城建物业',
     law_enforcement: '综合执法',
     safety_hazard: '安全隐患',
-  } as Record<string, string>,
+  } satisfies Record<Category, string>,
   severity: {
     minor: '一般',
     serious: '较大',
     major: '重大',
     critical: '特别重大',
-  } as Record<string, string>,
+  } satisfies Record<Severity, string>,
   reportStatus: {
     reported: '已上报',
     dispatched: '已派单',
     handling: '处置中',
     closed: '已办结',
     rated: '已评价',
-  } as Record<string, string>,
+  } satisfies Record<ReportStatus, string>,
   slot: {
     morning: '上午',
     afternoon: '下午',
-  } as Record<string, string>,
+  } satisfies Record<Slot, string>,
   photoStage: {
     inspecting: '检查照片',
     decoding: '读取照片',
@@ -393,6 +417,11 @@ export function errorText(code: string | null | undefined): string {
 }
 
 /** A label from one of the code tables, falling back to the code itself. */
-export function label(table: Record<string, string>, code: string): string {
+export function label(table: Readonly<Record<string, string>>, code: string): string {
   return table[code] ?? code;
+}
+
+/** The codes of a table, typed (the order is the table's). */
+export function codesOf<K extends string>(table: Readonly<Record<K, string>>): K[] {
+  return Object.keys(table) as K[];
 }
