@@ -76,3 +76,32 @@ describe('resident form validation', () => {
     expect(errorText('some_new_code')).toBe(zh.errors.unknown);
   });
 });
+
+describe('validation results and typing', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('drops a message for a value typed over while core was judging it', async () => {
+    vi.useFakeTimers();
+    let release: (v: unknown) => void = () => undefined;
+    const api = backend({
+      validate_resident: ({ input }) =>
+        input.phone === '139'
+          ? new Promise((r) => {
+              release = () => r([{ field: 'phone', code: 'invalid_phone', message: 'bad' }]);
+            })
+          : [],
+    });
+    const w = mount(ResidentFormView, { props: { household: HH }, global: { plugins: [testRouter()] } });
+    const phone = w.get('[data-testid="rf-phone"]');
+    await phone.setValue('139');
+    vi.advanceTimersByTime(160); // core is asked about "139" and has not answered yet
+    await phone.setValue('13912345678');
+    release(undefined);
+    await flushPromises();
+    expect(w.find('[data-testid="rf-error-phone"]').exists()).toBe(false);
+    vi.advanceTimersByTime(160);
+    await flushPromises();
+    expect(api.argsOf('validate_resident').map((a) => a.input.phone)).toEqual(['139', '13912345678']);
+    expect(w.find('[data-testid="rf-error-phone"]').exists()).toBe(false);
+  });
+});

@@ -18,10 +18,12 @@ export function useCoreValidation<I>(
   let timer: ReturnType<typeof setTimeout> | null = null;
   let seq = 0;
 
+  /** Validates the input as it is now; a result for an input typed over since is dropped. */
   async function run(): Promise<Record<string, string>> {
     const mine = ++seq;
-    const result = byField(await validate(input.value));
-    if (mine === seq) all.value = result;
+    const asked = JSON.stringify(input.value);
+    const result = byField(await validate(JSON.parse(asked) as I));
+    if (mine === seq && asked === JSON.stringify(input.value)) all.value = result;
     return result;
   }
 
@@ -38,8 +40,14 @@ export function useCoreValidation<I>(
     if (timer) clearTimeout(timer);
   });
 
+  /** The user edited `field`: its old message goes until core has judged the new value. */
   function touch(field: string) {
     if (!touched.value.has(field)) touched.value = new Set([...touched.value, field]);
+    if (field in all.value) {
+      const rest = { ...all.value };
+      delete rest[field];
+      all.value = rest;
+    }
   }
 
   /** The error code to show beside `field`, if any. */
