@@ -14,3 +14,10 @@ export function showToast(message: string, kind: 'success' | 'fail' = 'success',
     timer = null;
   }, ms);
 }
+
+/** Hides the toast (a new action starts: an old success must not be read as its result). */
+export function hideToast() {
+  toastMessage.value = null;
+  if (timer) clearTimeout(timer);
+  timer = null;
+}
