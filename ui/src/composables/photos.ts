@@ -1,7 +1,7 @@
 // Photos for a report: camera/gallery File → bytes → `add_photo` (core makes the evidence
 // JPEG and thumbnail) → hash. Progress comes on the `photo://progress` event.
 import { onBeforeUnmount, ref } from 'vue';
-import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+import type { UnlistenFn } from '@tauri-apps/api/event';
 import { api } from '@/lib/api';
 import { toAppError } from '@/lib/errors';
 import type { PhotoProgress } from '@/lib/types';
@@ -30,8 +30,8 @@ export function usePhotos() {
   let unlisten: UnlistenFn | null = null;
   let disposed = false;
 
-  void listen<PhotoProgress>('photo://progress', (e) => {
-    progress.value = e.payload;
+  void api.onPhotoProgress((p) => {
+    progress.value = p;
   }).then((u) => {
     if (disposed) u();
     else unlisten = u;

@@ -1,6 +1,6 @@
 // Sync status: the latest SyncView, from `sync_status` and the `sync://status` event.
 import { ref, watch } from 'vue';
-import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+import type { UnlistenFn } from '@tauri-apps/api/event';
 import { api } from '@/lib/api';
 import type { SyncState, SyncView } from '@/lib/types';
 import { zh } from '@/i18n/zh-CN';
@@ -33,8 +33,8 @@ export function badgeFor(view: SyncView | null): Badge {
 /** Starts following sync status (idempotent). */
 export async function startSyncStatus(): Promise<void> {
   if (!unlisten) {
-    unlisten = await listen<SyncView>('sync://status', (e) => {
-      syncView.value = e.payload;
+    unlisten = await api.onSyncStatus((view) => {
+      syncView.value = view;
     });
   }
   try {
