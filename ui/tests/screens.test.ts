@@ -102,3 +102,76 @@ describe('household list', () => {
     expect(hits[0]!.text()).toContain('139****5678');
   });
 });
+
+describe('sync page', () => {
+  it('shows pending counts and the last failure in Chinese, and syncs on demand', async () => {
+    const { startSyncStatus } = await import('@/composables/sync');
+    const api = backend({
+      sync_status: () => ({
+        state: 'error',
+        online: false,
+        docsPending: 7,
+        photosPending: 2,
+        photoBytesPending: 900000,
+        lastSuccess: null,
+        lastError: 'unauthorized',
+        progress: null,
+      }),
+      sync_now: () => null,
+    });
+    const SyncView = (await import('@/views/SyncView.vue')).default;
+    const w = mount(SyncView, { global: { plugins: [testRouter()] } });
+    await startSyncStatus();
+    await flushPromises();
+    expect(w.get('[data-testid="sync-state"]').attributes('data-state')).toBe('error');
+    expect(w.get('[data-testid="sync-docs-pending"]').text()).toBe('7');
+    expect(w.get('[data-testid="sync-photos-pending"]').text()).toBe('2');
+    expect(w.get('[data-testid="sync-last-success"]').text()).toBe('从未同步');
+    expect(w.get('[data-testid="sync-error"]').text()).toBe('设备未授权或已被停用,请联系网格中心');
+    await w.get('[data-testid="sync-now"]').trigger('click');
+    await flushPromises();
+    expect(api.argsOf('sync_now')).toHaveLength(1);
+  });
+});
+
+describe('household form and visit', () => {
+  it('creates a courtyard household with the street fields and 红心户', async () => {
+    const HouseholdFormView = (await import('@/views/HouseholdFormView.vue')).default;
+    const api = backend({ validate_household: () => [], create_household: () => 'new-hh' });
+    const router = testRouter();
+    await router.push('/households/new');
+    const w = mount(HouseholdFormView, { global: { plugins: [router] } });
+    expect(w.find('[data-testid="hhf-street"]').exists()).toBe(false);
+    await w.get('[data-testid="hhf-kind-street"]').trigger('click');
+    expect(w.find('[data-testid="hhf-building"]').exists()).toBe(false);
+    await w.get('[data-testid="hhf-street"]').setValue('帽儿胡同');
+    await w.get('[data-testid="hhf-number"]').setValue('12');
+    await w.get('[data-testid="hhf-red-heart"]').setValue(true);
+    await w.get('[data-testid="hhf-tag-dibao"]').trigger('click');
+    await w.get('[data-testid="hhf-save"]').trigger('click');
+    await flushPromises();
+    expect(api.argsOf('create_household')).toEqual([
+      { input: { address: { kind: 'street', street: '帽儿胡同', number: '12' }, tags: ['dibao'], needs_home_visit: true, notes: '' } },
+    ]);
+    expect(router.currentRoute.value.path).toBe('/households/new-hh');
+  });
+
+  it('records a visit with its purpose and the needs collected, a typed need included', async () => {
+    const VisitView = (await import('@/views/VisitView.vue')).default;
+    const { householdView } = await import('./fixtures');
+    const api = backend({ get_household: () => householdView(), record_visit: () => 'visit-1' });
+    const w = mount(VisitView, { props: { id: HH }, global: { plugins: [testRouter()] } });
+    await flushPromises();
+    await w.get('[data-testid="visit-purpose-safety_patrol"]').trigger('click');
+    await w.get('[data-testid="visit-notes"]').setValue('检查燃气阀门');
+    await w.get('[data-testid="visit-need-text"]').setValue('更换烟感报警器');
+    await w.get('[data-testid="visit-need-add"]').trigger('click');
+    expect(w.findAll('[data-testid="visit-need-item"]')).toHaveLength(1);
+    await w.get('[data-testid="visit-need-text"]').setValue('代办医保卡');
+    await w.get('[data-testid="visit-save"]').trigger('click');
+    await flushPromises();
+    expect(api.argsOf('record_visit')).toEqual([
+      { input: { household: HH, purpose: 'safety_patrol', notes: '检查燃气阀门', needs: ['更换烟感报警器', '代办医保卡'] } },
+    ]);
+  });
+});
