@@ -44,7 +44,8 @@ export function makeRouter() {
       }
     }
     if (info.state === 'new' && to.path !== '/setup') return '/setup';
-    if (info.state !== 'new' && to.path === '/setup') return '/';
+    // A demo device may still enroll (the shell allows it); an enrolled one may not.
+    if (info.state === 'enrolled' && to.path === '/setup') return '/';
     return true;
   });
   return router;

@@ -91,6 +91,9 @@ export const zh = {
     enrolled: '注册成功',
     demoReady: '演示网格已就绪',
     needBoth: '请填写服务器地址和注册码',
+    backToDemo: '返回演示网格',
+    enrollFromDemo: '注册到网格中心服务器',
+    demoOffline: '演示网格只在本机,不同步。',
   },
   home: {
     checks: '测温',
