@@ -40,11 +40,7 @@ impl Round {
             SyncState::Syncing => {
                 self.most_pending = self.most_pending.max(s.docs_pending);
                 let done = self.most_pending - s.docs_pending;
-                Some(if self.most_pending == 0 {
-                    0
-                } else {
-                    (done * 100 / self.most_pending) as u8
-                })
+                Some((done * 100).checked_div(self.most_pending).unwrap_or(0) as u8)
             }
             SyncState::Synced => {
                 self.most_pending = 0;

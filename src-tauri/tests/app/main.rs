@@ -1,5 +1,6 @@
 //! The command layer against a real encrypted store in a temp data dir (and a real relay
 //! on loopback for enrollment), without a webview.
+#![allow(clippy::unwrap_used, missing_docs)]
 
 mod helpers;
 mod records;

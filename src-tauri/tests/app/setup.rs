@@ -36,7 +36,7 @@ fn the_demo_seeds_a_grid_once_and_survives_a_relaunch() {
     let info = app.state.start_demo().unwrap();
     assert_eq!(info.state, SetupState::Demo);
     let grid = info.grid.clone().unwrap();
-    assert_eq!(info.grids, [grid.clone()]);
+    assert_eq!(info.grids, std::slice::from_ref(&grid));
     let households = app.state.list_households().unwrap();
     assert_eq!(households.len(), 24);
     assert!(households.iter().all(|h| h.grid == grid));

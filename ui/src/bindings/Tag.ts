@@ -3,4 +3,4 @@
 /**
  * A 重点人群 tag. Disability carries its level (一级–四级) as four tags.
  */
-export type Tag = "elderly" | "living_alone" | "empty_nest" | "serious_illness" | "chronic_illness" | "disabled1" | "disabled2" | "disabled3" | "disabled4" | "pregnant" | "infant" | "dibao" | "tekun" | "veteran" | "party_member" | "left_behind_child" | "unemployed";
+export type Tag = "elderly" | "living_alone" | "empty_nest" | "serious_illness" | "chronic_illness" | "disabled_1" | "disabled_2" | "disabled_3" | "disabled_4" | "pregnant" | "infant" | "dibao" | "tekun" | "veteran" | "party_member" | "left_behind_child" | "unemployed";
