@@ -120,13 +120,13 @@ fi
 
 echo "== no display (\$DISPLAY is empty): running the app under Xvfb"
 echo "   (on a desktop, run this script from a graphical session to see the window;"
-echo "    by hand: Xvfb :99 -screen 0 1280x800x24 & DISPLAY=:99 $app_bin)"
+echo "    by hand: Xvfb :99 -screen 0 1280x1024x24 & DISPLAY=:99 $app_bin)"
 disp=""
 for n in $(seq 90 120); do
   if [ ! -e "/tmp/.X11-unix/X$n" ] && [ ! -e "/tmp/.X$n-lock" ]; then disp=":$n"; break; fi
 done
 [ -n "$disp" ] || { echo "error: no free X display number" >&2; exit 1; }
-Xvfb "$disp" -screen 0 1280x800x24 -nolisten tcp >>"$work/xvfb.log" 2>&1 &
+Xvfb "$disp" -screen 0 1280x1024x24 -nolisten tcp >>"$work/xvfb.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X${disp#:}" ] && break; sleep 0.1; done
 DISPLAY="$disp" "$app_bin" >>"$work/app.log" 2>&1 &
