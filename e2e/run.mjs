@@ -189,21 +189,31 @@ async function e2e(relay) {
     await shot(b, 'B-home');
   });
   await timed('B: shows the report with its photo', async () => {
-    await step.goTab(t, 'tab-reports');
-    const item = await waitUntil(
-      async () => {
-        for (const e of await t.all('report-item')) if ((await e.attr('data-id')) === report.id) return e;
-        return null;
-      },
-      { timeoutMs: 30_000, what: `report ${report.id} in B's list` },
-    );
-    await t.click(item);
-    const img = await t.el('report-photo', { timeoutMs: 30_000 });
-    if ((await img.attr('data-hash')) !== report.hash) throw new Error('B shows a different photo');
-    await waitUntil(async () => (await img.attr('data-loaded')) === 'true', {
-      timeoutMs: 60_000,
-      what: "the report's photo bytes to show on B",
-    });
+    // The photo's bytes may reach B after the report's document: like a member who sees
+    // "not synced yet", reopen the report until it shows (bounded).
+    const deadline = Date.now() + 90_000;
+    for (let attempt = 1; ; attempt++) {
+      await step.goTab(t, 'tab-reports');
+      const item = await waitUntil(
+        async () => {
+          for (const e of await t.all('report-item')) if ((await e.attr('data-id')) === report.id) return e;
+          return null;
+        },
+        { timeoutMs: 30_000, what: `report ${report.id} in B's list` },
+      );
+      await t.click(item);
+      const img = await t.el('report-photo', { timeoutMs: 30_000 });
+      if ((await img.attr('data-hash')) !== report.hash) throw new Error('B shows a different photo');
+      try {
+        await waitUntil(async () => (await img.attr('data-loaded')) === 'true', {
+          timeoutMs: Math.max(1000, Math.min(15_000, deadline - Date.now())),
+          what: `the report's photo bytes to show on B (attempt ${attempt})`,
+        });
+        break;
+      } catch (e) {
+        if (Date.now() >= deadline) throw e;
+      }
+    }
     await shot(b, 'B-report-photo');
   });
   await timed('B: close', () => closeApp(b));
