@@ -40,6 +40,10 @@ if ! command -v cargo >/dev/null 2>&1; then
   echo "error: cargo (Rust >= 1.88) is required; install it with rustup" >&2
   exit 1
 fi
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'; then
+  echo "error: the UI build (Vite 8) needs Node.js >= 20.19; found $(node --version)" >&2
+  exit 1
+fi
 if [ "$e2e" = 1 ] && ! command -v tauri-driver >/dev/null 2>&1; then
   echo "installing: tauri-driver"
   cargo install tauri-driver --locked --version '^2'
