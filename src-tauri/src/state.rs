@@ -54,7 +54,7 @@ impl AppState {
         rt: Handle,
         emit: Emit,
     ) -> AppResult<Self> {
-        std::fs::create_dir_all(data_dir).map_err(|e| AppError::new("io_error", e.to_string()))?;
+        create_private_dir(data_dir)?;
         let key = DbKey::load_or_create_file(&data_dir.join(KEY_FILE))?;
         let device = Device::load(data_dir)?;
         let member = device.as_ref().map_or(LOCAL_MEMBER, Device::member);
@@ -217,6 +217,20 @@ impl AppState {
     pub fn sync_view(&self) -> SyncView {
         lock(&self.view).clone()
     }
+}
+
+/// Creates the data dir when missing, readable by this user only (the store is encrypted,
+/// but `device.json` holds the device token).
+fn create_private_dir(dir: &Path) -> AppResult<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir)
+        .map_err(|e| AppError::new("io_error", e.to_string()))
 }
 
 fn store_config(member: &str) -> StoreConfig {

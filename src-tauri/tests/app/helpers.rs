@@ -27,6 +27,11 @@ pub fn open(rt: &Runtime, dir: &tempfile::TempDir) -> (AppState, Arc<Mutex<Vec<S
     open_with(rt, dir, "http://127.0.0.1:8080")
 }
 
+/// Opens the app on a data dir path that may not exist yet.
+pub fn open_dir(rt: &Runtime, dir: &std::path::Path) -> AppState {
+    AppState::open(dir, None, rt.handle().clone(), Arc::new(|_: &SyncView| {})).unwrap()
+}
+
 /// Opens the app on `dir` with `prefill` as `WANGGE_RELAY_URL`.
 pub fn open_with(
     rt: &Runtime,

@@ -23,6 +23,14 @@ fn an_empty_data_dir_starts_new_with_sync_off() {
         "no_grid"
     );
     assert!(app.dir.path().join("wangge.db").exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let nested = app.dir.path().join("fresh/data");
+        let _second = open_dir(&rt, &nested);
+        let mode = std::fs::metadata(&nested).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+    }
     assert!(!app.dir.path().join(DEVICE_FILE).exists());
     // Relaunching an untouched data dir is still first run.
     let app = app.relaunch(&rt);
