@@ -110,9 +110,28 @@ pub fn run() {
             commands::sync::sync_status,
             commands::sync::sync_now,
         ])
-        .run(tauri::generate_context!());
-    if let Err(e) = result {
-        tracing::error!(cause = %e, "the app failed to run");
-        std::process::exit(1);
+        .build(tauri::generate_context!());
+    match result {
+        Ok(app) => app.run(on_event),
+        Err(e) => {
+            tracing::error!(cause = %e, "the app failed to start");
+            std::process::exit(1);
+        }
+    }
+}
+
+/// Syncs when the app comes back: resumed from the background (mobile) or its window
+/// focused again (desktop), as a phone may have been offline while away.
+fn on_event(app: &tauri::AppHandle, event: tauri::RunEvent) {
+    let back = matches!(
+        event,
+        tauri::RunEvent::Resumed
+            | tauri::RunEvent::WindowEvent {
+                event: tauri::WindowEvent::Focused(true),
+                ..
+            }
+    );
+    if back && let Some(state) = app.try_state::<AppState>() {
+        state.nudge();
     }
 }
