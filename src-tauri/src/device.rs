@@ -14,6 +14,9 @@ use crate::error::{AppError, AppResult};
 pub const DEVICE_FILE: &str = "device.json";
 /// File name of the encrypted store.
 pub const STORE_FILE: &str = "wangge.db";
+/// File name of the demo's store: invented people live apart from real records, so
+/// enrolling after a demo starts clean and no demo record ever reaches a relay.
+pub const DEMO_STORE_FILE: &str = "demo.db";
 /// File name of the store's key (0600).
 pub const KEY_FILE: &str = "wangge.key";
 /// The grid the offline demo seeds (an invented community in Beijing's Chaoyang district).
@@ -77,6 +80,14 @@ impl Device {
             token: e.token,
             role: e.role,
             scopes: e.scopes,
+        }
+    }
+
+    /// The store file this set-up works in (in the data dir).
+    pub fn store_file(device: Option<&Device>) -> &'static str {
+        match device {
+            Some(Device::Demo { .. }) => DEMO_STORE_FILE,
+            _ => STORE_FILE,
         }
     }
 

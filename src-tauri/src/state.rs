@@ -8,7 +8,7 @@ use tokio::task::JoinHandle;
 use wangge_core::sync::SyncEngine;
 use wangge_core::{DbKey, GridCode, Store, StoreConfig};
 
-use crate::device::{Device, KEY_FILE, LOCAL_MEMBER, STORE_FILE};
+use crate::device::{DEMO_STORE_FILE, Device, KEY_FILE, LOCAL_MEMBER};
 use crate::dto::{AppInfo, SetupState, SyncView};
 use crate::error::{AppError, AppResult};
 use crate::sync_view::{Emit, follow};
@@ -58,7 +58,8 @@ impl AppState {
         let key = DbKey::load_or_create_file(&data_dir.join(KEY_FILE))?;
         let device = Device::load(data_dir)?;
         let member = device.as_ref().map_or(LOCAL_MEMBER, Device::member);
-        let store = Store::open(&data_dir.join(STORE_FILE), &key, store_config(member))?;
+        let file = Device::store_file(device.as_ref());
+        let store = Store::open(&data_dir.join(file), &key, store_config(member))?;
         let state = Self {
             data_dir: data_dir.to_owned(),
             key,
@@ -168,20 +169,42 @@ impl AppState {
         *lock(&self.enroll_error) = result.err();
     }
 
-    /// Saves the new set-up, reopens the store as the device's member and (re)starts sync.
-    pub fn set_device(&self, device: Device) -> AppResult<()> {
-        device.save(&self.data_dir)?;
-        let reopened = Store::open(
-            &self.data_dir.join(STORE_FILE),
+    /// Opens a store in the data dir as `member` (the demo seeds one before switching).
+    pub fn open_store(&self, file: &str, member: &str) -> AppResult<Store> {
+        Ok(Store::open(
+            &self.data_dir.join(file),
             &self.key,
-            store_config(device.member()),
-        )?;
+            store_config(member),
+        )?)
+    }
+
+    /// Saves the new set-up, reopens the store as the device's member and (re)starts sync.
+    /// Leaving the demo deletes the demo's store: its invented records never sync.
+    pub fn set_device(&self, device: Device) -> AppResult<()> {
+        let was_demo = self.setup_state() == SetupState::Demo;
+        let reopened = self.open_store(Device::store_file(Some(&device)), device.member())?;
+        device.save(&self.data_dir)?;
         // Stop the old engine before the store it syncs is swapped.
         lock(&self.sync).take();
         *lock(&self.store) = reopened;
         *lock(&self.device) = Some(device);
+        if was_demo && self.setup_state() != SetupState::Demo {
+            self.remove_demo_store();
+        }
         self.start_sync();
         Ok(())
+    }
+
+    /// Deletes the demo's store files (not in use: the device is not a demo).
+    pub(crate) fn remove_demo_store(&self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let path = self.data_dir.join(format!("{DEMO_STORE_FILE}{suffix}"));
+            if let Err(e) = std::fs::remove_file(&path)
+                && e.kind() != std::io::ErrorKind::NotFound
+            {
+                tracing::warn!(cause = %e, "demo store not removed");
+            }
+        }
     }
 
     /// Starts the engine when enrolled (at launch and after enrollment).

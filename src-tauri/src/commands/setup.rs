@@ -5,7 +5,7 @@ use tauri::State;
 use wangge_core::store::DaySummary;
 use wangge_core::{GridCode, demo};
 
-use crate::device::{DEMO_GRID, Device};
+use crate::device::{DEMO_GRID, DEMO_MEMBER, DEMO_STORE_FILE, Device};
 use crate::dto::{AppInfo, SetupState};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -49,7 +49,12 @@ impl AppState {
         let grid: GridCode = DEMO_GRID
             .parse()
             .map_err(|e: wangge_core::FieldError| AppError::new("corrupt_record", e.to_string()))?;
-        self.with_store(|s| Ok(demo::seed_grid(s, &grid, DEMO_HOUSEHOLDS, 7)?))?;
+        // Seed the demo's own store first: if seeding fails the device stays new (and a
+        // retry starts from an empty demo store).
+        self.remove_demo_store();
+        let mut store = self.open_store(DEMO_STORE_FILE, DEMO_MEMBER)?;
+        demo::seed_grid(&mut store, &grid, DEMO_HOUSEHOLDS, 7)?;
+        drop(store);
         self.set_device(Device::Demo {
             grid: grid.as_str().to_owned(),
         })?;

@@ -165,3 +165,37 @@ fn a_code_in_the_environment_enrolls_a_new_device_at_launch() {
         .state
         == SyncState::Synced));
 }
+
+#[test]
+fn enrolling_after_the_demo_starts_clean_and_no_demo_record_syncs() {
+    let rt = runtime();
+    let relay = TestRelay::spawn(&rt);
+    let app = fresh_app(&rt);
+    app.state.start_demo().unwrap();
+    assert_eq!(app.state.list_households().unwrap().len(), 24);
+    assert!(app.dir.path().join("demo.db").exists());
+    let info = rt
+        .block_on(app.state.enroll(&relay.url, &relay.code()))
+        .unwrap();
+    assert_eq!(info.state, SetupState::Enrolled);
+    // The demo grid has the same code as the relay's grid: nothing invented may show up.
+    assert_eq!(info.grid.as_deref(), Some(GRID));
+    assert!(app.state.list_households().unwrap().is_empty());
+    assert!(!app.dir.path().join("demo.db").exists());
+    assert!(wait_until(Duration::from_secs(20), || app
+        .state
+        .sync_view()
+        .state
+        == SyncState::Synced));
+    assert_eq!(app.state.sync_view().docs_pending, 0);
+    // A second device of the same grid receives no demo household from the relay.
+    let other = fresh_app(&rt);
+    rt.block_on(other.state.enroll(&relay.url, &relay.code()))
+        .unwrap();
+    assert!(wait_until(Duration::from_secs(20), || other
+        .state
+        .sync_view()
+        .state
+        == SyncState::Synced));
+    assert!(other.state.list_households().unwrap().is_empty());
+}
