@@ -20,12 +20,10 @@ impl AppState {
         self.with_store(|s| Ok(s.households_of_grid(&grid)?))
     }
 
-    /// Residents by name, pinyin, phone or ID tail, or address, in the member's grids.
+    /// Residents by name, pinyin, phone or ID tail, or address, in the member's grids
+    /// (everywhere on the device for a role scoped to a division).
     pub fn search_residents(&self, query: &str) -> AppResult<Vec<ResidentHit>> {
         let grids = self.grids();
-        if grids.is_empty() {
-            return Ok(vec![]);
-        }
         self.with_store(|s| Ok(s.search_residents(query, &grids, SEARCH_LIMIT)?))
     }
 
