@@ -184,3 +184,40 @@ fn filing_a_report_queues_its_photos_and_other_devices_list_them_to_fetch() {
     assert_eq!(b.store.photos_to_fetch().unwrap(), vec![p2.hash.clone()]);
     assert_eq!(b.store.thumbnail(&p1.hash).unwrap(), b"thumb");
 }
+
+#[test]
+fn a_store_from_before_photo_transfers_queues_the_photos_of_its_reports_on_open() {
+    let t = store_as("m1");
+    let store = Mutex::new(t.store);
+    let p = add_photo(
+        &store,
+        &camera_jpeg(640, 480),
+        &Settings::default(),
+        &|_| {},
+    )
+    .unwrap();
+    let mut s = store.into_inner().unwrap();
+    s.file_report(&grid_a(), &report_with(vec![p.hash.clone()]))
+        .unwrap();
+    let path = s.path().to_owned();
+    let cfg = s.config().clone();
+    drop(s);
+    // Take the file back to schema 3, as an older build left it.
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(&format!(
+            "PRAGMA key = \"x'{}'\";
+             DROP TABLE report_photos; DROP TABLE photo_uploads; PRAGMA user_version = 3;",
+            hex::encode(t.key.as_bytes())
+        ))
+        .unwrap();
+    }
+    let s = Store::open(&path, &t.key, cfg).unwrap();
+    let jobs = s.uploads_pending().unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(
+        (jobs[0].hash.as_str(), jobs[0].scope.as_str(), jobs[0].size),
+        (p.hash.as_str(), grid_a().as_str(), p.size as u64)
+    );
+    assert!(s.photos_to_fetch().unwrap().is_empty());
+}
