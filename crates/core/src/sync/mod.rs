@@ -13,7 +13,7 @@
 //! until they are in the store, so a device with no documents of its own is not `synced`
 //! before the relay's documents have arrived.
 //! Photos travel beside it over HTTP (tus uploads, scoped downloads) in a second task,
-//! [`photos`]; `synced` also waits for the photo upload queue to empty.
+//! `photos`; `synced` also waits for the photo upload queue to empty.
 //! Status goes out on a `watch` channel; errors carry a code, never personal data.
 
 mod enroll;
