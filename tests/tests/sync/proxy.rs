@@ -128,6 +128,9 @@ pub struct Shaping {
     pub cut: Option<(&'static str, usize, usize)>,
     /// Sleep this long after each read of at most 4 KiB from the device (a slow uplink).
     pub up_delay: Option<std::time::Duration>,
+    /// Flip the byte at upstream offset `at` of the first connection whose first request
+    /// line contains `marker`: `(marker, at)`.
+    pub corrupt: Option<(&'static str, usize)>,
 }
 
 /// A proxy on loopback that logs each connection's upstream traffic and cuts or slows
@@ -172,7 +175,11 @@ impl ShapingProxy {
         let log: Arc<std::sync::Mutex<Vec<ConnLog>>> = Arc::default();
         let conns = log.clone();
         let task = tokio::spawn(async move {
-            let mut cuts_left = shaping.cut.map_or(0, |(_, n, _)| n);
+            // Shared by the connections: the first to reach the point takes the fault.
+            let cuts_left = Arc::new(AtomicUsize::new(shaping.cut.map_or(0, |(_, n, _)| n)));
+            let corrupt_left = Arc::new(std::sync::atomic::AtomicBool::new(
+                shaping.corrupt.is_some(),
+            ));
             while let Ok((mut down, _)) = listener.accept().await {
                 // The first request line says what the connection is for.
                 let mut first = vec![];
@@ -188,10 +195,15 @@ impl ShapingProxy {
                     .position(|w| w == b"\r\n")
                     .unwrap_or(first.len());
                 let first_line = String::from_utf8_lossy(&first[..line_end]).into_owned();
-                let budget = match shaping.cut {
-                    Some((marker, _, after)) if cuts_left > 0 && first_line.contains(marker) => {
-                        cuts_left -= 1;
-                        Some(after)
+                let cut_after = match shaping.cut {
+                    Some((marker, _, after)) if first_line.contains(marker) => {
+                        Some((after, cuts_left.clone()))
+                    }
+                    _ => None,
+                };
+                let corrupt = match shaping.corrupt {
+                    Some((marker, at)) if first_line.contains(marker) => {
+                        Some((at, corrupt_left.clone()))
                     }
                     _ => None,
                 };
@@ -209,7 +221,12 @@ impl ShapingProxy {
                     let Ok(up) = TcpStream::connect(upstream).await else {
                         return;
                     };
-                    shape(down, up, first, budget, up_delay, &conns, index).await;
+                    let faults = Faults {
+                        cut_after,
+                        up_delay,
+                        corrupt,
+                    };
+                    shape(down, up, first, faults, &conns, index).await;
                 });
             }
         });
@@ -222,21 +239,35 @@ impl ShapingProxy {
     }
 }
 
+/// What may happen to one connection's upstream bytes: a cut once `after` bytes went up
+/// and a flipped byte at offset `at`, each only while its shared count lasts.
+struct Faults {
+    cut_after: Option<(usize, Arc<AtomicUsize>)>,
+    up_delay: Option<std::time::Duration>,
+    corrupt: Option<(usize, Arc<std::sync::atomic::AtomicBool>)>,
+}
+
 async fn shape(
     down: TcpStream,
     up: TcpStream,
     first: Vec<u8>,
-    budget: Option<usize>,
-    up_delay: Option<std::time::Duration>,
+    faults: Faults,
     log: &std::sync::Mutex<Vec<ConnLog>>,
     index: usize,
 ) {
+    let Faults {
+        cut_after,
+        up_delay,
+        corrupt,
+    } = faults;
     let (mut dr, mut dw) = down.into_split();
     let (mut ur, mut uw) = up.into_split();
     let upward = async {
-        let mut left = budget.unwrap_or(usize::MAX);
+        // Bytes that may pass before the cut point.
+        let mut left = cut_after.as_ref().map_or(usize::MAX, |(after, _)| *after);
         let mut counter = RequestCounter { tail: vec![] };
         let mut pending = first;
+        let mut pos = 0usize;
         let mut buf = vec![0u8; 4096];
         loop {
             if pending.is_empty() {
@@ -249,21 +280,35 @@ async fn shape(
                 }
             }
             let pass = pending.len().min(left);
+            if let Some((at, flag)) = &corrupt
+                && (pos..pos + pass).contains(at)
+                && flag.swap(false, Ordering::SeqCst)
+            {
+                pending[at - pos] ^= 0xff;
+            }
             if uw.write_all(&pending[..pass]).await.is_err() {
                 return;
             }
             left -= pass;
-            {
-                let mut log = log.lock().unwrap();
-                let entry = &mut log[index];
-                entry.up_bytes += pass;
-                entry.requests += counter.feed(&pending[..pass]);
-                if pass < pending.len() || (budget.is_some() && left == 0) {
+            pos += pass;
+            let mut log = log.lock().unwrap();
+            let entry = &mut log[index];
+            entry.up_bytes += pass;
+            entry.requests += counter.feed(&pending[..pass]);
+            if left == 0 {
+                if let Some((_, cuts)) = &cut_after
+                    && cuts
+                        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                        .is_ok()
+                {
                     entry.cut = true;
                     return;
                 }
+                // Another connection took the cut: pass the rest untouched.
+                left = usize::MAX;
             }
-            pending.clear();
+            drop(log);
+            pending.drain(..pass);
         }
     };
     let downward = async {
