@@ -15,6 +15,7 @@ use wangge_relay::{Config, Relay, admin, store};
 pub const STREET: &str = "110105001";
 pub const COMMUNITY: &str = "110105001001";
 pub const GRID_A: &str = "110105001001001";
+pub const GRID_B: &str = "110105001001002";
 
 pub fn init_tracing() {
     if std::env::var_os("TEST_LOG").is_some() {
@@ -70,7 +71,7 @@ pub async fn spawn_relay() -> TestRelay {
 }
 
 impl TestRelay {
-    fn store(&self) -> Box<dyn RelayStore> {
+    pub fn store(&self) -> Box<dyn RelayStore> {
         store::open(&self.database).unwrap()
     }
 
@@ -105,6 +106,7 @@ impl TestRelay {
 /// An encrypted store in a temp dir.
 pub struct TestStore {
     pub store: Store,
+    pub key: DbKey,
     pub _dir: tempfile::TempDir,
 }
 
@@ -115,8 +117,13 @@ pub fn store_as(member: &str) -> TestStore {
         synchronous: Synchronous::Normal,
         ..Default::default()
     };
-    let store = Store::open(&dir.path().join("wangge.db"), &DbKey::generate(), cfg).unwrap();
-    TestStore { store, _dir: dir }
+    let key = DbKey::generate();
+    let store = Store::open(&dir.path().join("wangge.db"), &key, cfg).unwrap();
+    TestStore {
+        store,
+        key,
+        _dir: dir,
+    }
 }
 
 /// A device: a shared store, its enrollment, and (when started) its engine.
@@ -124,30 +131,40 @@ pub struct TestDevice {
     pub store: Arc<Mutex<Store>>,
     pub enrolled: Enrollment,
     pub engine: Option<SyncEngine>,
+    key: DbKey,
     _dir: tempfile::TempDir,
 }
 
 impl TestDevice {
     pub async fn new(relay: &TestRelay, grid: &str) -> Self {
-        let enrolled = relay.enroll_member(grid).await;
-        let TestStore { store, _dir } = store_as(&enrolled.user_id);
-        Self {
-            store: Arc::new(Mutex::new(store)),
-            enrolled,
-            engine: None,
-            _dir,
-        }
+        Self::from_enrollment(relay.enroll_member(grid).await)
     }
 
     /// A device for an enrollment made elsewhere (a relay running as a child process).
     pub fn from_enrollment(enrolled: Enrollment) -> Self {
-        let TestStore { store, _dir } = store_as(&enrolled.user_id);
+        let TestStore { store, key, _dir } = store_as(&enrolled.user_id);
         Self {
             store: Arc::new(Mutex::new(store)),
             enrolled,
             engine: None,
+            key,
             _dir,
         }
+    }
+
+    /// An app restart: stops the engine, waits for it to let go of the store, and opens
+    /// the store again from its file (the old handle closes once replaced).
+    pub async fn restart(&mut self) {
+        self.engine = None;
+        eventually(
+            Duration::from_secs(10),
+            "the engine lets go of the store",
+            || Arc::strong_count(&self.store) == 1,
+        )
+        .await;
+        let (path, cfg) = self.with(|s| (s.path().to_owned(), s.config().clone()));
+        let reopened = Store::open(&path, &self.key, cfg).unwrap();
+        self.store = Arc::new(Mutex::new(reopened));
     }
 
     pub fn start(&mut self, relay_url: &str, cfg: SyncConfig) {
@@ -186,6 +203,7 @@ pub fn fast() -> SyncConfig {
         backoff_max: Duration::from_millis(500),
         poll_interval: Duration::from_millis(200),
         connect_timeout: Duration::from_secs(5),
+        ..SyncConfig::default()
     }
 }
 

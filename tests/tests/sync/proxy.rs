@@ -106,3 +106,217 @@ async fn pipe(down: TcpStream, up: TcpStream, budget: Option<usize>) -> bool {
         cut = b => cut,
     }
 }
+
+/// What one connection through a [`ShapingProxy`] carried.
+#[derive(Debug, Clone, Default)]
+pub struct ConnLog {
+    /// The first request line (`PATCH /v1/files/… HTTP/1.1`).
+    pub first_line: String,
+    /// Bytes from the device to the relay.
+    pub up_bytes: usize,
+    /// HTTP/1.1 requests seen from the device.
+    pub requests: usize,
+    /// Whether the proxy cut it.
+    pub cut: bool,
+}
+
+/// How a [`ShapingProxy`] treats connections.
+#[derive(Debug, Clone, Default)]
+pub struct Shaping {
+    /// Cut the first `count` connections whose first request line contains `marker`
+    /// once `after` bytes went up: `(marker, count, after)`.
+    pub cut: Option<(&'static str, usize, usize)>,
+    /// Sleep this long after each read of at most 4 KiB from the device (a slow uplink).
+    pub up_delay: Option<std::time::Duration>,
+    /// Flip the byte at upstream offset `at` of the first connection whose first request
+    /// line contains `marker`: `(marker, at)`.
+    pub corrupt: Option<(&'static str, usize)>,
+}
+
+/// A proxy on loopback that logs each connection's upstream traffic and cuts or slows
+/// chosen connections, by what their first request asks for.
+pub struct ShapingProxy {
+    pub addr: SocketAddr,
+    log: Arc<std::sync::Mutex<Vec<ConnLog>>>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for ShapingProxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Counts `" HTTP/1.1\r\n"` (request lines) across reads.
+struct RequestCounter {
+    tail: Vec<u8>,
+}
+
+impl RequestCounter {
+    const NEEDLE: &'static [u8] = b" HTTP/1.1\r\n";
+
+    fn feed(&mut self, bytes: &[u8]) -> usize {
+        let mut joined = std::mem::take(&mut self.tail);
+        joined.extend_from_slice(bytes);
+        let n = joined
+            .windows(Self::NEEDLE.len())
+            .filter(|w| *w == Self::NEEDLE)
+            .count();
+        let keep = joined.len().min(Self::NEEDLE.len() - 1);
+        self.tail = joined[joined.len() - keep..].to_vec();
+        n
+    }
+}
+
+impl ShapingProxy {
+    pub async fn start(upstream: SocketAddr, shaping: Shaping) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let log: Arc<std::sync::Mutex<Vec<ConnLog>>> = Arc::default();
+        let conns = log.clone();
+        let task = tokio::spawn(async move {
+            // Shared by the connections: the first to reach the point takes the fault.
+            let cuts_left = Arc::new(AtomicUsize::new(shaping.cut.map_or(0, |(_, n, _)| n)));
+            let corrupt_left = Arc::new(std::sync::atomic::AtomicBool::new(
+                shaping.corrupt.is_some(),
+            ));
+            while let Ok((mut down, _)) = listener.accept().await {
+                // The first request line says what the connection is for.
+                let mut first = vec![];
+                let mut buf = [0u8; 4096];
+                while !first.windows(2).any(|w| w == b"\r\n") && first.len() < 8192 {
+                    match down.read(&mut buf).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => first.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let line_end = first
+                    .windows(2)
+                    .position(|w| w == b"\r\n")
+                    .unwrap_or(first.len());
+                let first_line = String::from_utf8_lossy(&first[..line_end]).into_owned();
+                let cut_after = match shaping.cut {
+                    Some((marker, _, after)) if first_line.contains(marker) => {
+                        Some((after, cuts_left.clone()))
+                    }
+                    _ => None,
+                };
+                let corrupt = match shaping.corrupt {
+                    Some((marker, at)) if first_line.contains(marker) => {
+                        Some((at, corrupt_left.clone()))
+                    }
+                    _ => None,
+                };
+                let index = {
+                    let mut log = conns.lock().unwrap();
+                    log.push(ConnLog {
+                        first_line,
+                        ..ConnLog::default()
+                    });
+                    log.len() - 1
+                };
+                let conns = conns.clone();
+                let up_delay = shaping.up_delay;
+                tokio::spawn(async move {
+                    let Ok(up) = TcpStream::connect(upstream).await else {
+                        return;
+                    };
+                    let faults = Faults {
+                        cut_after,
+                        up_delay,
+                        corrupt,
+                    };
+                    shape(down, up, first, faults, &conns, index).await;
+                });
+            }
+        });
+        Self { addr, log, task }
+    }
+
+    /// Every connection so far, in the order they were accepted.
+    pub fn connections(&self) -> Vec<ConnLog> {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+/// What may happen to one connection's upstream bytes: a cut once `after` bytes went up
+/// and a flipped byte at offset `at`, each only while its shared count lasts.
+struct Faults {
+    cut_after: Option<(usize, Arc<AtomicUsize>)>,
+    up_delay: Option<std::time::Duration>,
+    corrupt: Option<(usize, Arc<std::sync::atomic::AtomicBool>)>,
+}
+
+async fn shape(
+    down: TcpStream,
+    up: TcpStream,
+    first: Vec<u8>,
+    faults: Faults,
+    log: &std::sync::Mutex<Vec<ConnLog>>,
+    index: usize,
+) {
+    let Faults {
+        cut_after,
+        up_delay,
+        corrupt,
+    } = faults;
+    let (mut dr, mut dw) = down.into_split();
+    let (mut ur, mut uw) = up.into_split();
+    let upward = async {
+        // Bytes that may pass before the cut point.
+        let mut left = cut_after.as_ref().map_or(usize::MAX, |(after, _)| *after);
+        let mut counter = RequestCounter { tail: vec![] };
+        let mut pending = first;
+        let mut pos = 0usize;
+        let mut buf = vec![0u8; 4096];
+        loop {
+            if pending.is_empty() {
+                if let Some(d) = up_delay {
+                    tokio::time::sleep(d).await;
+                }
+                match dr.read(&mut buf).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => pending.extend_from_slice(&buf[..n]),
+                }
+            }
+            let pass = pending.len().min(left);
+            if let Some((at, flag)) = &corrupt
+                && (pos..pos + pass).contains(at)
+                && flag.swap(false, Ordering::SeqCst)
+            {
+                pending[at - pos] ^= 0xff;
+            }
+            if uw.write_all(&pending[..pass]).await.is_err() {
+                return;
+            }
+            left -= pass;
+            pos += pass;
+            let mut log = log.lock().unwrap();
+            let entry = &mut log[index];
+            entry.up_bytes += pass;
+            entry.requests += counter.feed(&pending[..pass]);
+            if left == 0 {
+                if let Some((_, cuts)) = &cut_after
+                    && cuts
+                        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                        .is_ok()
+                {
+                    entry.cut = true;
+                    return;
+                }
+                // Another connection took the cut: pass the rest untouched.
+                left = usize::MAX;
+            }
+            drop(log);
+            pending.drain(..pass);
+        }
+    };
+    let downward = async {
+        let _ = tokio::io::copy(&mut ur, &mut dw).await;
+    };
+    // Whichever direction ends first ends the connection (both halves drop).
+    tokio::select! {
+        () = upward => {}
+        () = downward => {}
+    }
+}

@@ -27,6 +27,8 @@ struct Touched {
 pub(crate) struct Batch<'s> {
     store: &'s mut Store,
     touched: Vec<Touched>,
+    /// Photos to queue for upload, with the scope each goes to.
+    uploads: Vec<(String, String)>,
     committed: bool,
 }
 
@@ -35,6 +37,7 @@ impl<'s> Batch<'s> {
         Self {
             store,
             touched: vec![],
+            uploads: vec![],
             committed: false,
         }
     }
@@ -82,6 +85,11 @@ impl<'s> Batch<'s> {
         }
     }
 
+    /// Queues the stored photo `hash` for upload to `scope` in this action's transaction.
+    pub(crate) fn queue_upload(&mut self, hash: &str, scope: &str) {
+        self.uploads.push((hash.to_owned(), scope.to_owned()));
+    }
+
     /// Writes every touched document's new changes and index rows in one transaction.
     pub(crate) fn commit(mut self) -> Result<()> {
         let result = self.write();
@@ -122,6 +130,9 @@ impl<'s> Batch<'s> {
                 now,
                 tz,
             )?;
+        }
+        for (hash, scope) in &self.uploads {
+            super::transfers::queue_upload(&tx, hash, scope, now)?;
         }
         tx.commit()?;
         Ok(())

@@ -12,9 +12,13 @@
 //! messages it queued on `join` (the scope push). Documents the relay offered are pending
 //! until they are in the store, so a device with no documents of its own is not `synced`
 //! before the relay's documents have arrived.
+//! Photos travel beside it over HTTP (tus uploads, scoped downloads) in a second task,
+//! `photos`; `synced` also waits for the photo upload queue to empty.
 //! Status goes out on a `watch` channel; errors carry a code, never personal data.
 
 mod enroll;
+mod http;
+mod photos;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -53,6 +57,17 @@ pub struct SyncStatus {
     pub connections: u64,
     /// Documents the relay answered `doc-unavailable` for (out of scope or unknown).
     pub unavailable: usize,
+    /// Photo uploads not done yet.
+    pub photos_pending: usize,
+    /// Bytes of those the relay has not confirmed yet.
+    pub photo_bytes_pending: u64,
+    /// The upload in progress: (bytes the relay has, its size).
+    pub photo_progress: Option<(u64, u64)>,
+    /// Photos that reports reference but the store does not hold yet.
+    pub photos_to_fetch: usize,
+    /// Of those, the ones the relay did not have for this device on the last try (not
+    /// uploaded yet, or outside its scope); they are tried again later.
+    pub photos_unavailable: usize,
 }
 
 /// Engine settings.
@@ -66,6 +81,9 @@ pub struct SyncConfig {
     pub poll_interval: Duration,
     /// Time allowed for connect plus join.
     pub connect_timeout: Duration,
+    /// Bytes per photo upload `PATCH`: a cut loses at most one chunk's progress, each
+    /// chunk costs one round trip.
+    pub photo_chunk_bytes: usize,
 }
 
 impl Default for SyncConfig {
@@ -75,6 +93,7 @@ impl Default for SyncConfig {
             backoff_max: Duration::from_secs(60),
             poll_interval: Duration::from_secs(15),
             connect_timeout: Duration::from_secs(15),
+            photo_chunk_bytes: 64 * 1024,
         }
     }
 }
@@ -84,6 +103,8 @@ pub struct SyncEngine {
     status: watch::Receiver<SyncStatus>,
     nudge: Arc<Notify>,
     task: JoinHandle<()>,
+    photo_nudge: Arc<Notify>,
+    photo_task: JoinHandle<()>,
 }
 
 impl SyncEngine {
@@ -104,6 +125,16 @@ impl SyncEngine {
         let (tx, status) = watch::channel(SyncStatus::default());
         let nudge = Arc::new(Notify::new());
         let url = sync_url(relay_url);
+        let photo_nudge = Arc::new(Notify::new());
+        let photo_worker = photos::PhotoWorker {
+            store: store.clone(),
+            authority: http::authority(relay_url),
+            token: token.to_owned(),
+            cfg: cfg.clone(),
+            status: tx.clone(),
+            wake: photo_nudge.clone(),
+            docs: nudge.clone(),
+        };
         let worker = Worker {
             store,
             url,
@@ -114,10 +145,13 @@ impl SyncEngine {
             nudge: nudge.clone(),
         };
         let task = tokio::spawn(worker.run());
+        let photo_task = tokio::spawn(photo_worker.run());
         Self {
             status,
             nudge,
             task,
+            photo_nudge,
+            photo_task,
         }
     }
 
@@ -126,20 +160,23 @@ impl SyncEngine {
         self.status.clone()
     }
 
-    /// Tells the engine the store has local changes to push now.
+    /// Tells the engine the store has local changes (or photos) to push now.
     pub fn nudge(&self) {
         self.nudge.notify_one();
+        self.photo_nudge.notify_one();
     }
 
     /// Stops the engine.
     pub fn stop(self) {
         self.task.abort();
+        self.photo_task.abort();
     }
 }
 
 impl Drop for SyncEngine {
     fn drop(&mut self) {
         self.task.abort();
+        self.photo_task.abort();
     }
 }
 
@@ -445,6 +482,7 @@ impl Worker {
                 pending += 1;
             }
         }
+        let photos = store.upload_backlog().map_err(|_| "store")?;
         drop(store);
         pending += offered
             .iter()
@@ -453,8 +491,10 @@ impl Worker {
         let now = Utc::now();
         self.status.send_modify(|s| {
             s.docs_pending = pending;
+            s.photos_pending = photos.photos;
+            s.photo_bytes_pending = photos.bytes;
             let was = s.synced;
-            s.synced = pending == 0 && barrier;
+            s.synced = pending == 0 && barrier && photos.photos == 0;
             if s.synced {
                 s.last_success = Some(now);
                 if !was {
