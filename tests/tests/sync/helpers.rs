@@ -70,7 +70,8 @@ pub async fn spawn_relay() -> TestRelay {
 }
 
 impl TestRelay {
-    fn store(&self) -> Box<dyn RelayStore> {
+    /// A separate store on the relay's database, as the admin CLI opens it.
+    pub fn store(&self) -> Box<dyn RelayStore> {
         store::open(&self.database).unwrap()
     }
 
@@ -80,10 +81,15 @@ impl TestRelay {
 
     /// Adds a member of `grid` and enrolls a device for them through [`enroll`].
     pub async fn enroll_member(&self, grid: &str) -> Enrollment {
+        self.enroll_user("member", &[grid]).await
+    }
+
+    /// Adds a user with `role` over `scopes` and enrolls a device for them.
+    pub async fn enroll_user(&self, role: &str, scopes: &[&str]) -> Enrollment {
         let code = {
             let mut s = self.store();
-            let user =
-                admin::add_user(s.as_mut(), "测试用户", "member", &[grid.to_owned()]).unwrap();
+            let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
+            let user = admin::add_user(s.as_mut(), "测试用户", role, &scopes).unwrap();
             admin::enroll_code(s.as_mut(), user, 1)
                 .unwrap()
                 .expose()
@@ -100,6 +106,28 @@ impl TestRelay {
             let _ = timeout(Duration::from_secs(10), task).await;
         }
     }
+}
+
+/// A document's heads as the relay stored them (sorted), `None` if it has no such doc.
+pub fn relay_heads_of(relay: &TestRelay, id: &DocumentId) -> Option<Vec<automerge::ChangeHash>> {
+    let s = relay.store();
+    s.doc(id).unwrap()?;
+    let mut doc = automerge::Automerge::new();
+    for chunk in s.doc_chunks(id).unwrap() {
+        doc.load_incremental(&chunk).unwrap();
+    }
+    let mut heads = doc.get_heads();
+    heads.sort();
+    Some(heads)
+}
+
+/// A document's heads in a device's store (sorted).
+pub fn device_heads_of(store: &mut Store, id: &DocumentId) -> Vec<automerge::ChangeHash> {
+    let mut heads = automerge::Automerge::load(&store.doc_bytes(id).unwrap())
+        .unwrap()
+        .get_heads();
+    heads.sort();
+    heads
 }
 
 /// An encrypted store in a temp dir.
@@ -129,14 +157,7 @@ pub struct TestDevice {
 
 impl TestDevice {
     pub async fn new(relay: &TestRelay, grid: &str) -> Self {
-        let enrolled = relay.enroll_member(grid).await;
-        let TestStore { store, _dir } = store_as(&enrolled.user_id);
-        Self {
-            store: Arc::new(Mutex::new(store)),
-            enrolled,
-            engine: None,
-            _dir,
-        }
+        Self::from_enrollment(relay.enroll_member(grid).await)
     }
 
     /// A device for an enrollment made elsewhere (a relay running as a child process).

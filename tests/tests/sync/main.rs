@@ -3,7 +3,9 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 mod engine;
+mod faults;
 mod helpers;
+mod interop;
 mod proxy;
 mod relay_crash;
 mod store_sync;
