@@ -326,6 +326,9 @@ impl Hub {
         let Some(msg) = doc_meta::decode_sync(data) else {
             return Err(Fail("sync data is not an automerge sync message"));
         };
+        if !doc_meta::changes_well_formed(&msg) {
+            return Err(Fail("sync message carries changes that are not automerge"));
+        }
         let pending = session.pending.contains_key(&doc_id);
         let readable = match self.record(&doc_id)? {
             Some(rec) => session.auth.user.principal.can_read(&rec.scope),

@@ -48,7 +48,11 @@ async fn a_member_of_grid_a_cannot_write_into_an_existing_grid_b_doc() {
         a.connect().await.unwrap();
         a.sync().await;
         assert!(a.unavailable.contains(&doc_b), "write refused ({claimed})");
-        assert_eq!(a.get(doc_b, "note").as_deref(), Some("forged"), "learns nothing");
+        assert_eq!(
+            a.get(doc_b, "note").as_deref(),
+            Some("forged"),
+            "learns nothing"
+        );
     }
     assert_eq!(relay.store().doc_chunks(&doc_b).unwrap(), before);
     b.pump().await;

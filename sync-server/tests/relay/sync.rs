@@ -172,7 +172,11 @@ async fn two_devices_creating_the_same_document_at_once_both_get_through() {
     a.pump().await;
     b.pump().await;
     a.pump().await;
-    assert!(b.unavailable.is_empty() && b.errors.is_empty(), "{:?}", b.errors);
+    assert!(
+        b.unavailable.is_empty() && b.errors.is_empty(),
+        "{:?}",
+        b.errors
+    );
     for d in [&a, &b] {
         assert_eq!(d.get(id, "from_a").as_deref(), Some("36.5"));
         assert_eq!(d.get(id, "from_b").as_deref(), Some("36.8"));
