@@ -50,6 +50,7 @@ struct Outcome {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seeded_fault_scenarios_converge() {
+    let _alone = HEAVY.lock().await;
     let relay = Arc::new(spawn_relay().await);
     let seeds: Vec<u64> = match env_number("WANGGE_FAULT_SEED") {
         Some(seed) => vec![seed],

@@ -16,6 +16,10 @@ pub const STREET: &str = "110105001";
 pub const COMMUNITY: &str = "110105001001";
 pub const GRID_A: &str = "110105001001001";
 
+/// Held by the tests that load the machine most (the seeded fault run, the relay SIGKILL
+/// test), so they do not run at the same time and starve each other's deadlines.
+pub static HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 pub fn init_tracing() {
     if std::env::var_os("TEST_LOG").is_some() {
         let _ = tracing_subscriber::fmt()
