@@ -326,6 +326,9 @@ impl Hub {
         let Some(msg) = doc_meta::decode_sync(data) else {
             return Err(Fail("sync data is not an automerge sync message"));
         };
+        if !doc_meta::changes_well_formed(&msg) {
+            return Err(Fail("sync message carries changes that are not automerge"));
+        }
         let pending = session.pending.contains_key(&doc_id);
         let readable = match self.record(&doc_id)? {
             Some(rec) => session.auth.user.principal.can_read(&rec.scope),
@@ -509,9 +512,12 @@ impl Hub {
         match self.store.create_doc(&record, &bytes) {
             Ok(()) => {}
             Err(StoreError::AlreadyExists(_)) => {
-                session.forget(&id);
-                self.out.push(unavailable(conn, &relay_id, &peer, id));
-                return Ok(());
+                // Another connection registered the same id first: devices create a
+                // grid's index and day documents under derived ids, offline, at once.
+                let Some(doc) = session.pending.remove(&id) else {
+                    return Ok(());
+                };
+                return self.adopt_registered(conn, id, doc, now);
             }
             Err(e) => {
                 session.forget(&id);
@@ -533,6 +539,69 @@ impl Hub {
         );
         self.reply(conn, id)?;
         self.announce(id, conn, now)
+    }
+
+    /// A connection was creating a document that another connection registered in the
+    /// meantime: if this device may write the registered one, its changes are merged into
+    /// it (stored before any reply names them) and sync goes on from the connection's
+    /// state, which still describes what the device has. Otherwise the answer is the same
+    /// `doc-unavailable` as for any document it may not write.
+    fn adopt_registered(
+        &mut self,
+        conn: ConnId,
+        id: DocumentId,
+        mut theirs: Automerge,
+        now: Instant,
+    ) -> Result<(), Fail> {
+        let relay_id = self.relay_id.clone();
+        let loaded = self.ensure_loaded(id, now)?;
+        let (Some(loaded), Some(session)) = (
+            loaded.then(|| self.docs.get_mut(&id)).flatten(),
+            self.sessions.get_mut(&conn),
+        ) else {
+            return Ok(());
+        };
+        let Some(peer) = session.peer.clone() else {
+            return Ok(());
+        };
+        let principal = &session.auth.user.principal;
+        if !principal.can_write(&loaded.record.scope, loaded.record.kind) {
+            session.forget(&id);
+            self.out.push(unavailable(conn, &relay_id, &peer, id));
+            return Ok(());
+        }
+        let old_heads = loaded.doc.get_heads();
+        let mut doc = loaded.doc.clone();
+        if doc.merge(&mut theirs).is_err() {
+            session.forget(&id);
+            return Err(Fail("sync message could not be applied"));
+        }
+        let mut changed = false;
+        if doc.get_heads() != old_heads {
+            let Ok((scope, kind)) = read_meta(&doc) else {
+                session.forget(&id);
+                return Err(Fail("changes remove the document's scope or kind"));
+            };
+            if !principal.can_write(&scope, kind) {
+                session.forget(&id);
+                return Err(Fail(
+                    "changes move the document to a scope or kind this device may not write",
+                ));
+            }
+            let record = DocRecord { id, scope, kind };
+            self.store
+                .append_changes(&record, &doc.save_after(&old_heads))?;
+            loaded.record = record;
+            loaded.chunks += 1;
+            changed = true;
+        }
+        loaded.doc = doc;
+        debug!(conn, doc = %id, changed, "joined a document registered meanwhile");
+        self.reply(conn, id)?;
+        if changed {
+            self.announce(id, conn, now)?;
+        }
+        Ok(())
     }
 
     /// Sends the connection the next sync message for a document, if there is one.

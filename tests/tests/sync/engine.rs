@@ -146,3 +146,39 @@ async fn devices_converge_through_a_cutting_proxy() {
     assert!(cuts >= 1, "seed {seed}: the proxy never cut");
     relay.stop().await;
 }
+
+/// A revoked device is cut off at once: its open connection closes, reconnects are refused
+/// as unauthorized, and what it writes afterwards stays on the device, never on the relay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_device_is_cut_off_and_keeps_its_unsynced_changes() {
+    let relay = spawn_relay().await;
+    let mut a = TestDevice::new(&relay, GRID_A).await;
+    a.with(|s| {
+        s.create_household(&grid_a(), &flat("701")).unwrap();
+    });
+    a.start(&relay.url(), fast());
+    a.wait_synced(WITHIN).await;
+    let device: uuid::Uuid = a.enrolled.device_id.parse().unwrap();
+    let mut store = relay.store();
+    assert!(wangge_relay::admin::revoke_device(store.as_mut(), device).unwrap());
+    let mut rx = a.engine.as_ref().unwrap().status();
+    eventually(WITHIN, "the engine is refused as unauthorized", || {
+        let s = rx.borrow_and_update();
+        !s.online && s.last_error == Some("unauthorized")
+    })
+    .await;
+    let h = a.with(|s| {
+        let h = s.create_household(&grid_a(), &flat("702")).unwrap();
+        s.add_resident(h, &person("王芳", Relation::Head)).unwrap();
+        h
+    });
+    a.engine.as_ref().unwrap().nudge();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!rx.borrow().online);
+    assert_eq!(a.with(view).len(), 2, "the device keeps what it wrote");
+    assert!(
+        relay_heads_of(&relay, &DocumentId::from_uuid(h.0)).is_none(),
+        "nothing reached the relay after the revocation"
+    );
+    relay.stop().await;
+}

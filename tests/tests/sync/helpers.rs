@@ -17,6 +17,10 @@ pub const COMMUNITY: &str = "110105001001";
 pub const GRID_A: &str = "110105001001001";
 pub const GRID_B: &str = "110105001001002";
 
+/// Held by the tests that load the machine most (the seeded fault run, the relay SIGKILL
+/// test), so they do not run at the same time and starve each other's deadlines.
+pub static HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 pub fn init_tracing() {
     if std::env::var_os("TEST_LOG").is_some() {
         let _ = tracing_subscriber::fmt()
@@ -71,6 +75,7 @@ pub async fn spawn_relay() -> TestRelay {
 }
 
 impl TestRelay {
+    /// A separate store on the relay's database, as the admin CLI opens it.
     pub fn store(&self) -> Box<dyn RelayStore> {
         store::open(&self.database).unwrap()
     }
@@ -81,10 +86,15 @@ impl TestRelay {
 
     /// Adds a member of `grid` and enrolls a device for them through [`enroll`].
     pub async fn enroll_member(&self, grid: &str) -> Enrollment {
+        self.enroll_user("member", &[grid]).await
+    }
+
+    /// Adds a user with `role` over `scopes` and enrolls a device for them.
+    pub async fn enroll_user(&self, role: &str, scopes: &[&str]) -> Enrollment {
         let code = {
             let mut s = self.store();
-            let user =
-                admin::add_user(s.as_mut(), "测试用户", "member", &[grid.to_owned()]).unwrap();
+            let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
+            let user = admin::add_user(s.as_mut(), "测试用户", role, &scopes).unwrap();
             admin::enroll_code(s.as_mut(), user, 1)
                 .unwrap()
                 .expose()
@@ -101,6 +111,28 @@ impl TestRelay {
             let _ = timeout(Duration::from_secs(10), task).await;
         }
     }
+}
+
+/// A document's heads as the relay stored them (sorted), `None` if it has no such doc.
+pub fn relay_heads_of(relay: &TestRelay, id: &DocumentId) -> Option<Vec<automerge::ChangeHash>> {
+    let s = relay.store();
+    s.doc(id).unwrap()?;
+    let mut doc = automerge::Automerge::new();
+    for chunk in s.doc_chunks(id).unwrap() {
+        doc.load_incremental(&chunk).unwrap();
+    }
+    let mut heads = doc.get_heads();
+    heads.sort();
+    Some(heads)
+}
+
+/// A document's heads in a device's store (sorted).
+pub fn device_heads_of(store: &mut Store, id: &DocumentId) -> Vec<automerge::ChangeHash> {
+    let mut heads = automerge::Automerge::load(&store.doc_bytes(id).unwrap())
+        .unwrap()
+        .get_heads();
+    heads.sort();
+    heads
 }
 
 /// An encrypted store in a temp dir.

@@ -4,7 +4,9 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 mod engine;
+mod faults;
 mod helpers;
+mod interop;
 mod photos;
 mod proxy;
 mod relay_crash;

@@ -1,7 +1,7 @@
 //! One user action: one automerge change per touched document, one SQLite transaction.
 
-use automerge::ChangeHash;
 use automerge::transaction::{CommitOptions, Transaction};
+use automerge::{ChangeHash, ReadDoc};
 use rusqlite::params;
 use wangge_proto::DocumentId;
 
@@ -52,7 +52,20 @@ impl<'s> Batch<'s> {
     ) -> Result<R> {
         let now = self.store.now().timestamp_millis();
         let actor = self.store.actor.clone();
-        if self.store.doc(&id)?.is_none() {
+        // A document known only from a sync exchange (a peer named its heads, no change
+        // has arrived or waits for its dependencies) has nothing to keep: it is created
+        // like a missing one. Its genesis is the same change everywhere, so the changes
+        // still to come apply on top of it.
+        let missing = match self.store.doc(&id)? {
+            None => true,
+            Some(doc) => {
+                create.is_some()
+                    && doc.get_heads().is_empty()
+                    && doc.get_missing_deps(&[]).is_empty()
+                    && !self.touched.iter().any(|t| t.id == id)
+            }
+        };
+        if missing {
             let g = create.ok_or(CoreError::NotFound { what: "document" })?;
             let mut doc = genesis(&id, g.kind, g.scope, g.attrs)?;
             doc.set_actor(actor);
