@@ -338,7 +338,7 @@ impl ShapingProxy {
                     let Ok(up) = TcpStream::connect(upstream).await else {
                         return;
                     };
-                    let faults = Faults {
+                    let faults = ConnFaults {
                         cut_after,
                         up_delay,
                         corrupt,
@@ -358,7 +358,7 @@ impl ShapingProxy {
 
 /// What may happen to one connection's upstream bytes: a cut once `after` bytes went up
 /// and a flipped byte at offset `at`, each only while its shared count lasts.
-struct Faults {
+struct ConnFaults {
     cut_after: Option<(usize, Arc<AtomicUsize>)>,
     up_delay: Option<std::time::Duration>,
     corrupt: Option<(usize, Arc<std::sync::atomic::AtomicBool>)>,
@@ -368,11 +368,11 @@ async fn shape(
     down: TcpStream,
     up: TcpStream,
     first: Vec<u8>,
-    faults: Faults,
+    faults: ConnFaults,
     log: &std::sync::Mutex<Vec<ConnLog>>,
     index: usize,
 ) {
-    let Faults {
+    let ConnFaults {
         cut_after,
         up_delay,
         corrupt,
