@@ -186,6 +186,7 @@ pub fn fast() -> SyncConfig {
         backoff_max: Duration::from_millis(500),
         poll_interval: Duration::from_millis(200),
         connect_timeout: Duration::from_secs(5),
+        ..SyncConfig::default()
     }
 }
 
