@@ -126,6 +126,42 @@ impl Hub {
         std::mem::take(&mut self.out)
     }
 
+    /// Starts a group of messages whose writes reach the disk together at
+    /// [`Hub::commit_batch`]. The outputs of the group must be held back until then: they
+    /// acknowledge changes that are durable only after the commit. If the store cannot
+    /// group, every write stays durable on its own.
+    pub fn begin_batch(&mut self) {
+        if let Err(e) = self.store.begin_batch() {
+            warn!(cause = %e, "could not start a write group; writing one by one");
+        }
+    }
+
+    /// Commits the group started by [`Hub::begin_batch`]. `false` if the commit failed:
+    /// then nothing the group wrote is stored, and [`Hub::abandon`] must drop what it
+    /// produced.
+    pub fn commit_batch(&mut self) -> bool {
+        match self.store.commit_batch() {
+            Ok(()) => true,
+            Err(e) => {
+                warn!(cause = %e, "write group failed");
+                false
+            }
+        }
+    }
+
+    /// After a failed group commit: documents in memory may hold changes that are not
+    /// stored, so they are dropped (they reload from disk); the connections `conns` are
+    /// closed without saving their sync states, which may name lost changes.
+    pub fn abandon(&mut self, conns: impl IntoIterator<Item = ConnId>) -> Vec<Output> {
+        self.docs.clear();
+        for conn in conns {
+            if self.sessions.remove(&conn).is_some() {
+                self.out.push(Output::Close { conn });
+            }
+        }
+        std::mem::take(&mut self.out)
+    }
+
     /// Forgets a connection, saving its sync states.
     pub fn disconnect(&mut self, conn: ConnId) {
         let Some(session) = self.sessions.remove(&conn) else {
@@ -572,6 +608,29 @@ impl Hub {
         if !session.pending.contains_key(&id) {
             if is_request && msg.heads.is_empty() && msg.changes.is_empty() {
                 self.out.push(unavailable(conn, &relay_id, &peer, id));
+                return Ok(());
+            }
+            if msg.changes.is_empty() {
+                // Nothing to store yet: answer as an empty document would, keeping no
+                // state, so a device with many new documents is capped by the pending
+                // limit only for those whose changes are arriving.
+                let mut doc = Automerge::new();
+                let mut state = sync::State::new();
+                if !doc_meta::receive(&mut doc, &mut state, msg) {
+                    return Err(Fail("sync message could not be applied"));
+                }
+                if let Ok(Some(m)) = doc_meta::generate(&doc, &mut state) {
+                    let msg = Message::Sync {
+                        sender_id: relay_id,
+                        target_id: peer,
+                        document_id: id,
+                        data: m.encode(),
+                    };
+                    self.out.push(Output::Send {
+                        conn,
+                        bytes: msg.encode(),
+                    });
+                }
                 return Ok(());
             }
             if session.pending.len() >= max_pending {

@@ -80,6 +80,17 @@ impl RelayStore for Flaky {
         discard_upload(&mut self, id: Uuid) -> Result<bool, StoreError>;
         link_blob_scope(&mut self, h: &str, s: &ScopeCode) -> Result<bool, StoreError>;
     }
+    fn begin_batch(&mut self) -> Result<(), StoreError> {
+        self.inner.begin_batch()
+    }
+    fn commit_batch(&mut self) -> Result<(), StoreError> {
+        if self.fail_writes.load(std::sync::atomic::Ordering::SeqCst) {
+            // As a failed COMMIT leaves things: nothing of the group stored.
+            self.inner.rollback_for_tests();
+            return Err(StoreError::Database("disk full".into()));
+        }
+        self.inner.commit_batch()
+    }
     fn create_doc(&mut self, r: &DocRecord, b: &[u8]) -> Result<(), StoreError> {
         self.check()?;
         self.inner.create_doc(r, b)
@@ -489,4 +500,96 @@ fn a_summary_without_the_feature_is_refused() {
         matches!(out.last(), Some(Output::Close { conn: 1 })),
         "{out:?}"
     );
+}
+
+#[test]
+fn a_device_with_more_new_docs_than_the_pending_limit_uploads_them_all() {
+    let Setup { mut hub, auth, .. } = setup(EngineLimits::default());
+    let peer = join(&mut hub, 1, &auth);
+    let n = EngineLimits::default().max_pending_docs_per_connection + 44;
+    let mut docs: Vec<(DocumentId, Automerge, sync::State)> = (0..n)
+        .map(|_| (DocumentId::random(), new_doc(), sync::State::new()))
+        .collect();
+    // Every first message at once (pipelined), as the engine sends them.
+    let mut replies = vec![];
+    for (id, doc, state) in &mut docs {
+        let m = doc.generate_sync_message(state).unwrap();
+        replies.extend(hub.receive(
+            1,
+            Message::Sync {
+                sender_id: peer.clone(),
+                target_id: "relay".into(),
+                document_id: *id,
+                data: m.encode(),
+            },
+            Instant::now(),
+        ));
+    }
+    assert_eq!(replies.len(), n, "one answer each, no refusal");
+    for r in replies {
+        let Output::Send { bytes, .. } = r else {
+            panic!("{r:?}");
+        };
+        let Message::Sync {
+            document_id, data, ..
+        } = Message::decode(&bytes).unwrap()
+        else {
+            panic!("not a sync");
+        };
+        let (_, doc, state) = docs.iter_mut().find(|d| d.0 == document_id).unwrap();
+        doc.receive_sync_message(state, sync::Message::decode(&data).unwrap())
+            .unwrap();
+    }
+    for (id, doc, state) in &mut docs {
+        sync_with(&mut hub, 1, &peer, *id, doc, state);
+    }
+    assert_eq!(hub.connections(), 1);
+    assert_eq!(hub.loaded_docs(), n);
+}
+
+#[test]
+fn a_failed_group_commit_sends_no_acknowledgement_and_keeps_nothing() {
+    let Setup {
+        mut hub,
+        auth,
+        fail,
+        ..
+    } = setup(EngineLimits::default());
+    let peer = join(&mut hub, 1, &auth);
+    let id = DocumentId::random();
+    let mut doc = new_doc();
+    let mut state = sync::State::new();
+    sync_with(&mut hub, 1, &peer, id, &mut doc, &mut state);
+
+    let mut tx = doc.transaction();
+    tx.put(ROOT, "head", "x").unwrap();
+    tx.commit();
+    hub.begin_batch();
+    let m = doc.generate_sync_message(&mut state).unwrap();
+    let held = hub.receive(
+        1,
+        Message::Sync {
+            sender_id: peer.clone(),
+            target_id: "relay".into(),
+            document_id: id,
+            data: m.encode(),
+        },
+        Instant::now(),
+    );
+    assert!(!held.is_empty(), "the acknowledgement exists, held back");
+    fail.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert!(!hub.commit_batch());
+    let out = hub.abandon([1]);
+    assert_eq!(out, vec![Output::Close { conn: 1 }]);
+    fail.store(false, std::sync::atomic::Ordering::SeqCst);
+
+    // A new connection finds the document without the change and asks for it again.
+    let peer = join(&mut hub, 2, &auth);
+    let mut state = sync::State::new();
+    let seen = sync_with(&mut hub, 2, &peer, id, &mut doc, &mut state);
+    let acked = seen.iter().any(|m| match m {
+        Message::Sync { data, .. } => sync::Message::decode(data).unwrap().heads == doc.get_heads(),
+        _ => false,
+    });
+    assert!(acked, "{seen:?}");
 }
