@@ -16,7 +16,8 @@
 //!    document `WANGGE_BENCH_RATE` (5) times a second for `WANGGE_BENCH_SECONDS` (10):
 //!    messages per second, relay CPU, p99 from change to the relay's acknowledgement.
 //!
-//! `WANGGE_BENCH_ONLY=1,3` runs a subset. Every loop is bounded in count and time.
+//! `WANGGE_BENCH_ONLY=1,3` runs a subset; `WANGGE_BENCH_RELAY_BIN=path` runs another relay
+//! build (for before/after figures). Every loop is bounded in count and time.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::io::{BufRead, BufReader, Write};
@@ -55,7 +56,11 @@ fn wanted(part: u32) -> bool {
 
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
-    if v.is_empty() { f64::NAN } else { v[v.len() / 2] }
+    if v.is_empty() {
+        f64::NAN
+    } else {
+        v[v.len() / 2]
+    }
 }
 
 // ---------------------------------------------------------------- the relay process
@@ -132,7 +137,11 @@ fn start_relay(db: &Path, extra: &[(&str, String)]) -> RelayProc {
     let mut cmd = Command::new("sh");
     cmd.arg("-c")
         .arg("ulimit -n 20000 2>/dev/null; exec \"$0\"")
-        .arg(env!("CARGO_BIN_EXE_relay-under-test"))
+        .arg(
+            // Another relay build to compare with (before/after figures).
+            std::env::var("WANGGE_BENCH_RELAY_BIN")
+                .unwrap_or_else(|_| env!("CARGO_BIN_EXE_relay-under-test").to_owned()),
+        )
         .env("WANGGE_LISTEN", addr.to_string())
         .env("WANGGE_DATABASE", format!("sqlite:{}", db.display()))
         .env("WANGGE_ADMIN_POLL_MILLIS", "1000")
@@ -419,6 +428,7 @@ fn cfg(summary: bool) -> SyncConfig {
 struct Run {
     snap: Snap,
     quiet: Duration,
+    synced: Duration,
 }
 
 /// One connection of the device through a fresh proxy: until synced and quiet for
@@ -440,6 +450,7 @@ async fn one_sync(relay: &RelayProc, d: &Device, summary: bool, delay: Duration)
         assert!(!left.is_zero(), "not synced in time: {:?}", *rx.borrow());
         let _ = tokio::time::timeout(left, rx.changed()).await;
     }
+    let synced = t0.elapsed();
     let quiet_for = Duration::from_millis(300) + delay * 2;
     while p.stats.last().elapsed() < quiet_for && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -447,6 +458,7 @@ async fn one_sync(relay: &RelayProc, d: &Device, summary: bool, delay: Duration)
     let run = Run {
         snap: p.stats.snap(),
         quiet: p.stats.last().saturating_duration_since(t0),
+        synced,
     };
     engine.stop();
     // Let the relay save this connection's states before the next one.
@@ -478,11 +490,20 @@ async fn reconnect() {
     let n = env_num("WANGGE_BENCH_RECONNECTS", 10);
     println!("\n1. Reconnect with nothing new: {docs} docs, medians of {n} reconnects on loopback");
     println!(
-        "{:<26} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8} {:>6} {:>9}",
-        "", "B/doc up", "B/doc dn", "wire up", "wire dn", "msgs up", "msgs dn", "RTs", "ms quiet"
+        "{:<26} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8} {:>6} {:>9} {:>9}",
+        "",
+        "B/doc up",
+        "B/doc dn",
+        "wire up",
+        "wire dn",
+        "msgs up",
+        "msgs dn",
+        "RTs",
+        "ms quiet",
+        "ms synced"
     );
     for summary in [false, true] {
-        let mut cols: [Vec<f64>; 7] = Default::default();
+        let mut cols: [Vec<f64>; 8] = Default::default();
         for _ in 0..n {
             let r = one_sync(&relay, &d, summary, Duration::ZERO).await;
             let per = |b: u64| b as f64 / docs as f64;
@@ -493,6 +514,7 @@ async fn reconnect() {
             cols[4].push(r.snap.up_msgs as f64);
             cols[5].push(r.snap.down_msgs as f64);
             cols[6].push(r.quiet.as_secs_f64() * 1000.0);
+            cols[7].push(r.synced.as_secs_f64() * 1000.0);
         }
         let mut rts = vec![];
         for _ in 0..3 {
@@ -500,8 +522,12 @@ async fn reconnect() {
         }
         let m: Vec<f64> = cols.iter_mut().map(|c| median(c)).collect();
         println!(
-            "{:<26} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>8.0} {:>8.0} {:>6.0} {:>9.1}",
-            if summary { "Wangge heads-summary" } else { "standard protocol" },
+            "{:<26} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>8.0} {:>8.0} {:>6.0} {:>9.1} {:>9.1}",
+            if summary {
+                "Wangge heads-summary"
+            } else {
+                "standard protocol"
+            },
             m[0],
             m[1],
             m[2],
@@ -509,7 +535,8 @@ async fn reconnect() {
             m[4],
             m[5],
             median(&mut rts),
-            m[6]
+            m[6],
+            m[7]
         );
     }
     println!(
@@ -521,7 +548,7 @@ async fn reconnect() {
         "goal", "<=80", "<=93", "", "", "", "", "<=2", "<=100"
     );
     println!(
-        "(B/doc: protocol CBOR payload; wire: WebSocket frames incl. headers; messages include the\n join/peer handshake and the engine's barrier request; RTs after the HTTP upgrade, from a\n reconnect through a proxy delaying each way by {} ms)",
+        "(B/doc: protocol CBOR payload; wire: WebSocket frames incl. headers; messages include the\n join/peer handshake and the engine's barrier request; RTs after the HTTP upgrade, from a\n reconnect through a proxy delaying each way by {} ms; quiet: last frame either way;\n synced: the engine reports every doc acknowledged)",
         DELAY.as_millis()
     );
 }
@@ -591,15 +618,24 @@ async fn days_records() {
                 .unwrap();
             }
             let today = st.today();
-            st.save_journal(&grid, today, &["入户走访20户".into(), "测温300人".into()], "")
-                .unwrap();
+            st.save_journal(
+                &grid,
+                today,
+                &["入户走访20户".into(), "测温300人".into()],
+                "",
+            )
+            .unwrap();
             (checks, st.doc_ids().unwrap().len())
         };
         assert_eq!(checks, 600, "600 checks");
         let r = one_sync(&relay, &d, summary, DELAY).await;
         println!(
             "{:<26} {:>10} {:>10} {:>8} {:>8} {:>6.0} {:>10}",
-            if summary { "Wangge heads-summary" } else { "standard protocol" },
+            if summary {
+                "Wangge heads-summary"
+            } else {
+                "standard protocol"
+            },
             r.snap.up_payload,
             r.snap.down_payload,
             r.snap.up_msgs,
@@ -698,13 +734,18 @@ fn idle(conns: usize, buffers: Option<(usize, usize)>) -> (u64, u64, usize) {
 
 fn idle_memory() {
     let conns = env_num("WANGGE_BENCH_CONNS", 1000);
-    println!("\n3. Relay memory with idle authenticated, joined connections (separate load process)");
+    println!(
+        "\n3. Relay memory with idle authenticated, joined connections (separate load process)"
+    );
     println!(
         "{:<44} {:>7} {:>11} {:>11} {:>10}",
         "", "conns", "RSS before", "RSS after", "KiB/conn"
     );
     for (label, buffers) in [
-        ("tungstenite default buffers (128K/16K)", Some((128 * 1024, 16 * 1024))),
+        (
+            "tungstenite default buffers (128K/16K)",
+            Some((128 * 1024, 16 * 1024)),
+        ),
         ("configured buffers (4K read, 0 write)", None),
     ] {
         let (before, after, ok) = idle(conns, buffers);
@@ -717,8 +758,14 @@ fn idle_memory() {
             (after.saturating_sub(before)) as f64 / ok.max(1) as f64
         );
     }
-    println!("{:<44} {:>7} {:>11} {:>11} {:>10}", "reference (JS repo)", "10000", "", "", "8.9");
-    println!("{:<44} {:>7} {:>11} {:>11} {:>10}", "goal", "10000", "", "", "<=4");
+    println!(
+        "{:<44} {:>7} {:>11} {:>11} {:>10}",
+        "reference (JS repo)", "10000", "", "", "8.9"
+    );
+    println!(
+        "{:<44} {:>7} {:>11} {:>11} {:>10}",
+        "goal", "10000", "", "", "<=4"
+    );
 }
 
 // ---------------------------------------------------------------- 4. active devices

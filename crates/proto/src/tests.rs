@@ -145,8 +145,10 @@ fn malformed_summaries_are_refused() {
         Message::decode(&summary_bytes(t("x"))),
         Err(DecodeError::BadField("heads"))
     );
-    let mut limits = Limits::default();
-    limits.max_summary_docs = 2;
+    let limits = Limits {
+        max_summary_docs: 2,
+        ..Limits::default()
+    };
     assert!(matches!(
         Message::decode_with(&summary_bytes(Value::Bytes(vec![0; 72])), &limits),
         Err(DecodeError::FieldTooLong { field: "heads", .. })

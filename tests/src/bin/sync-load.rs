@@ -30,9 +30,8 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use wangge_proto::{DocumentId, Message, PeerId};
 
-type Ws = tokio_tungstenite::WebSocketStream<
-    tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
->;
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok()
@@ -54,7 +53,9 @@ async fn connect(url: &str, token: &str, peer: &PeerId) -> Option<(Ws, PeerId)> 
         supported_protocol_versions: vec!["1".into()],
         peer_metadata: None,
     };
-    ws.send(WsMessage::Binary(join.encode().into())).await.ok()?;
+    ws.send(WsMessage::Binary(join.encode().into()))
+        .await
+        .ok()?;
     for _ in 0..8 {
         match ws.next().await? {
             Ok(WsMessage::Binary(b)) => match Message::decode(&b).ok()? {
@@ -211,7 +212,9 @@ fn pct(sorted: &[Duration], p: f64) -> f64 {
 async fn main() {
     let url = env("WANGGE_LOAD_URL").unwrap_or_default();
     assert!(
-        url.starts_with("ws://127.") || url.starts_with("ws://[::1]") || url.starts_with("ws://localhost"),
+        url.starts_with("ws://127.")
+            || url.starts_with("ws://[::1]")
+            || url.starts_with("ws://localhost"),
         "WANGGE_LOAD_URL must be a loopback ws:// URL"
     );
     let tokens: Vec<(String, PeerId)> = std::fs::read_to_string(env("WANGGE_LOAD_TOKENS").unwrap())
