@@ -303,7 +303,10 @@ impl FrameCounter {
 
     fn frame_done(&mut self, d: &Dir) {
         if self.end_msg {
-            d.msgs.fetch_add(1, Ordering::SeqCst);
+            let n = d.msgs.fetch_add(1, Ordering::SeqCst);
+            if std::env::var_os("WANGGE_BENCH_TRACE").is_some() && n < 8 {
+                eprintln!("{:?} frame #{n} done", std::time::SystemTime::now());
+            }
         }
         self.end_msg = false;
     }
@@ -792,9 +795,12 @@ fn active() {
     ]);
     let ready = wait_line(&rx, "ready", Duration::from_secs(300));
     let cpu0 = cpu_secs(relay.pid());
+    let load0 = cpu_secs(child.id());
     let t0 = Instant::now();
     let result = wait_line(&rx, "result", Duration::from_secs(seconds as u64 + 120));
     let cpu = cpu_secs(relay.pid()) - cpu0;
+    let load_cpu = cpu_secs(child.id()) - load0;
+    let loadavg = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let wall = t0.elapsed().as_secs_f64().min(seconds as f64 + 2.0);
     let _ = child.wait();
     let field = |k: &str| -> f64 {
@@ -828,7 +834,14 @@ fn active() {
         "{:<26} {:>10} {:>10} {:>10} {:>10} {:>12} {:>8} {:>8}",
         "goal", "", "", "", "", ">=5000", "", "<=50"
     );
-    println!("(msgs counts both ways; wall {wall:.1} s; {result})");
+    println!(
+        "(msgs counts both ways; wall {wall:.1} s; load process CPU {load_cpu:.2} s; machine loadavg {}; {result})",
+        loadavg
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
 }
 
 fn main() {

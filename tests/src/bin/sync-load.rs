@@ -152,7 +152,9 @@ async fn active(
     let end = start + run;
     let mut tick = tokio::time::interval_at(start + phase, every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut waiting: Option<Instant> = None;
+    // Changes not yet acknowledged, oldest first (one writer: a chain).
+    let mut waiting: std::collections::VecDeque<(automerge::ChangeHash, Instant)> =
+        Default::default();
     let mut n = 0u64;
     loop {
         tokio::select! {
@@ -164,8 +166,8 @@ async fn active(
                 let mut tx = doc.transaction();
                 tx.put(ROOT, "visits", n as i64).ok()?;
                 tx.commit();
-                if waiting.is_none() {
-                    waiting = Some(Instant::now());
+                if let Some(h) = doc.get_heads().first() {
+                    waiting.push_back((*h, Instant::now()));
                 }
                 if let Some(m) = doc.generate_sync_message(&mut state) {
                     ws.send(sync_msg(&peer, &relay, id, m)).await.ok()?;
@@ -176,9 +178,16 @@ async fn active(
                 let Some(Ok(frame)) = frame else { return Some(out) };
                 let WsMessage::Binary(b) = frame else { continue };
                 out.received += 1;
-                let acked = apply(&mut doc, &mut state, &b)?;
-                if acked && let Some(t0) = waiting.take() {
-                    out.latencies.push(t0.elapsed());
+                apply(&mut doc, &mut state, &b)?;
+                // The relay's heads name a change of the chain: it and all before it are
+                // acknowledged.
+                if let Some([h]) = state.their_heads.as_deref()
+                    && let Some(at) = waiting.iter().position(|(w, _)| w == h)
+                {
+                    let now = Instant::now();
+                    for (_, t0) in waiting.drain(..=at) {
+                        out.latencies.push(now - t0);
+                    }
                 }
                 // Anything the relay still needs (a change that crossed its message).
                 if let Some(m) = doc.generate_sync_message(&mut state) {

@@ -164,7 +164,15 @@ impl Store {
 
     /// The current heads of a document (empty if unknown), for a heads summary.
     pub(crate) fn doc_heads(&mut self, id: &DocumentId) -> Result<Vec<ChangeHash>> {
-        Ok(self.doc(id)?.map(|d| d.get_heads()).unwrap_or_default())
+        Ok(self.current_heads(id)?.unwrap_or_default())
+    }
+
+    /// A document's heads, from memory when possible; `None` if it is not stored.
+    fn current_heads(&mut self, id: &DocumentId) -> Result<Option<Vec<ChangeHash>>> {
+        if let Some(h) = self.cache.heads(id) {
+            return Ok(Some(h));
+        }
+        Ok(self.doc(id)?.map(|d| d.get_heads()))
     }
 
     /// Records that `peer` holds exactly `heads` of `id` (its heads summary matched), as
@@ -201,9 +209,8 @@ impl Store {
     /// store's heads of it (the peer acknowledged everything here). A document without
     /// changes counts as acknowledged.
     pub fn sync_acknowledged(&mut self, id: &DocumentId, peer: &str) -> Result<bool> {
-        let ours = match self.doc(id)? {
-            Some(doc) => doc.get_heads(),
-            None => return Ok(true),
+        let Some(ours) = self.current_heads(id)? else {
+            return Ok(true);
         };
         if ours.is_empty() {
             return Ok(true);

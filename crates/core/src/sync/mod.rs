@@ -314,6 +314,8 @@ impl Worker {
         // The heads summary sent on this connection, until the relay's reply.
         let mut summary: Option<Vec<(DocumentId, Vec<ChangeHash>)>> = None;
         let mut summary_sent = false;
+        // Messages arrived since the status was last recounted.
+        let mut dirty = false;
         loop {
             // While a summary is unanswered, local rounds wait (they would sync every
             // document the standard way).
@@ -362,6 +364,9 @@ impl Worker {
                 }
             }
             tokio::select! {
+                // Frames first; the status is recounted once a burst of them is handled
+                // (recounting reads every document, too slow to do per message).
+                biased;
                 frame = stream.next() => {
                     let bytes = match frame {
                         Some(Ok(WsMessage::Binary(b))) => b,
@@ -394,9 +399,7 @@ impl Worker {
                                     return Ended::Dropped("link_dropped");
                                 }
                             }
-                            if let Err(code) = self.update_pending(&relay, &unavailable, &offered, barrier) {
-                                return Ended::Dropped(code);
-                            }
+                            dirty = true;
                         }
                         Message::DocUnavailable { document_id, .. } => {
                             if document_id == probe {
@@ -405,9 +408,7 @@ impl Worker {
                                 unavailable.insert(document_id);
                                 self.status.send_modify(|s| s.unavailable = unavailable.len());
                             }
-                            if let Err(code) = self.update_pending(&relay, &unavailable, &offered, barrier) {
-                                return Ended::Dropped(code);
-                            }
+                            dirty = true;
                         }
                         Message::HeadsReply { sync, .. } => {
                             let Some(heads) = summary.take() else {
@@ -423,9 +424,7 @@ impl Worker {
                                     return Ended::Dropped("link_dropped");
                                 }
                             }
-                            if let Err(code) = self.update_pending(&relay, &unavailable, &offered, barrier) {
-                                return Ended::Dropped(code);
-                            }
+                            dirty = true;
                         }
                         Message::Error { .. } => return Ended::Dropped("relay_error"),
                         _ => {}
@@ -433,6 +432,12 @@ impl Worker {
                 }
                 () = self.nudge.notified() => round = true,
                 _ = poll.tick() => round = true,
+                () = std::future::ready(()), if dirty => {
+                    dirty = false;
+                    if let Err(code) = self.update_pending(&relay, &unavailable, &offered, barrier) {
+                        return Ended::Dropped(code);
+                    }
+                }
             }
         }
     }
