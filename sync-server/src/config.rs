@@ -103,7 +103,7 @@ impl Default for LimitsConfig {
             max_pending_docs_per_connection: 256,
             max_connections_per_ip: 256,
             outbound_queue: 65_536,
-            ws_read_buffer_bytes: 4096,
+            ws_read_buffer_bytes: 1024,
             ws_write_buffer_bytes: 0,
             idle_doc_seconds: 60,
             admin_poll_millis: 1000,

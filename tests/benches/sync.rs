@@ -11,7 +11,8 @@
 //!    store's actions while offline), both protocols;
 //! 3. relay memory with `WANGGE_BENCH_CONNS` (1000; try 10000) idle authenticated
 //!    connections held by the `sync-load` process: RSS before and after, per connection,
-//!    with tungstenite's default buffers and with the relay's configured ones;
+//!    with tungstenite's default buffers and with the relay's defaults
+//!    (`WANGGE_BENCH_IDLE_BASELINE=0` skips the former);
 //! 4. `WANGGE_BENCH_ACTIVE` (1000) active devices (`sync-load`), each changing its own
 //!    document `WANGGE_BENCH_RATE` (5) times a second for `WANGGE_BENCH_SECONDS` (10):
 //!    messages per second, relay CPU, p99 from change to the relay's acknowledgement.
@@ -726,7 +727,11 @@ fn idle(conns: usize, buffers: Option<(usize, usize)>) -> (u64, u64, usize) {
         .nth(1)
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
-    std::thread::sleep(Duration::from_secs(2));
+    // Past the blocking pool's keep-alive (10 s), so threads that ran the token checks
+    // are gone and what is left is what the connections hold.
+    std::thread::sleep(Duration::from_secs(
+        env_num("WANGGE_BENCH_SETTLE_SECONDS", 12) as u64,
+    ));
     let after = rss_kib(relay.pid());
     if let Some(mut stdin) = child.stdin.take() {
         let _ = stdin.flush();
@@ -749,8 +754,11 @@ fn idle_memory() {
             "tungstenite default buffers (128K/16K)",
             Some((128 * 1024, 16 * 1024)),
         ),
-        ("configured buffers (4K read, 0 write)", None),
+        ("relay defaults (1K read, 0 write)", None),
     ] {
+        if buffers.is_some() && env_num("WANGGE_BENCH_IDLE_BASELINE", 1) == 0 {
+            continue;
+        }
         let (before, after, ok) = idle(conns, buffers);
         println!(
             "{:<44} {:>7} {:>8} KiB {:>8} KiB {:>10.2}",
