@@ -141,7 +141,9 @@ fn start_relay(db: &Path, extra: &[(&str, String)]) -> RelayProc {
         .arg(
             // Another relay build to compare with (before/after figures).
             std::env::var("WANGGE_BENCH_RELAY_BIN")
-                .unwrap_or_else(|_| env!("CARGO_BIN_EXE_relay-under-test").to_owned()),
+                .ok()
+                .filter(|p| !p.is_empty())
+                .unwrap_or_else(|| env!("CARGO_BIN_EXE_relay-under-test").to_owned()),
         )
         .env("WANGGE_LISTEN", addr.to_string())
         .env("WANGGE_DATABASE", format!("sqlite:{}", db.display()))
@@ -562,8 +564,8 @@ async fn reconnect() {
 async fn days_records() {
     println!("\n2. A day's records up (1 journal, 20 visits, 600 checks, 5 reports), made offline");
     println!(
-        "{:<26} {:>10} {:>10} {:>8} {:>8} {:>6} {:>10}",
-        "", "bytes up", "bytes dn", "msgs up", "msgs dn", "RTs", "docs"
+        "{:<26} {:>10} {:>10} {:>8} {:>8} {:>6} {:>10} {:>12}",
+        "", "bytes up", "bytes dn", "msgs up", "msgs dn", "RTs", "docs", "change bytes"
     );
     for summary in [false, true] {
         let dir = tempfile::tempdir().unwrap();
@@ -576,8 +578,21 @@ async fn days_records() {
             wangge_core::demo::seed_grid(&mut st, &grid, 120, 1).unwrap()
         };
         one_sync(&relay, &d, summary, Duration::ZERO).await;
-        let (checks, docs) = {
+        let change_bytes = |st: &mut Store| -> usize {
+            let ids = st.doc_ids().unwrap();
+            ids.iter()
+                .map(|(id, _, _)| {
+                    st.doc_changes(id)
+                        .unwrap()
+                        .iter()
+                        .map(Vec::len)
+                        .sum::<usize>()
+                })
+                .sum()
+        };
+        let (checks, docs, raw) = {
             let mut st = d.store.lock().unwrap();
+            let raw_before = change_bytes(&mut st);
             let mut by_household: std::collections::BTreeMap<HouseholdId, Vec<ResidentId>> =
                 Default::default();
             for (r, h) in seeded.residents.iter().take(300) {
@@ -629,12 +644,13 @@ async fn days_records() {
                 "",
             )
             .unwrap();
-            (checks, st.doc_ids().unwrap().len())
+            let raw = change_bytes(&mut st) - raw_before;
+            (checks, st.doc_ids().unwrap().len(), raw)
         };
         assert_eq!(checks, 600, "600 checks");
         let r = one_sync(&relay, &d, summary, DELAY).await;
         println!(
-            "{:<26} {:>10} {:>10} {:>8} {:>8} {:>6.0} {:>10}",
+            "{:<26} {:>10} {:>10} {:>8} {:>8} {:>6.0} {:>10} {:>12}",
             if summary {
                 "Wangge heads-summary"
             } else {
@@ -645,10 +661,14 @@ async fn days_records() {
             r.snap.up_msgs,
             r.snap.down_msgs,
             round_trips(&r),
-            docs
+            docs,
+            raw
         );
     }
     println!("{:<26} {:>10}", "goal", "<=30720");
+    println!(
+        "(change bytes: the changes the day's actions made, as `Store::doc_changes` returns them)"
+    );
 }
 
 // ---------------------------------------------------------------- 3. idle connections
