@@ -14,7 +14,6 @@
 //! is registered), then in active mode `result sent=… received=… acked=… p50_ms=…
 //! p99_ms=… max_ms=…`. Idle mode holds until stdin closes or the hold time ends. Every
 //! loop is bounded in count and time.
-#![allow(clippy::unwrap_used)]
 
 use std::io::BufRead;
 use std::sync::Arc;
@@ -226,8 +225,11 @@ async fn main() {
             || url.starts_with("ws://localhost"),
         "WANGGE_LOAD_URL must be a loopback ws:// URL"
     );
-    let tokens: Vec<(String, PeerId)> = std::fs::read_to_string(env("WANGGE_LOAD_TOKENS").unwrap())
-        .unwrap()
+    let Some(text) = env("WANGGE_LOAD_TOKENS").and_then(|p| std::fs::read_to_string(p).ok()) else {
+        eprintln!("sync-load: WANGGE_LOAD_TOKENS must name a readable tokens file");
+        std::process::exit(2);
+    };
+    let tokens: Vec<(String, PeerId)> = text
         .lines()
         .filter_map(|l| {
             let (t, p) = l.split_once('\t')?;
