@@ -561,30 +561,47 @@ impl Hub {
             if !principal.can_write(&loaded.record.scope, loaded.record.kind) {
                 return Err(Fail("this device may not write this document"));
             }
+            // Applied in place (no copy of the document per change); if the changes are
+            // refused or cannot be stored, the document in memory is dropped and reloads
+            // from disk, where they never went.
             let old_heads = loaded.doc.get_heads();
-            let mut doc = loaded.doc.clone();
             let mut new_state = state.clone();
-            if !doc_meta::receive(&mut doc, &mut new_state, msg) {
-                return Err(Fail("sync message could not be applied"));
-            }
-            if doc.get_heads() != old_heads {
-                let (scope, kind) = read_meta(&doc)
-                    .map_err(|_| Fail("changes remove the document's scope or kind"))?;
-                if !principal.can_write(&scope, kind) {
-                    return Err(Fail(
+            let applied = doc_meta::receive(&mut loaded.doc, &mut new_state, msg);
+            let outcome = if !applied {
+                Err(Fail("sync message could not be applied"))
+            } else if loaded.doc.get_heads() == old_heads {
+                Ok(None)
+            } else {
+                match read_meta(&loaded.doc) {
+                    Err(_) => Err(Fail("changes remove the document's scope or kind")),
+                    Ok((scope, kind)) if !principal.can_write(&scope, kind) => Err(Fail(
                         "changes move the document to a scope or kind this device may not write",
-                    ));
+                    )),
+                    Ok((scope, kind)) => {
+                        let record = DocRecord { id, scope, kind };
+                        let bytes = loaded.doc.save_after(&old_heads);
+                        // On disk before the reply below names the new heads.
+                        match self.store.append_changes(&record, &bytes) {
+                            Ok(()) => Ok(Some(record)),
+                            Err(e) => Err(e.into()),
+                        }
+                    }
                 }
-                let record = DocRecord { id, scope, kind };
-                let bytes = doc.save_after(&old_heads);
-                // On disk before the reply below names the new heads.
-                self.store.append_changes(&record, &bytes)?;
-                loaded.record = record;
-                loaded.chunks += 1;
-                changed = true;
+            };
+            match outcome {
+                Ok(record) => {
+                    if let Some(record) = record {
+                        loaded.record = record;
+                        loaded.chunks += 1;
+                        changed = true;
+                    }
+                    *state = new_state;
+                }
+                Err(fail) => {
+                    self.docs.remove(&id);
+                    return Err(fail);
+                }
             }
-            loaded.doc = doc;
-            *state = new_state;
         }
         self.reply(conn, id)?;
         if changed {
