@@ -134,6 +134,12 @@ impl SqliteStore {
         Self::init(conn)
     }
 
+    /// Rolls back an open write group (tests that simulate a failed commit).
+    #[cfg(test)]
+    pub(crate) fn rollback_for_tests(&mut self) {
+        let _ = self.conn.execute_batch("ROLLBACK");
+    }
+
     /// A private in-memory database (tests).
     pub fn open_in_memory() -> Result<Self, StoreError> {
         let conn = Connection::open_in_memory().map_err(db)?;
@@ -231,7 +237,7 @@ fn to_u64(n: i64) -> Result<u64, StoreError> {
 /// Completed upload records are kept this long (seconds) so `HEAD` still answers.
 const COMPLETED_UPLOAD_TTL: i64 = 7 * 24 * 3600;
 
-fn delete_upload(tx: &rusqlite::Transaction<'_>, id: &str) -> Result<usize, StoreError> {
+fn delete_upload(tx: &rusqlite::Connection, id: &str) -> Result<usize, StoreError> {
     tx.execute("DELETE FROM upload_chunks WHERE upload_id = ?1", [id])
         .map_err(db)?;
     tx.execute("DELETE FROM uploads WHERE id = ?1", [id])
@@ -313,7 +319,7 @@ impl RelayStore for SqliteStore {
         scopes: &[ScopeCode],
     ) -> Result<Uuid, StoreError> {
         let id = Uuid::new_v4();
-        let tx = self.conn.transaction().map_err(db)?;
+        let tx = self.conn.savepoint().map_err(db)?;
         tx.execute(
             "INSERT INTO users (id, name, role, created_at) VALUES (?1, ?2, ?3, ?4)",
             params![id.to_string(), name, role.as_str(), now()],
@@ -358,7 +364,7 @@ impl RelayStore for SqliteStore {
         now_secs: i64,
         device: &NewDevice,
     ) -> Result<Option<User>, StoreError> {
-        let tx = self.conn.transaction().map_err(db)?;
+        let tx = self.conn.savepoint().map_err(db)?;
         let user_id: Option<String> = tx
             .query_row(
                 "UPDATE enrollment_codes SET used_at = ?2, device_id = ?3
@@ -397,7 +403,7 @@ impl RelayStore for SqliteStore {
     }
 
     fn revoke_device(&mut self, device_id: Uuid) -> Result<bool, StoreError> {
-        let tx = self.conn.transaction().map_err(db)?;
+        let tx = self.conn.savepoint().map_err(db)?;
         let n = tx
             .execute(
                 "UPDATE devices SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1",
@@ -480,7 +486,7 @@ impl RelayStore for SqliteStore {
     }
 
     fn create_doc(&mut self, record: &DocRecord, bytes: &[u8]) -> Result<(), StoreError> {
-        let tx = self.conn.transaction().map_err(db)?;
+        let tx = self.conn.savepoint().map_err(db)?;
         let t = now();
         let n = tx
             .execute(
@@ -505,8 +511,23 @@ impl RelayStore for SqliteStore {
         tx.commit().map_err(db)
     }
 
+    fn begin_batch(&mut self) -> Result<(), StoreError> {
+        self.conn.execute_batch("BEGIN").map_err(db)
+    }
+
+    fn commit_batch(&mut self) -> Result<(), StoreError> {
+        if let Err(e) = self.conn.execute_batch("COMMIT") {
+            // Leave no half-open transaction behind: whatever the group wrote is gone.
+            if !self.conn.is_autocommit() {
+                let _ = self.conn.execute_batch("ROLLBACK");
+            }
+            return Err(db(e));
+        }
+        Ok(())
+    }
+
     fn append_changes(&mut self, record: &DocRecord, bytes: &[u8]) -> Result<(), StoreError> {
-        let tx = self.conn.transaction().map_err(db)?;
+        let tx = self.conn.savepoint().map_err(db)?;
         let id = &record.id.as_bytes()[..];
         let n = tx
             .execute(
@@ -538,7 +559,7 @@ impl RelayStore for SqliteStore {
     }
 
     fn compact_doc(&mut self, id: &DocumentId, snapshot: &[u8]) -> Result<(), StoreError> {
-        let tx = self.conn.transaction().map_err(db)?;
+        let tx = self.conn.savepoint().map_err(db)?;
         let id = &id.as_bytes()[..];
         let max: Option<i64> = tx
             .query_row(
@@ -579,7 +600,7 @@ impl RelayStore for SqliteStore {
         device: Uuid,
         states: &[(DocumentId, Vec<u8>)],
     ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction().map_err(db)?;
+        let tx = self.conn.savepoint().map_err(db)?;
         {
             let mut stmt = tx
                 .prepare_cached(
@@ -600,7 +621,7 @@ impl RelayStore for SqliteStore {
         upload: &NewUpload,
         max_pending_per_device: usize,
     ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction().map_err(db)?;
+        let tx = self.conn.savepoint().map_err(db)?;
         let device = upload.device_id.to_string();
         let stale: Vec<String> = {
             let mut stmt = tx
@@ -679,7 +700,7 @@ impl RelayStore for SqliteStore {
         offset: u64,
         bytes: &[u8],
     ) -> Result<ChunkOutcome, StoreError> {
-        let tx = self.conn.transaction().map_err(db)?;
+        let tx = self.conn.savepoint().map_err(db)?;
         let key = id.to_string();
         let row: Option<(i64, i64)> = tx
             .query_row(
@@ -718,7 +739,7 @@ impl RelayStore for SqliteStore {
     }
 
     fn finish_upload(&mut self, id: Uuid) -> Result<FinishOutcome, StoreError> {
-        let tx = self.conn.transaction().map_err(db)?;
+        let tx = self.conn.savepoint().map_err(db)?;
         let key = id.to_string();
         let row: Option<(String, String, i64, i64)> = tx
             .query_row(
@@ -772,7 +793,7 @@ impl RelayStore for SqliteStore {
     }
 
     fn discard_upload(&mut self, id: Uuid) -> Result<bool, StoreError> {
-        let tx = self.conn.transaction().map_err(db)?;
+        let tx = self.conn.savepoint().map_err(db)?;
         let n = delete_upload(&tx, &id.to_string())?;
         tx.commit().map_err(db)?;
         Ok(n > 0)

@@ -2,7 +2,9 @@
 //! store in sync with the relay over the automerge-repo v1 WebSocket protocol.
 //!
 //! One connection carries every document: after `join`/`peer` the engine pipelines one
-//! `sync` per local document, answers the relay's messages (the relay pushes every doc in
+//! `sync` per local document (or, when the relay agreed on the `heads-summary` extension,
+//! sends one `wangge-heads` message with a digest of every document's heads, and syncs
+//! only the documents the relay names or starts), answers the relay's messages (the relay pushes every doc in
 //! scope with the `scope-push` extension), pushes local changes when nudged or every
 //! poll interval, and reconnects with exponential backoff and jitter when the link drops.
 //! Each connection starts from the saved sync states ([`Store::begin_sync_session`]).
@@ -24,6 +26,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use automerge::ChangeHash;
 use chrono::{DateTime, Utc};
 use futures_util::{SinkExt, StreamExt};
 use rand::Rng;
@@ -33,7 +36,8 @@ use tokio::time::{Instant, sleep, timeout};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use wangge_proto::{
-    DocumentId, FEATURE_SCOPE_PUSH, Message, PeerId, PeerMetadata, WanggeCapabilities,
+    DocumentId, FEATURE_HEADS_SUMMARY, FEATURE_SCOPE_PUSH, Message, PeerId, PeerMetadata,
+    WanggeCapabilities, heads_digest,
 };
 
 use crate::store::Store;
@@ -84,6 +88,9 @@ pub struct SyncConfig {
     /// Bytes per photo upload `PATCH`: a cut loses at most one chunk's progress, each
     /// chunk costs one round trip.
     pub photo_chunk_bytes: usize,
+    /// Offer the `heads-summary` extension (one digest message for all documents on
+    /// connect instead of one `sync` each). Off: the standard protocol only.
+    pub heads_summary: bool,
 }
 
 impl Default for SyncConfig {
@@ -94,6 +101,7 @@ impl Default for SyncConfig {
             poll_interval: Duration::from_secs(15),
             connect_timeout: Duration::from_secs(15),
             photo_chunk_bytes: 64 * 1024,
+            heads_summary: true,
         }
     }
 }
@@ -250,7 +258,9 @@ impl Worker {
         }
     }
 
-    async fn connect(&self) -> Result<(Ws, String), &'static str> {
+    /// Connects and joins; returns the socket, the relay's peer id, and whether the relay
+    /// agreed on the heads-summary extension.
+    async fn connect(&self) -> Result<(Ws, String, bool), &'static str> {
         let mut req = self
             .url
             .as_str()
@@ -276,7 +286,11 @@ impl Worker {
             peer_metadata: Some(PeerMetadata {
                 storage_id: None,
                 is_ephemeral: false,
-                wangge: Some(WanggeCapabilities::new([FEATURE_SCOPE_PUSH])),
+                wangge: Some(if self.cfg.heads_summary {
+                    WanggeCapabilities::new([FEATURE_SCOPE_PUSH, FEATURE_HEADS_SUMMARY])
+                } else {
+                    WanggeCapabilities::new([FEATURE_SCOPE_PUSH])
+                }),
             }),
         };
         ws.send(WsMessage::Binary(join.encode().into()))
@@ -285,8 +299,15 @@ impl Worker {
         loop {
             match ws.next().await {
                 Some(Ok(WsMessage::Binary(b))) => match Message::decode(&b) {
-                    Ok(Message::Peer { sender_id, .. }) => {
-                        return Ok((ws, sender_id.as_str().to_owned()));
+                    Ok(Message::Peer {
+                        sender_id,
+                        peer_metadata,
+                        ..
+                    }) => {
+                        let summary = self.cfg.heads_summary
+                            && peer_metadata
+                                .is_some_and(|m| m.has_wangge_feature(FEATURE_HEADS_SUMMARY));
+                        return Ok((ws, sender_id.as_str().to_owned(), summary));
                     }
                     Ok(Message::Error { .. }) => return Err("refused"),
                     _ => return Err("protocol"),
@@ -300,7 +321,8 @@ impl Worker {
     }
 
     async fn session(&self) -> Ended {
-        let (ws, relay) = match timeout(self.cfg.connect_timeout, self.connect()).await {
+        let (ws, relay, use_summary) = match timeout(self.cfg.connect_timeout, self.connect()).await
+        {
             Ok(Ok(x)) => x,
             Ok(Err(code)) => return Ended::Connect(code),
             Err(_) => return Ended::Connect("connect_timeout"),
@@ -326,17 +348,41 @@ impl Worker {
             self.cfg.poll_interval,
         );
         let mut round = true;
+        // The heads summary sent on this connection, until the relay's reply.
+        let mut summary: Option<Vec<(DocumentId, Vec<ChangeHash>)>> = None;
+        let mut summary_sent = false;
+        // Messages arrived since the status was last recounted.
+        let mut dirty = false;
         loop {
-            if round {
+            // While a summary is unanswered, local rounds wait (they would sync every
+            // document the standard way).
+            if round && summary.is_none() {
                 round = false;
-                let out = match self.outgoing_all(&relay, &unavailable) {
-                    Ok(out) => out,
-                    Err(code) => return Ended::Dropped(code),
+                let mut msgs: Vec<Message> = if use_summary && !summary_sent {
+                    summary_sent = true;
+                    let heads = match self.heads_all(&unavailable) {
+                        Ok(h) => h,
+                        Err(code) => return Ended::Dropped(code),
+                    };
+                    let docs = heads
+                        .iter()
+                        .map(|(id, h)| (*id, heads_digest(h.iter().map(|c| &c.0))))
+                        .collect();
+                    summary = Some(heads);
+                    vec![Message::HeadsSummary {
+                        sender_id: self.peer.clone(),
+                        target_id: relay_peer.clone(),
+                        docs,
+                    }]
+                } else {
+                    let out = match self.outgoing_all(&relay, &unavailable) {
+                        Ok(out) => out,
+                        Err(code) => return Ended::Dropped(code),
+                    };
+                    out.into_iter()
+                        .map(|(id, data)| self.sync_msg(&relay_peer, id, data))
+                        .collect()
                 };
-                let mut msgs: Vec<Message> = out
-                    .into_iter()
-                    .map(|(id, data)| self.sync_msg(&relay_peer, id, data))
-                    .collect();
                 if !probe_sent {
                     probe_sent = true;
                     msgs.push(self.probe_msg(&relay_peer, probe));
@@ -355,6 +401,9 @@ impl Worker {
                 }
             }
             tokio::select! {
+                // Frames first; the status is recounted once a burst of them is handled
+                // (recounting reads every document, too slow to do per message).
+                biased;
                 frame = stream.next() => {
                     let bytes = match frame {
                         Some(Ok(WsMessage::Binary(b))) => b,
@@ -387,9 +436,7 @@ impl Worker {
                                     return Ended::Dropped("link_dropped");
                                 }
                             }
-                            if let Err(code) = self.update_pending(&relay, &unavailable, &offered, barrier) {
-                                return Ended::Dropped(code);
-                            }
+                            dirty = true;
                         }
                         Message::DocUnavailable { document_id, .. } => {
                             if document_id == probe {
@@ -398,9 +445,23 @@ impl Worker {
                                 unavailable.insert(document_id);
                                 self.status.send_modify(|s| s.unavailable = unavailable.len());
                             }
-                            if let Err(code) = self.update_pending(&relay, &unavailable, &offered, barrier) {
-                                return Ended::Dropped(code);
+                            dirty = true;
+                        }
+                        Message::HeadsReply { sync, .. } => {
+                            let Some(heads) = summary.take() else {
+                                return Ended::Dropped("protocol");
+                            };
+                            let msgs = match self.after_summary(&relay, heads, sync) {
+                                Ok(m) => m,
+                                Err(code) => return Ended::Dropped(code),
+                            };
+                            for (id, data) in msgs {
+                                let msg = self.sync_msg(&relay_peer, id, data);
+                                if sink.send(WsMessage::Binary(msg.encode().into())).await.is_err() {
+                                    return Ended::Dropped("link_dropped");
+                                }
                             }
+                            dirty = true;
                         }
                         Message::Error { .. } => return Ended::Dropped("relay_error"),
                         _ => {}
@@ -408,6 +469,12 @@ impl Worker {
                 }
                 () = self.nudge.notified() => round = true,
                 _ = poll.tick() => round = true,
+                () = std::future::ready(()), if dirty => {
+                    dirty = false;
+                    if let Err(code) = self.update_pending(&relay, &unavailable, &offered, barrier) {
+                        return Ended::Dropped(code);
+                    }
+                }
             }
         }
     }
@@ -434,6 +501,48 @@ impl Worker {
             document_id,
             data,
         }
+    }
+
+    /// The heads of every local document (except those the relay refused).
+    fn heads_all(
+        &self,
+        unavailable: &HashSet<DocumentId>,
+    ) -> Result<Vec<(DocumentId, Vec<ChangeHash>)>, &'static str> {
+        let mut store = lock(&self.store);
+        let ids = store.doc_ids().map_err(|_| "store")?;
+        let mut out = Vec::with_capacity(ids.len());
+        for (id, _, _) in ids {
+            if !unavailable.contains(&id) {
+                out.push((id, store.doc_heads(&id).map_err(|_| "store")?));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The relay answered the summary: documents it names get a standard sync message;
+    /// the others it did not start syncing hold exactly the summarized heads there.
+    fn after_summary(
+        &self,
+        relay: &str,
+        heads: Vec<(DocumentId, Vec<ChangeHash>)>,
+        to_sync: Vec<DocumentId>,
+    ) -> Result<Vec<(DocumentId, Vec<u8>)>, &'static str> {
+        let to_sync: HashSet<DocumentId> = to_sync.into_iter().collect();
+        let mut store = lock(&self.store);
+        let mut out = vec![];
+        for (id, h) in heads {
+            if to_sync.contains(&id) {
+                if let Some(data) = store
+                    .generate_sync_message(&id, relay)
+                    .map_err(|_| "store")?
+                {
+                    out.push((id, data));
+                }
+            } else {
+                store.mark_in_sync(&id, relay, h);
+            }
+        }
+        Ok(out)
     }
 
     /// A sync message for every local document that has something to say.
