@@ -151,6 +151,8 @@ impl SqliteStore {
     fn init(mut conn: Connection) -> Result<Self, StoreError> {
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(db)?;
+        // See `write_tx`: transactions take the write lock at BEGIN.
+        conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         let version: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(db)?;
@@ -319,7 +321,7 @@ impl RelayStore for SqliteStore {
         scopes: &[ScopeCode],
     ) -> Result<Uuid, StoreError> {
         let id = Uuid::new_v4();
-        let tx = self.conn.savepoint().map_err(db)?;
+        let tx = write_tx(&mut self.conn)?;
         tx.execute(
             "INSERT INTO users (id, name, role, created_at) VALUES (?1, ?2, ?3, ?4)",
             params![id.to_string(), name, role.as_str(), now()],
@@ -364,7 +366,7 @@ impl RelayStore for SqliteStore {
         now_secs: i64,
         device: &NewDevice,
     ) -> Result<Option<User>, StoreError> {
-        let tx = self.conn.savepoint().map_err(db)?;
+        let tx = write_tx(&mut self.conn)?;
         let user_id: Option<String> = tx
             .query_row(
                 "UPDATE enrollment_codes SET used_at = ?2, device_id = ?3
@@ -403,7 +405,7 @@ impl RelayStore for SqliteStore {
     }
 
     fn revoke_device(&mut self, device_id: Uuid) -> Result<bool, StoreError> {
-        let tx = self.conn.savepoint().map_err(db)?;
+        let tx = write_tx(&mut self.conn)?;
         let n = tx
             .execute(
                 "UPDATE devices SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1",
@@ -486,7 +488,7 @@ impl RelayStore for SqliteStore {
     }
 
     fn create_doc(&mut self, record: &DocRecord, bytes: &[u8]) -> Result<(), StoreError> {
-        let tx = self.conn.savepoint().map_err(db)?;
+        let tx = write_tx(&mut self.conn)?;
         let t = now();
         let n = tx
             .execute(
@@ -512,7 +514,7 @@ impl RelayStore for SqliteStore {
     }
 
     fn begin_batch(&mut self) -> Result<(), StoreError> {
-        self.conn.execute_batch("BEGIN").map_err(db)
+        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(db)
     }
 
     fn commit_batch(&mut self) -> Result<(), StoreError> {
@@ -527,7 +529,7 @@ impl RelayStore for SqliteStore {
     }
 
     fn append_changes(&mut self, record: &DocRecord, bytes: &[u8]) -> Result<(), StoreError> {
-        let tx = self.conn.savepoint().map_err(db)?;
+        let tx = write_tx(&mut self.conn)?;
         let id = &record.id.as_bytes()[..];
         let n = tx
             .execute(
@@ -559,7 +561,7 @@ impl RelayStore for SqliteStore {
     }
 
     fn compact_doc(&mut self, id: &DocumentId, snapshot: &[u8]) -> Result<(), StoreError> {
-        let tx = self.conn.savepoint().map_err(db)?;
+        let tx = write_tx(&mut self.conn)?;
         let id = &id.as_bytes()[..];
         let max: Option<i64> = tx
             .query_row(
@@ -600,7 +602,7 @@ impl RelayStore for SqliteStore {
         device: Uuid,
         states: &[(DocumentId, Vec<u8>)],
     ) -> Result<(), StoreError> {
-        let tx = self.conn.savepoint().map_err(db)?;
+        let tx = write_tx(&mut self.conn)?;
         {
             let mut stmt = tx
                 .prepare_cached(
@@ -621,7 +623,7 @@ impl RelayStore for SqliteStore {
         upload: &NewUpload,
         max_pending_per_device: usize,
     ) -> Result<(), StoreError> {
-        let tx = self.conn.savepoint().map_err(db)?;
+        let tx = write_tx(&mut self.conn)?;
         let device = upload.device_id.to_string();
         let stale: Vec<String> = {
             let mut stmt = tx
@@ -700,7 +702,7 @@ impl RelayStore for SqliteStore {
         offset: u64,
         bytes: &[u8],
     ) -> Result<ChunkOutcome, StoreError> {
-        let tx = self.conn.savepoint().map_err(db)?;
+        let tx = write_tx(&mut self.conn)?;
         let key = id.to_string();
         let row: Option<(i64, i64)> = tx
             .query_row(
@@ -739,7 +741,7 @@ impl RelayStore for SqliteStore {
     }
 
     fn finish_upload(&mut self, id: Uuid) -> Result<FinishOutcome, StoreError> {
-        let tx = self.conn.savepoint().map_err(db)?;
+        let tx = write_tx(&mut self.conn)?;
         let key = id.to_string();
         let row: Option<(String, String, i64, i64)> = tx
             .query_row(
@@ -793,7 +795,7 @@ impl RelayStore for SqliteStore {
     }
 
     fn discard_upload(&mut self, id: Uuid) -> Result<bool, StoreError> {
-        let tx = self.conn.savepoint().map_err(db)?;
+        let tx = write_tx(&mut self.conn)?;
         let n = delete_upload(&tx, &id.to_string())?;
         tx.commit().map_err(db)?;
         Ok(n > 0)
@@ -874,6 +876,46 @@ impl RelayStore for SqliteStore {
     }
 }
 
+/// A write transaction: `BEGIN IMMEDIATE` on its own, a savepoint inside a group commit.
+///
+/// Every write here reads, then writes. A deferred transaction that read before another
+/// connection (the hub's, the HTTP side's, the admin CLI's) committed cannot upgrade to a
+/// write under WAL and fails at once with `database is locked`, whatever the busy timeout.
+/// Taking the write lock at BEGIN makes it wait for the busy timeout instead.
+enum WriteTx<'a> {
+    Tx(rusqlite::Transaction<'a>),
+    Sp(rusqlite::Savepoint<'a>),
+}
+
+fn write_tx(conn: &mut Connection) -> Result<WriteTx<'_>, StoreError> {
+    if conn.is_autocommit() {
+        conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map(WriteTx::Tx)
+            .map_err(db)
+    } else {
+        conn.savepoint().map(WriteTx::Sp).map_err(db)
+    }
+}
+
+impl WriteTx<'_> {
+    fn commit(self) -> rusqlite::Result<()> {
+        match self {
+            WriteTx::Tx(t) => t.commit(),
+            WriteTx::Sp(s) => s.commit(),
+        }
+    }
+}
+
+impl std::ops::Deref for WriteTx<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        match self {
+            WriteTx::Tx(t) => t,
+            WriteTx::Sp(s) => s,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -894,5 +936,39 @@ mod tests {
         // Migrations are idempotent on reopen.
         let store = SqliteStore::open(&dir.path().join("relay-1.db")).unwrap();
         assert!(store.admin_generation().is_ok());
+    }
+
+    /// Two connections on one file (the hub's and the HTTP side's) writing at once: every
+    /// read-then-write transaction waits for the other instead of failing with
+    /// `database is locked`.
+    #[test]
+    fn two_connections_writing_at_once_both_succeed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("relay.db");
+        drop(SqliteStore::open(&path).unwrap());
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    let mut store = SqliteStore::open(&path).unwrap();
+                    let device = Uuid::new_v4();
+                    for _ in 0..150 {
+                        let upload = NewUpload {
+                            id: Uuid::new_v4(),
+                            device_id: device,
+                            sha256: "0".repeat(64),
+                            scope: ScopeCode::parse("110105001001001").unwrap(),
+                            length: 4,
+                            complete: false,
+                        };
+                        store.create_upload(&upload, 8).unwrap();
+                        store.append_upload_chunk(upload.id, 0, b"ab").unwrap();
+                    }
+                })
+            })
+            .collect();
+        for w in workers {
+            w.join().unwrap();
+        }
     }
 }
