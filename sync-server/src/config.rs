@@ -65,6 +65,12 @@ pub struct LimitsConfig {
     pub max_connections_per_ip: usize,
     /// Messages queued towards one connection before it is dropped as too slow.
     pub outbound_queue: usize,
+    /// Initial WebSocket read buffer per connection, in bytes; it grows for larger messages
+    /// (`WANGGE_WS_READ_BUFFER_BYTES`). Tungstenite's default is 128 KiB, which 10k idle
+    /// connections would pay for in full.
+    pub ws_read_buffer_bytes: usize,
+    /// Outgoing bytes gathered before a socket write (`WANGGE_WS_WRITE_BUFFER_BYTES`).
+    pub ws_write_buffer_bytes: usize,
     /// Seconds a document stays in memory unused (`WANGGE_IDLE_DOC_SECONDS`).
     pub idle_doc_seconds: u64,
     /// How often the relay checks for admin changes such as revocations, in milliseconds
@@ -97,6 +103,8 @@ impl Default for LimitsConfig {
             max_pending_docs_per_connection: 256,
             max_connections_per_ip: 256,
             outbound_queue: 65_536,
+            ws_read_buffer_bytes: 1024,
+            ws_write_buffer_bytes: 0,
             idle_doc_seconds: 60,
             admin_poll_millis: 1000,
             max_enroll_body_bytes: 4096,
@@ -174,6 +182,12 @@ impl Config {
         }
         if let Some(v) = env("WANGGE_MAX_CONNECTIONS_PER_IP") {
             l.max_connections_per_ip = parse("WANGGE_MAX_CONNECTIONS_PER_IP", &v)?;
+        }
+        if let Some(v) = env("WANGGE_WS_READ_BUFFER_BYTES") {
+            l.ws_read_buffer_bytes = parse("WANGGE_WS_READ_BUFFER_BYTES", &v)?;
+        }
+        if let Some(v) = env("WANGGE_WS_WRITE_BUFFER_BYTES") {
+            l.ws_write_buffer_bytes = parse("WANGGE_WS_WRITE_BUFFER_BYTES", &v)?;
         }
         if let Some(v) = env("WANGGE_IDLE_DOC_SECONDS") {
             l.idle_doc_seconds = parse("WANGGE_IDLE_DOC_SECONDS", &v)?;

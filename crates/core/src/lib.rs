@@ -14,8 +14,9 @@
 //!   surfaces concurrent values as [`FieldConflict`]s.
 //! - [`store`]: [`Store`], the encrypted SQLite store: user actions (one SQLite
 //!   transaction and one automerge change per document each), remote changes, queries,
-//!   search, blobs, compaction, migrations.
-//! - [`sync`]: the device sync engine (enrollment, background sync with the relay).
+//!   search, blobs, the photo upload queue and download list, compaction, migrations.
+//! - [`sync`]: the device sync engine (enrollment, background sync with the relay over
+//!   WebSocket, photo uploads over tus and scoped photo downloads over HTTP).
 //! - [`demo`]: invented demo and benchmark data, made through the user actions.
 //! - [`photos`]: camera file → evidence JPEG + thumbnail (via `wangge-media`) → blob store.
 //! - [`clock`]: the device clock and the local day (Asia/Shanghai by default).

@@ -50,3 +50,10 @@ pub fn add_photo(
         new,
     })
 }
+
+/// The list thumbnail of evidence that arrived from the relay, made by the same pipeline
+/// as [`add_photo`]'s (from the evidence, so a caption strip burned into it shows too).
+/// CPU-bound: run it off the async threads.
+pub fn thumbnail_of(evidence: &[u8], settings: &Settings) -> Result<Vec<u8>> {
+    Ok(wangge_media::process(evidence, settings, &|_| {})?.thumbnail)
+}

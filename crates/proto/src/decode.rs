@@ -9,6 +9,7 @@
 use ciborium::Value;
 
 use crate::doc_id::DocumentId;
+use crate::heads::{DIGEST_BYTES, ENTRY_BYTES, HeadsDigest};
 use crate::limits::Limits;
 use crate::message::Message;
 use crate::metadata::{PeerMetadata, WanggeCapabilities};
@@ -216,6 +217,16 @@ impl<'l> Fields<'l> {
                 document_id: self.document()?,
                 data: self.data()?,
             },
+            "wangge-heads" => Message::HeadsSummary {
+                sender_id: self.peer("senderId")?,
+                target_id: self.peer("targetId")?,
+                docs: summary(self.required("heads")?, self.limits)?,
+            },
+            "wangge-heads-reply" => Message::HeadsReply {
+                sender_id: self.peer("senderId")?,
+                target_id: self.peer("targetId")?,
+                sync: id_list(self.required("sync")?, self.limits)?,
+            },
             "error" => Message::Error {
                 message: self.text("message", self.limits.max_error_text_bytes)?,
                 sender_id: self.optional_peer("senderId")?,
@@ -225,6 +236,50 @@ impl<'l> Fields<'l> {
         };
         Ok(msg)
     }
+}
+
+/// Checks a packed list of `entry`-byte records against the summary cap.
+fn packed(
+    v: Value,
+    field: &'static str,
+    entry: usize,
+    limits: &Limits,
+) -> Result<Vec<u8>, DecodeError> {
+    let Value::Bytes(b) = v else {
+        return Err(DecodeError::BadField(field));
+    };
+    if b.len() % entry != 0 {
+        return Err(DecodeError::BadField(field));
+    }
+    let max = limits.max_summary_docs.saturating_mul(entry);
+    if b.len() > max {
+        return Err(DecodeError::FieldTooLong {
+            field,
+            len: b.len(),
+            max,
+        });
+    }
+    Ok(b)
+}
+
+fn summary(v: Value, limits: &Limits) -> Result<Vec<(DocumentId, HeadsDigest)>, DecodeError> {
+    let b = packed(v, "heads", ENTRY_BYTES, limits)?;
+    b.chunks_exact(ENTRY_BYTES)
+        .map(|e| {
+            let (id, digest) = e.split_at(16);
+            let id = DocumentId::from_bytes(id).map_err(|_| DecodeError::BadDocumentId)?;
+            let mut d = [0u8; DIGEST_BYTES];
+            d.copy_from_slice(digest);
+            Ok((id, d))
+        })
+        .collect()
+}
+
+fn id_list(v: Value, limits: &Limits) -> Result<Vec<DocumentId>, DecodeError> {
+    let b = packed(v, "sync", 16, limits)?;
+    b.chunks_exact(16)
+        .map(|id| DocumentId::from_bytes(id).map_err(|_| DecodeError::BadDocumentId))
+        .collect()
 }
 
 fn cut(s: &str) -> String {

@@ -24,9 +24,11 @@
 //!   (base58check), so any automerge-repo peer can name Wangge documents.
 //! - [`peer_id`]: [`PeerId`], the opaque name peers use for each other.
 //! - [`message`]: [`Message`], the `join` / `peer` / `leave` / `request` / `sync` /
-//!   `doc-unavailable` / `ephemeral` / `error` messages, and their encoding.
+//!   `doc-unavailable` / `ephemeral` / `error` messages, the Wangge
+//!   `wangge-heads` / `wangge-heads-reply` extension messages, and their encoding.
 //! - [`decode`]: [`Message::decode_with`] and [`DecodeError`]: strict, bounded decoding that
 //!   tolerates what JS peers send.
+//! - [`heads`]: the `heads-summary` extension's digest and wire layout.
 //! - [`metadata`]: [`PeerMetadata`] of `join` / `peer`, and the Wangge extension point
 //!   ([`WanggeCapabilities`]) negotiated there.
 //! - [`limits`]: [`Limits`], the size caps a decoder enforces.
@@ -37,6 +39,7 @@
 
 pub mod decode;
 pub mod doc_id;
+pub mod heads;
 pub mod limits;
 pub mod message;
 pub mod metadata;
@@ -48,9 +51,11 @@ mod tests;
 
 pub use decode::DecodeError;
 pub use doc_id::{DocumentId, DocumentIdError};
+pub use heads::{HeadsDigest, heads_digest};
 pub use limits::Limits;
 pub use message::{Message, PROTOCOL_VERSION};
 pub use metadata::{
-    FEATURE_SCOPE_PUSH, PeerMetadata, WANGGE_EXTENSION_VERSION, WanggeCapabilities,
+    FEATURE_HEADS_SUMMARY, FEATURE_SCOPE_PUSH, PeerMetadata, WANGGE_EXTENSION_VERSION,
+    WanggeCapabilities,
 };
 pub use peer_id::PeerId;

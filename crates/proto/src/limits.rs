@@ -15,6 +15,8 @@ pub const DEFAULT_MAX_ERROR_TEXT_BYTES: usize = 4096;
 pub const DEFAULT_MAX_ITEMS: usize = 512;
 /// Default cap on CBOR nesting depth.
 pub const DEFAULT_MAX_DEPTH: usize = 8;
+/// Default cap on the documents named in one `wangge-heads` or `wangge-heads-reply`.
+pub const DEFAULT_MAX_SUMMARY_DOCS: usize = 20_000;
 
 /// The limits a decoder enforces. `Limits::default()` is what the relay uses unless
 /// configured otherwise.
@@ -32,6 +34,8 @@ pub struct Limits {
     pub max_items: usize,
     /// Deepest CBOR nesting.
     pub max_depth: usize,
+    /// Most documents in one heads summary or its reply.
+    pub max_summary_docs: usize,
 }
 
 impl Default for Limits {
@@ -43,6 +47,7 @@ impl Default for Limits {
             max_error_text_bytes: DEFAULT_MAX_ERROR_TEXT_BYTES,
             max_items: DEFAULT_MAX_ITEMS,
             max_depth: DEFAULT_MAX_DEPTH,
+            max_summary_docs: DEFAULT_MAX_SUMMARY_DOCS,
         }
     }
 }

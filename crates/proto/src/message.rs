@@ -7,6 +7,7 @@
 use ciborium::Value;
 
 use crate::doc_id::DocumentId;
+use crate::heads::{ENTRY_BYTES, HeadsDigest};
 use crate::metadata::{PeerMetadata, WanggeCapabilities};
 use crate::peer_id::PeerId;
 
@@ -88,6 +89,27 @@ pub enum Message {
         /// Arbitrary CBOR, opaque here.
         data: Vec<u8>,
     },
+    /// Wangge `heads-summary` extension, device → relay: every document the device holds,
+    /// with a digest of its heads (see [`crate::heads`]). Only after both sides announced
+    /// [`crate::FEATURE_HEADS_SUMMARY`].
+    HeadsSummary {
+        /// Sender.
+        sender_id: PeerId,
+        /// Recipient.
+        target_id: PeerId,
+        /// Document ids with the digests of their heads.
+        docs: Vec<(DocumentId, HeadsDigest)>,
+    },
+    /// Wangge `heads-summary` extension, relay → device: the documents of the summary the
+    /// device should sync the standard way (unknown to the relay or not readable there).
+    HeadsReply {
+        /// Sender.
+        sender_id: PeerId,
+        /// Recipient.
+        target_id: PeerId,
+        /// Documents to sync with ordinary `sync` messages.
+        sync: Vec<DocumentId>,
+    },
     /// A protocol error; the connection closes after it.
     Error {
         /// Human-readable reason (never personal data).
@@ -110,6 +132,8 @@ impl Message {
             Message::Sync { .. } => "sync",
             Message::DocUnavailable { .. } => "doc-unavailable",
             Message::Ephemeral { .. } => "ephemeral",
+            Message::HeadsSummary { .. } => "wangge-heads",
+            Message::HeadsReply { .. } => "wangge-heads-reply",
             Message::Error { .. } => "error",
         }
     }
@@ -134,7 +158,9 @@ impl Message {
             | Message::Request { sender_id, .. }
             | Message::Sync { sender_id, .. }
             | Message::DocUnavailable { sender_id, .. }
-            | Message::Ephemeral { sender_id, .. } => Some(sender_id),
+            | Message::Ephemeral { sender_id, .. }
+            | Message::HeadsSummary { sender_id, .. }
+            | Message::HeadsReply { sender_id, .. } => Some(sender_id),
             Message::Error { sender_id, .. } => sender_id.as_ref(),
         }
     }
@@ -225,6 +251,33 @@ impl Message {
                 m.text("sessionId", session_id);
                 m.text("documentId", &document_id.to_string());
                 m.put("data", Value::Bytes(data.clone()));
+            }
+            Message::HeadsSummary {
+                sender_id,
+                target_id,
+                docs,
+            } => {
+                m.text("senderId", sender_id.as_str());
+                m.text("targetId", target_id.as_str());
+                let mut bytes = Vec::with_capacity(docs.len() * ENTRY_BYTES);
+                for (id, digest) in docs {
+                    bytes.extend_from_slice(id.as_bytes());
+                    bytes.extend_from_slice(digest);
+                }
+                m.put("heads", Value::Bytes(bytes));
+            }
+            Message::HeadsReply {
+                sender_id,
+                target_id,
+                sync,
+            } => {
+                m.text("senderId", sender_id.as_str());
+                m.text("targetId", target_id.as_str());
+                let mut bytes = Vec::with_capacity(sync.len() * 16);
+                for id in sync {
+                    bytes.extend_from_slice(id.as_bytes());
+                }
+                m.put("sync", Value::Bytes(bytes));
             }
             Message::Error {
                 message,

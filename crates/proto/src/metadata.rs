@@ -13,8 +13,15 @@ pub const WANGGE_EXTENSION_VERSION: u64 = 1;
 /// relay only syncs documents the peer asked for (the automerge-repo behaviour).
 pub const FEATURE_SCOPE_PUSH: &str = "scope-push";
 
+/// Feature: right after the handshake the device sends one `wangge-heads` message with a
+/// digest of every document's heads ([`crate::heads`]) instead of one `sync` per document;
+/// the relay starts sync only for documents whose digest differs from its own heads and
+/// answers with one `wangge-heads-reply`. Unchanged documents cost 24 bytes up and nothing
+/// down. Peers without it get the standard protocol.
+pub const FEATURE_HEADS_SUMMARY: &str = "heads-summary";
+
 /// Every feature this crate knows of.
-pub const KNOWN_FEATURES: &[&str] = &[FEATURE_SCOPE_PUSH];
+pub const KNOWN_FEATURES: &[&str] = &[FEATURE_SCOPE_PUSH, FEATURE_HEADS_SUMMARY];
 
 /// Metadata a peer sends about itself in `join` or `peer`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -77,12 +77,90 @@ fn samples() -> Vec<Message> {
             document_id: doc,
             data: vec![0xa0],
         },
+        Message::HeadsSummary {
+            sender_id: a.clone(),
+            target_id: r.clone(),
+            docs: vec![
+                (doc, heads_digest([&[7u8; 32]])),
+                (DocumentId::random(), [0; 8]),
+            ],
+        },
+        Message::HeadsReply {
+            sender_id: r.clone(),
+            target_id: a.clone(),
+            sync: vec![doc],
+        },
         Message::Error {
             message: "bad".into(),
             sender_id: Some(r),
             target_id: None,
         },
     ]
+}
+
+const SAMPLES: usize = 11;
+
+#[test]
+fn the_sample_count_is_right() {
+    assert_eq!(samples().len(), SAMPLES);
+}
+
+#[test]
+fn heads_digests_ignore_order_and_tell_sets_apart() {
+    let (a, b) = ([1u8; 32], [2u8; 32]);
+    assert_eq!(heads_digest([&a, &b]), heads_digest([&b, &a]));
+    assert_ne!(heads_digest([&a]), heads_digest([&a, &b]));
+    assert_ne!(heads_digest([&a]), heads_digest([&b]));
+    assert_ne!(heads_digest([]), heads_digest([&a]));
+}
+
+#[test]
+fn a_summary_costs_24_bytes_a_document() {
+    let docs: Vec<_> = (0..300).map(|_| (DocumentId::random(), [9u8; 8])).collect();
+    let bytes = Message::HeadsSummary {
+        sender_id: "device-a".into(),
+        target_id: "wangge-relay".into(),
+        docs,
+    }
+    .encode();
+    assert!(bytes.len() < 300 * 24 + 100, "{}", bytes.len());
+}
+
+fn summary_bytes(heads: Value) -> Vec<u8> {
+    cbor(&map(vec![
+        ("type", t("wangge-heads")),
+        ("senderId", t("a")),
+        ("targetId", t("b")),
+        ("heads", heads),
+    ]))
+}
+
+#[test]
+fn malformed_summaries_are_refused() {
+    assert_eq!(
+        Message::decode(&summary_bytes(Value::Bytes(vec![0; 25]))),
+        Err(DecodeError::BadField("heads"))
+    );
+    assert_eq!(
+        Message::decode(&summary_bytes(t("x"))),
+        Err(DecodeError::BadField("heads"))
+    );
+    let limits = Limits {
+        max_summary_docs: 2,
+        ..Limits::default()
+    };
+    assert!(matches!(
+        Message::decode_with(&summary_bytes(Value::Bytes(vec![0; 72])), &limits),
+        Err(DecodeError::FieldTooLong { field: "heads", .. })
+    ));
+    assert!(Message::decode_with(&summary_bytes(Value::Bytes(vec![0; 48])), &limits).is_ok());
+    let reply = cbor(&map(vec![
+        ("type", t("wangge-heads-reply")),
+        ("senderId", t("a")),
+        ("targetId", t("b")),
+        ("sync", Value::Bytes(vec![0; 17])),
+    ]));
+    assert_eq!(Message::decode(&reply), Err(DecodeError::BadField("sync")));
 }
 
 #[test]
@@ -262,12 +340,24 @@ fn non_map_and_garbage_are_refused() {
 
 proptest! {
     #[test]
+    fn arbitrary_summary_payloads_never_panic(heads in proptest::collection::vec(any::<u8>(), 0..600)) {
+        let _ = Message::decode(&summary_bytes(Value::Bytes(heads)));
+    }
+
+    #[test]
+    fn summaries_round_trip(n in 0usize..50, seed in any::<u8>()) {
+        let docs: Vec<_> = (0..n).map(|i| (DocumentId::random(), [seed.wrapping_add(i as u8); 8])).collect();
+        let msg = Message::HeadsSummary { sender_id: "d".into(), target_id: "r".into(), docs };
+        prop_assert_eq!(Message::decode(&msg.encode()), Ok(msg));
+    }
+
+    #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
         let _ = Message::decode(&bytes);
     }
 
     #[test]
-    fn truncated_messages_are_refused(cut in 0usize..64, pick in 0usize..9) {
+    fn truncated_messages_are_refused(cut in 0usize..64, pick in 0usize..SAMPLES) {
         let msg = &samples()[pick];
         let bytes = msg.encode();
         let cut = cut % bytes.len();
@@ -275,7 +365,7 @@ proptest! {
     }
 
     #[test]
-    fn flipped_bytes_never_panic(pos in 0usize..512, byte in any::<u8>(), pick in 0usize..9) {
+    fn flipped_bytes_never_panic(pos in 0usize..512, byte in any::<u8>(), pick in 0usize..SAMPLES) {
         let mut bytes = samples()[pick].encode();
         let pos = pos % bytes.len();
         bytes[pos] = byte;

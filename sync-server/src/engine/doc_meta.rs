@@ -4,7 +4,9 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use automerge::sync::{self, SyncDoc};
-use automerge::{Automerge, ROOT, ReadDoc};
+use automerge::{
+    Automerge, AutomergeError, LoadOptions, OnPartialLoad, ROOT, ReadDoc, VerificationMode,
+};
 
 use crate::scope::{DocKind, ScopeCode};
 
@@ -44,6 +46,27 @@ pub fn decode_sync(bytes: &[u8]) -> Option<sync::Message> {
     catch_unwind(|| sync::Message::decode(bytes).ok())
         .ok()
         .flatten()
+}
+
+/// Whether every change chunk a sync message carries parses completely. Automerge's own
+/// incremental load keeps what parses and drops the rest with a log line; a relay answers
+/// a damaged chunk with an error instead, so the sender learns of it.
+pub fn changes_well_formed(msg: &sync::Message) -> bool {
+    let strict = || {
+        LoadOptions::new()
+            .on_partial_load(OnPartialLoad::Error)
+            .verification_mode(VerificationMode::Check)
+    };
+    msg.changes.iter().all(|chunk| {
+        // Loaded alone, a chunk's changes lack their dependencies: that is expected.
+        catch_unwind(|| {
+            matches!(
+                Automerge::load_with_options(chunk, strict()),
+                Ok(_) | Err(AutomergeError::MissingDeps)
+            )
+        })
+        .unwrap_or(false)
+    })
 }
 
 /// Applies a sync message; `false` if automerge refused it or panicked. After `false` the
@@ -109,6 +132,33 @@ mod tests {
         tx.put(ROOT, "kind", "novel").unwrap();
         tx.commit();
         assert_eq!(read_meta(&doc), Err(MetaError::BadKind));
+    }
+
+    #[test]
+    fn a_damaged_change_chunk_is_caught_and_a_later_change_passes() {
+        let mut a = Automerge::new();
+        let mut tx = a.transaction();
+        tx.put(ROOT, "kind", "household").unwrap();
+        tx.commit();
+        let first = a.get_heads();
+        let mut tx = a.transaction();
+        tx.put(ROOT, "note", "second").unwrap();
+        tx.commit();
+        // Only the second change: its dependency is missing, which is fine.
+        let later = a.save_after(&first);
+        let msg = |chunk: Vec<u8>| sync::Message {
+            heads: vec![],
+            need: vec![],
+            have: vec![],
+            changes: chunk.into(),
+            flags: None,
+            version: sync::MessageVersion::V1,
+        };
+        assert!(changes_well_formed(&msg(later.clone())));
+        let mut bad = later;
+        let n = bad.len();
+        bad[n / 2] ^= 0x5a;
+        assert!(!changes_well_formed(&msg(bad)));
     }
 
     #[test]

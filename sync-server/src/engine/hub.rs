@@ -1,14 +1,14 @@
 //! [`Hub`]: every connection's sync with every document, as one deterministic state machine.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use automerge::Automerge;
 use automerge::sync;
 use tracing::{debug, info, warn};
 use wangge_proto::{
-    DocumentId, FEATURE_SCOPE_PUSH, Message, PROTOCOL_VERSION, PeerId, PeerMetadata,
-    WanggeCapabilities,
+    DocumentId, FEATURE_HEADS_SUMMARY, FEATURE_SCOPE_PUSH, HeadsDigest, Message, PROTOCOL_VERSION,
+    PeerId, PeerMetadata, WanggeCapabilities, heads_digest,
 };
 
 use super::doc_meta::{self, read_meta};
@@ -126,6 +126,42 @@ impl Hub {
         std::mem::take(&mut self.out)
     }
 
+    /// Starts a group of messages whose writes reach the disk together at
+    /// [`Hub::commit_batch`]. The outputs of the group must be held back until then: they
+    /// acknowledge changes that are durable only after the commit. If the store cannot
+    /// group, every write stays durable on its own.
+    pub fn begin_batch(&mut self) {
+        if let Err(e) = self.store.begin_batch() {
+            warn!(cause = %e, "could not start a write group; writing one by one");
+        }
+    }
+
+    /// Commits the group started by [`Hub::begin_batch`]. `false` if the commit failed:
+    /// then nothing the group wrote is stored, and [`Hub::abandon`] must drop what it
+    /// produced.
+    pub fn commit_batch(&mut self) -> bool {
+        match self.store.commit_batch() {
+            Ok(()) => true,
+            Err(e) => {
+                warn!(cause = %e, "write group failed");
+                false
+            }
+        }
+    }
+
+    /// After a failed group commit: documents in memory may hold changes that are not
+    /// stored, so they are dropped (they reload from disk); the connections `conns` are
+    /// closed without saving their sync states, which may name lost changes.
+    pub fn abandon(&mut self, conns: impl IntoIterator<Item = ConnId>) -> Vec<Output> {
+        self.docs.clear();
+        for conn in conns {
+            if self.sessions.remove(&conn).is_some() {
+                self.out.push(Output::Close { conn });
+            }
+        }
+        std::mem::take(&mut self.out)
+    }
+
     /// Forgets a connection, saving its sync states.
     pub fn disconnect(&mut self, conn: ConnId) {
         let Some(session) = self.sessions.remove(&conn) else {
@@ -201,6 +237,20 @@ impl Hub {
                 self.out.push(Output::Close { conn });
                 Ok(())
             }
+            (
+                Message::HeadsSummary {
+                    sender_id,
+                    target_id,
+                    docs,
+                },
+                Some(peer),
+            ) => {
+                self.check_ids(&peer, &sender_id, &target_id)?;
+                self.on_summary(conn, docs, now)
+            }
+            (Message::HeadsReply { .. }, Some(_)) => {
+                Err(Fail("heads replies are sent by the relay, not to it"))
+            }
             (Message::Ephemeral { .. }, Some(_)) => {
                 Err(Fail("ephemeral messages are not supported by this relay"))
             }
@@ -266,12 +316,15 @@ impl Hub {
         if !peer_id_allowed(session.auth.device_id, &sender) {
             return Err(Fail("peer id is not bound to this device"));
         }
-        let ours = WanggeCapabilities::new([FEATURE_SCOPE_PUSH]);
+        let ours = WanggeCapabilities::new([FEATURE_SCOPE_PUSH, FEATURE_HEADS_SUMMARY]);
         let agreed = meta
             .as_ref()
             .and_then(|m| m.wangge.as_ref())
             .map(|theirs| theirs.intersect(&ours));
         session.push = agreed.as_ref().is_some_and(|w| w.has(FEATURE_SCOPE_PUSH));
+        session.summary = agreed
+            .as_ref()
+            .is_some_and(|w| w.has(FEATURE_HEADS_SUMMARY));
         session.peer = Some(sender.clone());
         info!(conn, device = %session.auth.device_id, push = session.push, "peer joined");
         let reply = Message::Peer {
@@ -288,14 +341,26 @@ impl Hub {
             conn,
             bytes: reply.encode(),
         });
-        if self.sessions.get(&conn).is_some_and(|s| s.push) {
-            self.push_scope(conn, now)?;
+        // With a heads summary coming, the scope push waits for it (it then skips the
+        // documents the device already holds).
+        if self
+            .sessions
+            .get(&conn)
+            .is_some_and(|s| s.push && !s.summary)
+        {
+            self.push_scope(conn, &HashSet::new(), now)?;
         }
         Ok(())
     }
 
-    /// Starts sync for every registered document in the connection's read scope.
-    fn push_scope(&mut self, conn: ConnId, now: Instant) -> Result<(), Fail> {
+    /// Starts sync for every registered document in the connection's read scope, except
+    /// those in `skip`.
+    fn push_scope(
+        &mut self,
+        conn: ConnId,
+        skip: &HashSet<DocumentId>,
+        now: Instant,
+    ) -> Result<(), Fail> {
         let Some(session) = self.sessions.get(&conn) else {
             return Ok(());
         };
@@ -304,8 +369,82 @@ impl Hub {
             self.limits.max_docs_per_connection,
         )?;
         for rec in docs {
-            self.offer(conn, rec.id, now)?;
+            if !skip.contains(&rec.id) {
+                self.offer(conn, rec.id, now)?;
+            }
         }
+        Ok(())
+    }
+
+    /// The device's heads summary: documents whose digest matches the relay's heads get a
+    /// sync state that knows both sides hold those heads, and nothing is sent; readable
+    /// documents that differ get the relay's `sync`; unknown and unreadable ones (alike)
+    /// are named in the reply for the device to sync the standard way. Then the scope
+    /// push of documents the device lacks, then the reply.
+    fn on_summary(
+        &mut self,
+        conn: ConnId,
+        docs: Vec<(DocumentId, HeadsDigest)>,
+        now: Instant,
+    ) -> Result<(), Fail> {
+        let max = self.limits.max_docs_per_connection;
+        let session = self.sessions.get_mut(&conn).ok_or(Fail("no session"))?;
+        if !session.summary || session.summarized {
+            return Err(Fail("unexpected heads summary"));
+        }
+        session.summarized = true;
+        if docs.len() > max {
+            return Err(Fail("too many documents on one connection"));
+        }
+        let push = session.push;
+        let mut seen = HashSet::with_capacity(docs.len());
+        let mut to_sync = Vec::new();
+        for (id, digest) in docs {
+            if !seen.insert(id) {
+                continue;
+            }
+            let Some(session) = self.sessions.get(&conn) else {
+                return Ok(());
+            };
+            if session.states.contains_key(&id) || session.pending.contains_key(&id) {
+                // Already syncing on this connection: the ordinary messages carry on.
+                continue;
+            }
+            let readable = match self.record(&id)? {
+                Some(rec) => session.auth.user.principal.can_read(&rec.scope),
+                None => false,
+            };
+            if !readable || !self.ensure_loaded(id, now)? {
+                to_sync.push(id);
+                continue;
+            }
+            let Some(heads) = self.docs.get(&id).map(|l| l.doc.get_heads()) else {
+                to_sync.push(id);
+                continue;
+            };
+            if heads_digest(heads.iter().map(|h| &h.0)) == digest {
+                if let Some(s) = self.sessions.get_mut(&conn) {
+                    s.states.insert(id, in_sync_state(heads));
+                }
+            } else {
+                self.ensure_state(conn, id)?;
+                self.reply(conn, id)?;
+            }
+        }
+        if push {
+            self.push_scope(conn, &seen, now)?;
+        }
+        let session = self.sessions.get(&conn).ok_or(Fail("no session"))?;
+        let peer = session.peer.clone().ok_or(Fail("no peer"))?;
+        let reply = Message::HeadsReply {
+            sender_id: self.relay_id.clone(),
+            target_id: peer,
+            sync: to_sync,
+        };
+        self.out.push(Output::Send {
+            conn,
+            bytes: reply.encode(),
+        });
         Ok(())
     }
 
@@ -326,6 +465,9 @@ impl Hub {
         let Some(msg) = doc_meta::decode_sync(data) else {
             return Err(Fail("sync data is not an automerge sync message"));
         };
+        if !doc_meta::changes_well_formed(&msg) {
+            return Err(Fail("sync message carries changes that are not automerge"));
+        }
         let pending = session.pending.contains_key(&doc_id);
         let readable = match self.record(&doc_id)? {
             Some(rec) => session.auth.user.principal.can_read(&rec.scope),
@@ -422,30 +564,47 @@ impl Hub {
             if !principal.can_write(&loaded.record.scope, loaded.record.kind) {
                 return Err(Fail("this device may not write this document"));
             }
+            // Applied in place (no copy of the document per change); if the changes are
+            // refused or cannot be stored, the document in memory is dropped and reloads
+            // from disk, where they never went.
             let old_heads = loaded.doc.get_heads();
-            let mut doc = loaded.doc.clone();
             let mut new_state = state.clone();
-            if !doc_meta::receive(&mut doc, &mut new_state, msg) {
-                return Err(Fail("sync message could not be applied"));
-            }
-            if doc.get_heads() != old_heads {
-                let (scope, kind) = read_meta(&doc)
-                    .map_err(|_| Fail("changes remove the document's scope or kind"))?;
-                if !principal.can_write(&scope, kind) {
-                    return Err(Fail(
+            let applied = doc_meta::receive(&mut loaded.doc, &mut new_state, msg);
+            let outcome = if !applied {
+                Err(Fail("sync message could not be applied"))
+            } else if loaded.doc.get_heads() == old_heads {
+                Ok(None)
+            } else {
+                match read_meta(&loaded.doc) {
+                    Err(_) => Err(Fail("changes remove the document's scope or kind")),
+                    Ok((scope, kind)) if !principal.can_write(&scope, kind) => Err(Fail(
                         "changes move the document to a scope or kind this device may not write",
-                    ));
+                    )),
+                    Ok((scope, kind)) => {
+                        let record = DocRecord { id, scope, kind };
+                        let bytes = loaded.doc.save_after(&old_heads);
+                        // On disk before the reply below names the new heads.
+                        match self.store.append_changes(&record, &bytes) {
+                            Ok(()) => Ok(Some(record)),
+                            Err(e) => Err(e.into()),
+                        }
+                    }
                 }
-                let record = DocRecord { id, scope, kind };
-                let bytes = doc.save_after(&old_heads);
-                // On disk before the reply below names the new heads.
-                self.store.append_changes(&record, &bytes)?;
-                loaded.record = record;
-                loaded.chunks += 1;
-                changed = true;
+            };
+            match outcome {
+                Ok(record) => {
+                    if let Some(record) = record {
+                        loaded.record = record;
+                        loaded.chunks += 1;
+                        changed = true;
+                    }
+                    *state = new_state;
+                }
+                Err(fail) => {
+                    self.docs.remove(&id);
+                    return Err(fail);
+                }
             }
-            loaded.doc = doc;
-            *state = new_state;
         }
         self.reply(conn, id)?;
         if changed {
@@ -469,6 +628,29 @@ impl Hub {
         if !session.pending.contains_key(&id) {
             if is_request && msg.heads.is_empty() && msg.changes.is_empty() {
                 self.out.push(unavailable(conn, &relay_id, &peer, id));
+                return Ok(());
+            }
+            if msg.changes.is_empty() {
+                // Nothing to store yet: answer as an empty document would, keeping no
+                // state, so a device with many new documents is capped by the pending
+                // limit only for those whose changes are arriving.
+                let mut doc = Automerge::new();
+                let mut state = sync::State::new();
+                if !doc_meta::receive(&mut doc, &mut state, msg) {
+                    return Err(Fail("sync message could not be applied"));
+                }
+                if let Ok(Some(m)) = doc_meta::generate(&doc, &mut state) {
+                    let msg = Message::Sync {
+                        sender_id: relay_id,
+                        target_id: peer,
+                        document_id: id,
+                        data: m.encode(),
+                    };
+                    self.out.push(Output::Send {
+                        conn,
+                        bytes: msg.encode(),
+                    });
+                }
                 return Ok(());
             }
             if session.pending.len() >= max_pending {
@@ -509,9 +691,12 @@ impl Hub {
         match self.store.create_doc(&record, &bytes) {
             Ok(()) => {}
             Err(StoreError::AlreadyExists(_)) => {
-                session.forget(&id);
-                self.out.push(unavailable(conn, &relay_id, &peer, id));
-                return Ok(());
+                // Another connection registered the same id first: devices create a
+                // grid's index and day documents under derived ids, offline, at once.
+                let Some(doc) = session.pending.remove(&id) else {
+                    return Ok(());
+                };
+                return self.adopt_registered(conn, id, doc, now);
             }
             Err(e) => {
                 session.forget(&id);
@@ -533,6 +718,69 @@ impl Hub {
         );
         self.reply(conn, id)?;
         self.announce(id, conn, now)
+    }
+
+    /// A connection was creating a document that another connection registered in the
+    /// meantime: if this device may write the registered one, its changes are merged into
+    /// it (stored before any reply names them) and sync goes on from the connection's
+    /// state, which still describes what the device has. Otherwise the answer is the same
+    /// `doc-unavailable` as for any document it may not write.
+    fn adopt_registered(
+        &mut self,
+        conn: ConnId,
+        id: DocumentId,
+        mut theirs: Automerge,
+        now: Instant,
+    ) -> Result<(), Fail> {
+        let relay_id = self.relay_id.clone();
+        let loaded = self.ensure_loaded(id, now)?;
+        let (Some(loaded), Some(session)) = (
+            loaded.then(|| self.docs.get_mut(&id)).flatten(),
+            self.sessions.get_mut(&conn),
+        ) else {
+            return Ok(());
+        };
+        let Some(peer) = session.peer.clone() else {
+            return Ok(());
+        };
+        let principal = &session.auth.user.principal;
+        if !principal.can_write(&loaded.record.scope, loaded.record.kind) {
+            session.forget(&id);
+            self.out.push(unavailable(conn, &relay_id, &peer, id));
+            return Ok(());
+        }
+        let old_heads = loaded.doc.get_heads();
+        let mut doc = loaded.doc.clone();
+        if doc.merge(&mut theirs).is_err() {
+            session.forget(&id);
+            return Err(Fail("sync message could not be applied"));
+        }
+        let mut changed = false;
+        if doc.get_heads() != old_heads {
+            let Ok((scope, kind)) = read_meta(&doc) else {
+                session.forget(&id);
+                return Err(Fail("changes remove the document's scope or kind"));
+            };
+            if !principal.can_write(&scope, kind) {
+                session.forget(&id);
+                return Err(Fail(
+                    "changes move the document to a scope or kind this device may not write",
+                ));
+            }
+            let record = DocRecord { id, scope, kind };
+            self.store
+                .append_changes(&record, &doc.save_after(&old_heads))?;
+            loaded.record = record;
+            loaded.chunks += 1;
+            changed = true;
+        }
+        loaded.doc = doc;
+        debug!(conn, doc = %id, changed, "joined a document registered meanwhile");
+        self.reply(conn, id)?;
+        if changed {
+            self.announce(id, conn, now)?;
+        }
+        Ok(())
     }
 
     /// Sends the connection the next sync message for a document, if there is one.
@@ -686,6 +934,23 @@ impl Hub {
             }
         }
     }
+}
+
+/// A sync state for a peer known to hold exactly `heads`, as after a completed sync: the
+/// next message is generated only once the document moves on, and then carries the new
+/// changes at once.
+pub(crate) fn in_sync_state(heads: Vec<automerge::ChangeHash>) -> sync::State {
+    let mut s = sync::State::new();
+    s.shared_heads.clone_from(&heads);
+    s.last_sent_heads.clone_from(&heads);
+    s.their_heads = Some(heads.clone());
+    s.their_need = Some(Vec::new());
+    s.their_have = Some(vec![sync::Have {
+        last_sync: heads,
+        bloom: sync::BloomFilter::default(),
+    }]);
+    s.have_responded = true;
+    s
 }
 
 fn unavailable(conn: ConnId, relay: &PeerId, peer: &PeerId, id: DocumentId) -> Output {

@@ -16,6 +16,10 @@ pub(crate) struct Session {
     pub peer: Option<PeerId>,
     /// Whether the device asked for the scope-push extension.
     pub push: bool,
+    /// Whether both sides agreed on the heads-summary extension.
+    pub summary: bool,
+    /// Whether the device's heads summary has arrived (at most one per connection).
+    pub summarized: bool,
     /// Sync state per document, registered or pending.
     pub states: HashMap<DocumentId, sync::State>,
     /// Documents this peer is creating, not yet registered (not visible to anyone else).
@@ -28,6 +32,8 @@ impl Session {
             auth,
             peer: None,
             push: false,
+            summary: false,
+            summarized: false,
             states: HashMap::new(),
             pending: HashMap::new(),
         }

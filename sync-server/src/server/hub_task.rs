@@ -14,6 +14,9 @@ use wangge_proto::Message;
 use crate::engine::{ConnId, Hub, Output};
 use crate::store::DeviceAuth;
 
+/// Most commands handled in one write group.
+const MAX_GROUP: usize = 256;
+
 /// What connection tasks tell the hub.
 pub(crate) enum Command {
     /// A new authenticated connection and the queue of what to send it.
@@ -50,28 +53,58 @@ pub(crate) fn spawn(
         .name("wangge-hub".into())
         .spawn(move || {
             let mut queues: HashMap<ConnId, mpsc::Sender<Outbound>> = HashMap::new();
-            while let Some(cmd) = rx.blocking_recv() {
-                let outputs = match cmd {
-                    Command::Connect { conn, auth, out } => {
-                        queues.insert(conn, out);
-                        hub.connect(conn, *auth);
-                        Vec::new()
+            let mut cmds = Vec::with_capacity(MAX_GROUP);
+            while let Some(first) = rx.blocking_recv() {
+                // Group commit: take what is queued (bounded), handle it in one write
+                // group, and send the outputs only once the group is on disk.
+                cmds.push(first);
+                while cmds.len() < MAX_GROUP {
+                    match rx.try_recv() {
+                        Ok(cmd) => cmds.push(cmd),
+                        Err(_) => break,
                     }
-                    Command::Message { conn, msg } => hub.receive(conn, *msg, Instant::now()),
-                    Command::Disconnect { conn } => {
-                        queues.remove(&conn);
-                        hub.disconnect(conn);
-                        Vec::new()
+                }
+                hub.begin_batch();
+                let mut outputs = Vec::new();
+                let mut stop = false;
+                for cmd in cmds.drain(..) {
+                    match cmd {
+                        Command::Connect { conn, auth, out } => {
+                            queues.insert(conn, out);
+                            hub.connect(conn, *auth);
+                        }
+                        Command::Message { conn, msg } => {
+                            outputs.extend(hub.receive(conn, *msg, Instant::now()));
+                        }
+                        Command::Disconnect { conn } => {
+                            queues.remove(&conn);
+                            hub.disconnect(conn);
+                        }
+                        Command::Tick => outputs.extend(hub.tick(Instant::now())),
+                        Command::Shutdown => stop = true,
                     }
-                    Command::Tick => hub.tick(Instant::now()),
-                    Command::Shutdown => {
-                        let outputs = hub.shutdown();
-                        route(&mut hub, &mut queues, outputs);
-                        debug!("hub stopped");
-                        return;
+                    if stop {
+                        break;
                     }
-                };
+                }
+                if !hub.commit_batch() {
+                    // Nothing of the group is stored: send none of its acknowledgements,
+                    // and close the connections they were for.
+                    let conns: Vec<ConnId> = outputs
+                        .iter()
+                        .map(|o| match o {
+                            Output::Send { conn, .. } | Output::Close { conn } => *conn,
+                        })
+                        .collect();
+                    outputs = hub.abandon(conns);
+                }
                 route(&mut hub, &mut queues, outputs);
+                if stop {
+                    let outputs = hub.shutdown();
+                    route(&mut hub, &mut queues, outputs);
+                    debug!("hub stopped");
+                    return;
+                }
             }
             hub.shutdown();
         })

@@ -75,10 +75,16 @@ pub(crate) async fn sync_upgrade(
     // Let slightly oversized messages through tungstenite so the protocol layer can
     // answer them with an `error`; anything far larger is cut off by tungstenite itself.
     let transport_max = max.saturating_add(max / 4).saturating_add(64 * 1024);
+    let limits = &app.config.limits;
+    let write_buffer = limits.ws_write_buffer_bytes;
     ws.protocols([SUBPROTOCOL])
         .max_message_size(transport_max)
         .max_frame_size(transport_max)
-        .write_buffer_size(16 * 1024)
+        .read_buffer_size(limits.ws_read_buffer_bytes.max(256))
+        .write_buffer_size(write_buffer)
+        // Room for one largest message on top of what is gathered; a peer that stops
+        // reading fails the send instead of growing the buffer without end.
+        .max_write_buffer_size(write_buffer.saturating_add(transport_max).saturating_add(1))
         .on_upgrade(move |socket| connection(app, auth, socket, slot))
 }
 

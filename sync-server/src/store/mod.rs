@@ -176,6 +176,16 @@ pub trait RelayStore: Send {
     fn docs_under(&self, scopes: &[ScopeCode], limit: usize) -> Result<Vec<DocRecord>, StoreError>;
     /// Registers a new document with its first bytes, atomically.
     fn create_doc(&mut self, record: &DocRecord, bytes: &[u8]) -> Result<(), StoreError>;
+    /// Starts a group of writes that reach the disk together at [`RelayStore::commit_batch`]
+    /// (group commit: one sync for many acknowledged changes). Each write in the group
+    /// still applies atomically. The default does not group.
+    fn begin_batch(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
+    /// Makes the group's writes durable. After an error none of them is stored.
+    fn commit_batch(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
     /// Appends change bytes (`Automerge::save_after` output) and records the document's
     /// scope and kind as of these changes, atomically.
     fn append_changes(&mut self, record: &DocRecord, bytes: &[u8]) -> Result<(), StoreError>;

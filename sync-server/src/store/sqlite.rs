@@ -134,6 +134,12 @@ impl SqliteStore {
         Self::init(conn)
     }
 
+    /// Rolls back an open write group (tests that simulate a failed commit).
+    #[cfg(test)]
+    pub(crate) fn rollback_for_tests(&mut self) {
+        let _ = self.conn.execute_batch("ROLLBACK");
+    }
+
     /// A private in-memory database (tests).
     pub fn open_in_memory() -> Result<Self, StoreError> {
         let conn = Connection::open_in_memory().map_err(db)?;
@@ -145,6 +151,8 @@ impl SqliteStore {
     fn init(mut conn: Connection) -> Result<Self, StoreError> {
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(db)?;
+        // See `write_tx`: transactions take the write lock at BEGIN.
+        conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         let version: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(db)?;
@@ -231,7 +239,7 @@ fn to_u64(n: i64) -> Result<u64, StoreError> {
 /// Completed upload records are kept this long (seconds) so `HEAD` still answers.
 const COMPLETED_UPLOAD_TTL: i64 = 7 * 24 * 3600;
 
-fn delete_upload(tx: &rusqlite::Transaction<'_>, id: &str) -> Result<usize, StoreError> {
+fn delete_upload(tx: &rusqlite::Connection, id: &str) -> Result<usize, StoreError> {
     tx.execute("DELETE FROM upload_chunks WHERE upload_id = ?1", [id])
         .map_err(db)?;
     tx.execute("DELETE FROM uploads WHERE id = ?1", [id])
@@ -313,7 +321,7 @@ impl RelayStore for SqliteStore {
         scopes: &[ScopeCode],
     ) -> Result<Uuid, StoreError> {
         let id = Uuid::new_v4();
-        let tx = self.conn.transaction().map_err(db)?;
+        let tx = write_tx(&mut self.conn)?;
         tx.execute(
             "INSERT INTO users (id, name, role, created_at) VALUES (?1, ?2, ?3, ?4)",
             params![id.to_string(), name, role.as_str(), now()],
@@ -358,7 +366,7 @@ impl RelayStore for SqliteStore {
         now_secs: i64,
         device: &NewDevice,
     ) -> Result<Option<User>, StoreError> {
-        let tx = self.conn.transaction().map_err(db)?;
+        let tx = write_tx(&mut self.conn)?;
         let user_id: Option<String> = tx
             .query_row(
                 "UPDATE enrollment_codes SET used_at = ?2, device_id = ?3
@@ -397,7 +405,7 @@ impl RelayStore for SqliteStore {
     }
 
     fn revoke_device(&mut self, device_id: Uuid) -> Result<bool, StoreError> {
-        let tx = self.conn.transaction().map_err(db)?;
+        let tx = write_tx(&mut self.conn)?;
         let n = tx
             .execute(
                 "UPDATE devices SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1",
@@ -480,7 +488,7 @@ impl RelayStore for SqliteStore {
     }
 
     fn create_doc(&mut self, record: &DocRecord, bytes: &[u8]) -> Result<(), StoreError> {
-        let tx = self.conn.transaction().map_err(db)?;
+        let tx = write_tx(&mut self.conn)?;
         let t = now();
         let n = tx
             .execute(
@@ -505,8 +513,23 @@ impl RelayStore for SqliteStore {
         tx.commit().map_err(db)
     }
 
+    fn begin_batch(&mut self) -> Result<(), StoreError> {
+        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(db)
+    }
+
+    fn commit_batch(&mut self) -> Result<(), StoreError> {
+        if let Err(e) = self.conn.execute_batch("COMMIT") {
+            // Leave no half-open transaction behind: whatever the group wrote is gone.
+            if !self.conn.is_autocommit() {
+                let _ = self.conn.execute_batch("ROLLBACK");
+            }
+            return Err(db(e));
+        }
+        Ok(())
+    }
+
     fn append_changes(&mut self, record: &DocRecord, bytes: &[u8]) -> Result<(), StoreError> {
-        let tx = self.conn.transaction().map_err(db)?;
+        let tx = write_tx(&mut self.conn)?;
         let id = &record.id.as_bytes()[..];
         let n = tx
             .execute(
@@ -538,7 +561,7 @@ impl RelayStore for SqliteStore {
     }
 
     fn compact_doc(&mut self, id: &DocumentId, snapshot: &[u8]) -> Result<(), StoreError> {
-        let tx = self.conn.transaction().map_err(db)?;
+        let tx = write_tx(&mut self.conn)?;
         let id = &id.as_bytes()[..];
         let max: Option<i64> = tx
             .query_row(
@@ -579,7 +602,7 @@ impl RelayStore for SqliteStore {
         device: Uuid,
         states: &[(DocumentId, Vec<u8>)],
     ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction().map_err(db)?;
+        let tx = write_tx(&mut self.conn)?;
         {
             let mut stmt = tx
                 .prepare_cached(
@@ -600,7 +623,7 @@ impl RelayStore for SqliteStore {
         upload: &NewUpload,
         max_pending_per_device: usize,
     ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction().map_err(db)?;
+        let tx = write_tx(&mut self.conn)?;
         let device = upload.device_id.to_string();
         let stale: Vec<String> = {
             let mut stmt = tx
@@ -679,7 +702,7 @@ impl RelayStore for SqliteStore {
         offset: u64,
         bytes: &[u8],
     ) -> Result<ChunkOutcome, StoreError> {
-        let tx = self.conn.transaction().map_err(db)?;
+        let tx = write_tx(&mut self.conn)?;
         let key = id.to_string();
         let row: Option<(i64, i64)> = tx
             .query_row(
@@ -718,7 +741,7 @@ impl RelayStore for SqliteStore {
     }
 
     fn finish_upload(&mut self, id: Uuid) -> Result<FinishOutcome, StoreError> {
-        let tx = self.conn.transaction().map_err(db)?;
+        let tx = write_tx(&mut self.conn)?;
         let key = id.to_string();
         let row: Option<(String, String, i64, i64)> = tx
             .query_row(
@@ -772,7 +795,7 @@ impl RelayStore for SqliteStore {
     }
 
     fn discard_upload(&mut self, id: Uuid) -> Result<bool, StoreError> {
-        let tx = self.conn.transaction().map_err(db)?;
+        let tx = write_tx(&mut self.conn)?;
         let n = delete_upload(&tx, &id.to_string())?;
         tx.commit().map_err(db)?;
         Ok(n > 0)
@@ -853,6 +876,46 @@ impl RelayStore for SqliteStore {
     }
 }
 
+/// A write transaction: `BEGIN IMMEDIATE` on its own, a savepoint inside a group commit.
+///
+/// Every write here reads, then writes. A deferred transaction that read before another
+/// connection (the hub's, the HTTP side's, the admin CLI's) committed cannot upgrade to a
+/// write under WAL and fails at once with `database is locked`, whatever the busy timeout.
+/// Taking the write lock at BEGIN makes it wait for the busy timeout instead.
+enum WriteTx<'a> {
+    Tx(rusqlite::Transaction<'a>),
+    Sp(rusqlite::Savepoint<'a>),
+}
+
+fn write_tx(conn: &mut Connection) -> Result<WriteTx<'_>, StoreError> {
+    if conn.is_autocommit() {
+        conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map(WriteTx::Tx)
+            .map_err(db)
+    } else {
+        conn.savepoint().map(WriteTx::Sp).map_err(db)
+    }
+}
+
+impl WriteTx<'_> {
+    fn commit(self) -> rusqlite::Result<()> {
+        match self {
+            WriteTx::Tx(t) => t.commit(),
+            WriteTx::Sp(s) => s.commit(),
+        }
+    }
+}
+
+impl std::ops::Deref for WriteTx<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        match self {
+            WriteTx::Tx(t) => t,
+            WriteTx::Sp(s) => s,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -873,5 +936,39 @@ mod tests {
         // Migrations are idempotent on reopen.
         let store = SqliteStore::open(&dir.path().join("relay-1.db")).unwrap();
         assert!(store.admin_generation().is_ok());
+    }
+
+    /// Two connections on one file (the hub's and the HTTP side's) writing at once: every
+    /// read-then-write transaction waits for the other instead of failing with
+    /// `database is locked`.
+    #[test]
+    fn two_connections_writing_at_once_both_succeed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("relay.db");
+        drop(SqliteStore::open(&path).unwrap());
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    let mut store = SqliteStore::open(&path).unwrap();
+                    let device = Uuid::new_v4();
+                    for _ in 0..150 {
+                        let upload = NewUpload {
+                            id: Uuid::new_v4(),
+                            device_id: device,
+                            sha256: "0".repeat(64),
+                            scope: ScopeCode::parse("110105001001001").unwrap(),
+                            length: 4,
+                            complete: false,
+                        };
+                        store.create_upload(&upload, 8).unwrap();
+                        store.append_upload_chunk(upload.id, 0, b"ab").unwrap();
+                    }
+                })
+            })
+            .collect();
+        for w in workers {
+            w.join().unwrap();
+        }
     }
 }

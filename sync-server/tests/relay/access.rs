@@ -29,6 +29,41 @@ async fn a_member_of_grid_a_cannot_read_or_write_grid_b_docs() {
     relay.stop().await;
 }
 
+/// Writing into an existing document of grid B under its id, whether the forged document
+/// claims grid A or grid B, is refused like any unknown document, and B's stays as it was.
+#[tokio::test]
+async fn a_member_of_grid_a_cannot_write_into_an_existing_grid_b_doc() {
+    let relay = spawn_relay().await;
+    let mut b = relay.device("member", &[GRID_B]).await;
+    let doc_b = b.create_doc("checks", GRID_B);
+    b.edit(doc_b, "note", "intact");
+    b.connect().await.unwrap();
+    b.sync().await;
+    let before = relay.store().doc_chunks(&doc_b).unwrap();
+
+    for claimed in [GRID_A, GRID_B] {
+        let mut a = relay.device("member", &[GRID_A]).await;
+        a.create_shared_doc(doc_b, "checks", claimed);
+        a.edit(doc_b, "note", "forged");
+        a.connect().await.unwrap();
+        a.sync().await;
+        assert!(a.unavailable.contains(&doc_b), "write refused ({claimed})");
+        assert_eq!(
+            a.get(doc_b, "note").as_deref(),
+            Some("forged"),
+            "learns nothing"
+        );
+    }
+    assert_eq!(relay.store().doc_chunks(&doc_b).unwrap(), before);
+    b.pump().await;
+    assert_eq!(b.get(doc_b, "note").as_deref(), Some("intact"));
+    let mut fresh = relay.device("member", &[GRID_B]).await;
+    fresh.connect().await.unwrap();
+    fresh.sync().await;
+    assert_eq!(fresh.get(doc_b, "note").as_deref(), Some("intact"));
+    relay.stop().await;
+}
+
 #[tokio::test]
 async fn a_leader_of_a_and_b_sees_both() {
     let relay = spawn_relay().await;

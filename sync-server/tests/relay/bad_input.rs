@@ -133,6 +133,7 @@ async fn ephemeral_messages_are_refused() {
     .await
     .unwrap();
     expect_error(d.next(Duration::from_secs(5)).await, "ephemeral");
+    relay_still_serves(&relay, doc).await;
     relay.stop().await;
 }
 
@@ -149,5 +150,169 @@ async fn forged_sender_ids_are_refused() {
     .await
     .unwrap();
     expect_error(d.next(Duration::from_secs(5)).await, "senderId");
+    relay_still_serves(&relay, doc).await;
+    relay.stop().await;
+}
+
+/// Builds a forged message for a connected device.
+type Forge = Box<dyn Fn(&Device) -> Vec<u8>>;
+
+/// A CBOR map with the given entries, encoded.
+fn cbor_map(entries: Vec<(&str, ciborium::Value)>) -> Vec<u8> {
+    let map = ciborium::Value::Map(
+        entries
+            .into_iter()
+            .map(|(k, v)| (ciborium::Value::Text(k.into()), v))
+            .collect(),
+    );
+    let mut bytes = Vec::new();
+    ciborium::ser::into_writer(&map, &mut bytes).unwrap();
+    bytes
+}
+
+/// Well-formed CBOR that lies: a target that is not the relay, a document id that fails
+/// its checksum, fields of the wrong type, handshake messages after the handshake. Each
+/// gets an error and a closed connection; the stored document is untouched.
+#[tokio::test]
+async fn forged_messages_are_refused_and_change_nothing() {
+    let (relay, doc) = relay_with_doc().await;
+    let before = relay.store().doc_chunks(&doc).unwrap();
+    let text = |s: &str| ciborium::Value::Text(s.into());
+    // The document's id with its last base58 digit changed: the checksum fails.
+    let mut bad_id = doc.to_string();
+    let last = bad_id.pop().unwrap();
+    bad_id.push(if last == '2' { '3' } else { '2' });
+    assert!(bad_id.parse::<DocumentId>().is_err());
+    let cases: Vec<(&str, Forge)> = vec![
+        (
+            "targetId",
+            Box::new(move |d: &Device| {
+                Message::Sync {
+                    sender_id: PeerId::new(d.enrolled.peer_id.clone()),
+                    target_id: PeerId::new("some-other-relay"),
+                    document_id: doc,
+                    data: vec![],
+                }
+                .encode()
+            }),
+        ),
+        (
+            "documentId",
+            Box::new(move |d: &Device| {
+                cbor_map(vec![
+                    ("type", text("sync")),
+                    ("senderId", text(&d.enrolled.peer_id)),
+                    ("targetId", text(&d.enrolled.relay_peer_id)),
+                    ("documentId", text(&bad_id)),
+                    ("data", ciborium::Value::Bytes(vec![])),
+                ])
+            }),
+        ),
+        (
+            "bad message",
+            Box::new(move |d: &Device| {
+                cbor_map(vec![
+                    ("type", text("sync")),
+                    ("senderId", text(&d.enrolled.peer_id)),
+                    ("targetId", text(&d.enrolled.relay_peer_id)),
+                    ("documentId", ciborium::Value::Integer(42.into())),
+                    ("data", text("not bytes")),
+                ])
+            }),
+        ),
+        (
+            "handshake",
+            Box::new(move |d: &Device| {
+                Message::Join {
+                    sender_id: PeerId::new(d.enrolled.peer_id.clone()),
+                    supported_protocol_versions: vec!["1".into()],
+                    peer_metadata: None,
+                }
+                .encode()
+            }),
+        ),
+        (
+            "handshake",
+            Box::new(move |d: &Device| {
+                Message::Peer {
+                    sender_id: PeerId::new(d.enrolled.peer_id.clone()),
+                    target_id: PeerId::new(d.enrolled.relay_peer_id.clone()),
+                    selected_protocol_version: "1".into(),
+                    peer_metadata: None,
+                }
+                .encode()
+            }),
+        ),
+    ];
+    for (needle, forge) in &cases {
+        let mut d = abuser(&relay).await;
+        let bytes = forge(&d);
+        d.send_raw(bytes).await.unwrap();
+        let reply = d.next(Duration::from_secs(5)).await;
+        match &reply {
+            Some(Message::Error { message, .. }) => assert!(
+                message.contains(needle) || message.contains("bad message"),
+                "{needle}: {message:?}"
+            ),
+            other => panic!("{needle}: expected an error, got {other:?}"),
+        }
+        assert!(d.closed_by_relay(Duration::from_secs(3)).await, "{needle}");
+    }
+    assert_eq!(relay.store().doc_chunks(&doc).unwrap(), before);
+    relay_still_serves(&relay, doc).await;
+    relay.stop().await;
+}
+
+/// A real sync message from a member who may write the document, with its change bytes
+/// corrupted: refused, nothing stored, the relay keeps serving.
+#[tokio::test]
+async fn a_sync_message_with_corrupted_changes_is_refused_and_stores_nothing() {
+    let (relay, doc) = relay_with_doc().await;
+    let before = relay.store().doc_chunks(&doc).unwrap();
+    for at in [0.1f64, 0.5, 0.9] {
+        let mut d = abuser(&relay).await;
+        d.request(doc).await;
+        assert_eq!(d.get(doc, "note").as_deref(), Some("intact"));
+        d.edit(doc, "note", "changed by a corrupted message");
+        let mut data = d.sync_data(doc).expect("a message with the change");
+        // Flip a byte inside the change chunk the message carries.
+        let msg = automerge::sync::Message::decode(&data).unwrap();
+        let chunk = msg
+            .changes
+            .iter()
+            .next()
+            .expect("the message carries the change");
+        let start = data.windows(chunk.len()).position(|w| w == chunk).unwrap();
+        let i = start + (chunk.len() as f64 * at) as usize;
+        data[i] ^= 0x5a;
+        d.send(&Message::Sync {
+            sender_id: PeerId::new(d.enrolled.peer_id.clone()),
+            target_id: PeerId::new(d.enrolled.relay_peer_id.clone()),
+            document_id: doc,
+            data,
+        })
+        .await
+        .unwrap();
+        match d.next(Duration::from_secs(5)).await {
+            Some(Message::Error { message, .. }) => assert!(
+                message.contains("automerge") || message.contains("could not be applied"),
+                "{message:?}"
+            ),
+            other => panic!("expected an error, got {other:?}"),
+        }
+        assert_eq!(relay.store().doc_chunks(&doc).unwrap(), before);
+    }
+    relay_still_serves(&relay, doc).await;
+    relay.stop().await;
+}
+
+/// A frame far past the transport limit ends that connection only.
+#[tokio::test]
+async fn a_frame_far_past_the_limit_ends_only_that_connection() {
+    let (relay, doc) = relay_with_doc().await;
+    let mut d = abuser(&relay).await;
+    let _ = d.send_raw(vec![0xa5; 4 * MAX_MESSAGE]).await;
+    assert!(d.closed_by_relay(Duration::from_secs(5)).await);
+    relay_still_serves(&relay, doc).await;
     relay.stop().await;
 }

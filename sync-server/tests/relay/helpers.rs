@@ -360,6 +360,33 @@ impl Device {
         id
     }
 
+    /// A document under a given id whose first change is the same bytes on every device
+    /// that makes it (fixed actor and time), as devices create a grid's period documents.
+    pub fn create_shared_doc(&mut self, id: DocumentId, kind: &str, scope: &str) {
+        let mut doc = Automerge::new().with_actor(automerge::ActorId::from(*id.as_bytes()));
+        let mut tx = doc.transaction();
+        tx.put(ROOT, "kind", kind).expect("put kind");
+        tx.put(ROOT, "scope", scope).expect("put scope");
+        tx.commit_with(automerge::transaction::CommitOptions::default().with_time(0));
+        doc.set_actor(automerge::ActorId::random());
+        self.docs.insert(id, doc);
+    }
+
+    /// Sends the first sync message of every local document, without waiting for answers.
+    pub async fn offer_all(&mut self) {
+        let ids: Vec<DocumentId> = self.docs.keys().copied().collect();
+        for id in ids {
+            self.send_next(id, true).await;
+        }
+    }
+
+    /// The data of the next sync message for a document (what `sync` would send).
+    pub fn sync_data(&mut self, id: DocumentId) -> Option<Vec<u8>> {
+        let doc = self.docs.entry(id).or_default();
+        let state = self.states.entry(id).or_default();
+        doc.generate_sync_message(state).map(|m| m.encode())
+    }
+
     /// Sets a root key (an offline edit).
     pub fn edit(&mut self, id: DocumentId, key: &str, value: &str) {
         let doc = self.docs.get_mut(&id).expect("doc exists");

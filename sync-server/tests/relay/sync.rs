@@ -150,3 +150,41 @@ async fn messages_before_join_are_refused() {
     }
     relay.stop().await;
 }
+
+/// Two devices create the same document (same id, same first change) offline and start
+/// syncing it at once; the second one's changes are merged into the one the first
+/// registered, instead of the document being refused to it.
+#[tokio::test]
+async fn two_devices_creating_the_same_document_at_once_both_get_through() {
+    let relay = spawn_relay().await;
+    let mut a = relay.device("member", &[GRID_A]).await;
+    let mut b = relay.device("member", &[GRID_A]).await;
+    let id = wangge_proto::DocumentId::random();
+    a.create_shared_doc(id, "checks", GRID_A);
+    a.edit(id, "from_a", "36.5");
+    b.create_shared_doc(id, "checks", GRID_A);
+    b.edit(id, "from_b", "36.8");
+    a.connect().await.unwrap();
+    b.connect().await.unwrap();
+    // Both are creating it before either has registered it.
+    a.offer_all().await;
+    b.offer_all().await;
+    a.pump().await;
+    b.pump().await;
+    a.pump().await;
+    assert!(
+        b.unavailable.is_empty() && b.errors.is_empty(),
+        "{:?}",
+        b.errors
+    );
+    for d in [&a, &b] {
+        assert_eq!(d.get(id, "from_a").as_deref(), Some("36.5"));
+        assert_eq!(d.get(id, "from_b").as_deref(), Some("36.8"));
+    }
+    assert_eq!(a.docs[&id].get_heads(), b.docs[&id].get_heads());
+    let mut c = relay.device("member", &[GRID_A]).await;
+    c.connect().await.unwrap();
+    c.sync().await;
+    assert_eq!(c.docs[&id].get_heads(), a.docs[&id].get_heads());
+    relay.stop().await;
+}

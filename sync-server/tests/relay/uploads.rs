@@ -326,6 +326,36 @@ async fn uploads_past_the_cap_are_refused() {
     assert_eq!(r.status, 413);
     assert_eq!(tus.head(&loc).await.offset(), Some(0));
     assert_eq!(relay.store().blob_count().unwrap(), 0);
+    // The relay keeps serving others: another device's upload goes through.
+    let other = relay.device("member", &[GRID_A]).await;
+    let bytes = photo(3, 2000);
+    assert_eq!(
+        Tus::new(&relay, &other).upload(&bytes, GRID_A).await.status,
+        204
+    );
+    assert_eq!(tus.get(&sha_hex(&bytes)).await.body, bytes);
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn the_centre_fetches_photos_of_every_grid_in_its_division_only() {
+    let relay = spawn_relay().await;
+    let a = relay.device("member", &[GRID_A]).await;
+    let b = relay.device("member", &[GRID_B]).await;
+    let c = relay.device("member", &[GRID_C]).await;
+    let centre = relay.device("centre", &[STREET]).await;
+    let (pa, pb, pc) = (photo(40, 1500), photo(41, 1500), photo(42, 1500));
+    assert_eq!(Tus::new(&relay, &a).upload(&pa, GRID_A).await.status, 204);
+    assert_eq!(Tus::new(&relay, &b).upload(&pb, GRID_B).await.status, 204);
+    assert_eq!(Tus::new(&relay, &c).upload(&pc, GRID_C).await.status, 204);
+    let tc = Tus::new(&relay, &centre);
+    assert_eq!(tc.get(&sha_hex(&pa)).await.body, pa);
+    assert_eq!(tc.get(&sha_hex(&pb)).await.body, pb);
+    assert_eq!(tc.get(&sha_hex(&pc)).await.status, 404, "other street");
+    // A dispatch photo goes to a grid of the division, not beyond it.
+    assert_eq!(tc.upload(&photo(43, 800), GRID_B).await.status, 204);
+    let r = tc.create(800, &sha_hex(&photo(44, 800)), GRID_C).await;
+    assert_eq!(r.status, 403);
     relay.stop().await;
 }
 

@@ -146,3 +146,86 @@ async fn devices_converge_through_a_cutting_proxy() {
     assert!(cuts >= 1, "seed {seed}: the proxy never cut");
     relay.stop().await;
 }
+
+/// A revoked device is cut off at once: its open connection closes, reconnects are refused
+/// as unauthorized, and what it writes afterwards stays on the device, never on the relay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_device_is_cut_off_and_keeps_its_unsynced_changes() {
+    let relay = spawn_relay().await;
+    let mut a = TestDevice::new(&relay, GRID_A).await;
+    a.with(|s| {
+        s.create_household(&grid_a(), &flat("701")).unwrap();
+    });
+    a.start(&relay.url(), fast());
+    a.wait_synced(WITHIN).await;
+    let device: uuid::Uuid = a.enrolled.device_id.parse().unwrap();
+    let mut store = relay.store();
+    assert!(wangge_relay::admin::revoke_device(store.as_mut(), device).unwrap());
+    let mut rx = a.engine.as_ref().unwrap().status();
+    eventually(WITHIN, "the engine is refused as unauthorized", || {
+        let s = rx.borrow_and_update();
+        !s.online && s.last_error == Some("unauthorized")
+    })
+    .await;
+    let h = a.with(|s| {
+        let h = s.create_household(&grid_a(), &flat("702")).unwrap();
+        s.add_resident(h, &person("王芳", Relation::Head)).unwrap();
+        h
+    });
+    a.engine.as_ref().unwrap().nudge();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!rx.borrow().online);
+    assert_eq!(a.with(view).len(), 2, "the device keeps what it wrote");
+    assert!(
+        relay_heads_of(&relay, &DocumentId::from_uuid(h.0)).is_none(),
+        "nothing reached the relay after the revocation"
+    );
+    relay.stop().await;
+}
+
+/// A device using the heads summary and one speaking only the standard protocol edit
+/// offline between connections; after reconnecting, both hold every edit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn summary_and_standard_devices_converge_across_reconnects() {
+    let relay = spawn_relay().await;
+    let mut a = TestDevice::new(&relay, GRID_A).await;
+    let mut b = TestDevice::new(&relay, GRID_A).await;
+    let standard = wangge_core::sync::SyncConfig {
+        heads_summary: false,
+        ..fast()
+    };
+    let url = relay.url();
+    for round in 0..3 {
+        a.with(|s| {
+            let h = s
+                .create_household(&grid_a(), &flat(&format!("a{round}")))
+                .unwrap();
+            s.add_resident(h, &person("王芳", Relation::Head)).unwrap();
+            // An edit to a household both already hold.
+            if round > 0 {
+                let first = s.households_of_grid(&grid_a()).unwrap()[0].id;
+                s.add_resident(first, &person(&format!("张{round}"), Relation::Child))
+                    .unwrap();
+            }
+        });
+        b.with(|s| {
+            s.create_household(&grid_a(), &flat(&format!("b{round}")))
+                .unwrap();
+        });
+        a.start(&url, fast());
+        b.start(&url, standard.clone());
+        a.wait_synced(WITHIN).await;
+        b.wait_synced(WITHIN).await;
+        let want = 2 * (round + 1);
+        eventually(WITHIN, "both devices hold every edit", || {
+            let va = a.with(view);
+            va.len() == want && va == b.with(view)
+        })
+        .await;
+        a.engine = None;
+        b.engine = None;
+    }
+    let v = a.with(view);
+    assert_eq!(v[0].2.len(), 3, "{v:?}");
+    relay.stop().await;
+}

@@ -15,6 +15,11 @@ use wangge_relay::{Config, Relay, admin, store};
 pub const STREET: &str = "110105001";
 pub const COMMUNITY: &str = "110105001001";
 pub const GRID_A: &str = "110105001001001";
+pub const GRID_B: &str = "110105001001002";
+
+/// Held by the tests that load the machine most (the seeded fault run, the relay SIGKILL
+/// test), so they do not run at the same time and starve each other's deadlines.
+pub static HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 pub fn init_tracing() {
     if std::env::var_os("TEST_LOG").is_some() {
@@ -70,7 +75,8 @@ pub async fn spawn_relay() -> TestRelay {
 }
 
 impl TestRelay {
-    fn store(&self) -> Box<dyn RelayStore> {
+    /// A separate store on the relay's database, as the admin CLI opens it.
+    pub fn store(&self) -> Box<dyn RelayStore> {
         store::open(&self.database).unwrap()
     }
 
@@ -80,10 +86,15 @@ impl TestRelay {
 
     /// Adds a member of `grid` and enrolls a device for them through [`enroll`].
     pub async fn enroll_member(&self, grid: &str) -> Enrollment {
+        self.enroll_user("member", &[grid]).await
+    }
+
+    /// Adds a user with `role` over `scopes` and enrolls a device for them.
+    pub async fn enroll_user(&self, role: &str, scopes: &[&str]) -> Enrollment {
         let code = {
             let mut s = self.store();
-            let user =
-                admin::add_user(s.as_mut(), "测试用户", "member", &[grid.to_owned()]).unwrap();
+            let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
+            let user = admin::add_user(s.as_mut(), "测试用户", role, &scopes).unwrap();
             admin::enroll_code(s.as_mut(), user, 1)
                 .unwrap()
                 .expose()
@@ -102,9 +113,32 @@ impl TestRelay {
     }
 }
 
+/// A document's heads as the relay stored them (sorted), `None` if it has no such doc.
+pub fn relay_heads_of(relay: &TestRelay, id: &DocumentId) -> Option<Vec<automerge::ChangeHash>> {
+    let s = relay.store();
+    s.doc(id).unwrap()?;
+    let mut doc = automerge::Automerge::new();
+    for chunk in s.doc_chunks(id).unwrap() {
+        doc.load_incremental(&chunk).unwrap();
+    }
+    let mut heads = doc.get_heads();
+    heads.sort();
+    Some(heads)
+}
+
+/// A document's heads in a device's store (sorted).
+pub fn device_heads_of(store: &mut Store, id: &DocumentId) -> Vec<automerge::ChangeHash> {
+    let mut heads = automerge::Automerge::load(&store.doc_bytes(id).unwrap())
+        .unwrap()
+        .get_heads();
+    heads.sort();
+    heads
+}
+
 /// An encrypted store in a temp dir.
 pub struct TestStore {
     pub store: Store,
+    pub key: DbKey,
     pub _dir: tempfile::TempDir,
 }
 
@@ -115,8 +149,13 @@ pub fn store_as(member: &str) -> TestStore {
         synchronous: Synchronous::Normal,
         ..Default::default()
     };
-    let store = Store::open(&dir.path().join("wangge.db"), &DbKey::generate(), cfg).unwrap();
-    TestStore { store, _dir: dir }
+    let key = DbKey::generate();
+    let store = Store::open(&dir.path().join("wangge.db"), &key, cfg).unwrap();
+    TestStore {
+        store,
+        key,
+        _dir: dir,
+    }
 }
 
 /// A device: a shared store, its enrollment, and (when started) its engine.
@@ -124,30 +163,40 @@ pub struct TestDevice {
     pub store: Arc<Mutex<Store>>,
     pub enrolled: Enrollment,
     pub engine: Option<SyncEngine>,
+    key: DbKey,
     _dir: tempfile::TempDir,
 }
 
 impl TestDevice {
     pub async fn new(relay: &TestRelay, grid: &str) -> Self {
-        let enrolled = relay.enroll_member(grid).await;
-        let TestStore { store, _dir } = store_as(&enrolled.user_id);
-        Self {
-            store: Arc::new(Mutex::new(store)),
-            enrolled,
-            engine: None,
-            _dir,
-        }
+        Self::from_enrollment(relay.enroll_member(grid).await)
     }
 
     /// A device for an enrollment made elsewhere (a relay running as a child process).
     pub fn from_enrollment(enrolled: Enrollment) -> Self {
-        let TestStore { store, _dir } = store_as(&enrolled.user_id);
+        let TestStore { store, key, _dir } = store_as(&enrolled.user_id);
         Self {
             store: Arc::new(Mutex::new(store)),
             enrolled,
             engine: None,
+            key,
             _dir,
         }
+    }
+
+    /// An app restart: stops the engine, waits for it to let go of the store, and opens
+    /// the store again from its file (the old handle closes once replaced).
+    pub async fn restart(&mut self) {
+        self.engine = None;
+        eventually(
+            Duration::from_secs(10),
+            "the engine lets go of the store",
+            || Arc::strong_count(&self.store) == 1,
+        )
+        .await;
+        let (path, cfg) = self.with(|s| (s.path().to_owned(), s.config().clone()));
+        let reopened = Store::open(&path, &self.key, cfg).unwrap();
+        self.store = Arc::new(Mutex::new(reopened));
     }
 
     pub fn start(&mut self, relay_url: &str, cfg: SyncConfig) {
@@ -186,6 +235,7 @@ pub fn fast() -> SyncConfig {
         backoff_max: Duration::from_millis(500),
         poll_interval: Duration::from_millis(200),
         connect_timeout: Duration::from_secs(5),
+        ..SyncConfig::default()
     }
 }
 

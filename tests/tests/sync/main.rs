@@ -1,9 +1,13 @@
 //! Devices syncing: two stores through the store's sync functions (no sockets), and
-//! devices running the sync engine against the real relay on 127.0.0.1:0.
+//! devices running the sync engine against the real relay on 127.0.0.1:0, with their
+//! report photos.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 mod engine;
+mod faults;
 mod helpers;
+mod interop;
+mod photos;
 mod proxy;
 mod relay_crash;
 mod store_sync;

@@ -210,6 +210,7 @@ fn write_household(device: &TestDevice, n: usize, rng: &mut StdRng) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn relay_sigkilled_and_restarted_mid_sync_loses_no_acknowledged_change() {
+    let _alone = HEAVY.lock().await;
     init_tracing();
     let seed: u64 = std::env::var("WANGGE_CRASH_SEED")
         .ok()

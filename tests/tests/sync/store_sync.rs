@@ -134,3 +134,46 @@ fn bad_sync_bytes_are_refused_with_nothing_written() {
     }
     assert_eq!(b.store.integrity_check().unwrap(), "ok");
 }
+
+/// A first sync message names a document's heads before any change arrives; the receiver
+/// then knows the document without content. A user action that creates that document
+/// (a grid's index, a day of checks) must still work, and merge with what arrives later.
+#[test]
+fn an_action_on_a_document_known_only_from_a_first_sync_message_succeeds() {
+    let mut a = store_as("a");
+    let mut b = store_as("b");
+    let ha = a.store.create_household(&grid_a(), &flat("501")).unwrap();
+    let ids: Vec<DocumentId> = a
+        .store
+        .doc_ids()
+        .unwrap()
+        .into_iter()
+        .map(|(id, _, _)| id)
+        .collect();
+    let mut stubs = 0;
+    for id in &ids {
+        if let Some(m) = a.store.generate_sync_message(id, "b").unwrap() {
+            let outcome = b.store.receive_sync_message(id, "a", &m).unwrap();
+            assert_eq!(outcome.new_changes, 0, "a first message carries no changes");
+            stubs += 1;
+        }
+    }
+    assert!(stubs >= 2, "the household and the grid index are announced");
+    assert!(view(&mut b.store).is_empty());
+    // The household action writes the grid index, which B knows only by its id.
+    let hb = b.store.create_household(&grid_a(), &flat("502")).unwrap();
+    b.store
+        .add_resident(hb, &person("李强", Relation::Head))
+        .unwrap();
+    sync_until_quiet(&mut a.store, &mut b.store);
+    let va = view(&mut a.store);
+    assert_eq!(va.len(), 2);
+    assert_eq!(va, view(&mut b.store));
+    for s in [&mut a.store, &mut b.store] {
+        let mut index = s.grid_index(&grid_a()).unwrap();
+        index.sort();
+        let mut want = vec![ha, hb];
+        want.sort();
+        assert_eq!(index, want, "both grid indexes list both households");
+    }
+}

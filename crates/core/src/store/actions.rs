@@ -480,7 +480,8 @@ impl Store {
         batch.commit()
     }
 
-    /// Files a report. Its photos must already be in the blob store.
+    /// Files a report. Its photos must already be in the blob store; they are queued for
+    /// upload to the report's grid in the same transaction.
     #[tracing::instrument(skip_all, fields(grid = %grid, category = input.category.code(), photos = input.photos.len()))]
     pub fn file_report(&mut self, grid: &GridCode, input: &ReportInput) -> Result<ReportId> {
         first_problem(input.problems())?;
@@ -520,6 +521,9 @@ impl Store {
                 write_fields(tx, &obj, &report.to_fields())
             },
         )?;
+        for h in &report.photos {
+            batch.queue_upload(h, scope);
+        }
         batch.commit()?;
         Ok(report.id)
     }

@@ -1,7 +1,7 @@
 //! One user action: one automerge change per touched document, one SQLite transaction.
 
-use automerge::ChangeHash;
 use automerge::transaction::{CommitOptions, Transaction};
+use automerge::{ChangeHash, ReadDoc};
 use rusqlite::params;
 use wangge_proto::DocumentId;
 
@@ -27,6 +27,8 @@ struct Touched {
 pub(crate) struct Batch<'s> {
     store: &'s mut Store,
     touched: Vec<Touched>,
+    /// Photos to queue for upload, with the scope each goes to.
+    uploads: Vec<(String, String)>,
     committed: bool,
 }
 
@@ -35,6 +37,7 @@ impl<'s> Batch<'s> {
         Self {
             store,
             touched: vec![],
+            uploads: vec![],
             committed: false,
         }
     }
@@ -49,7 +52,20 @@ impl<'s> Batch<'s> {
     ) -> Result<R> {
         let now = self.store.now().timestamp_millis();
         let actor = self.store.actor.clone();
-        if self.store.doc(&id)?.is_none() {
+        // A document known only from a sync exchange (a peer named its heads, no change
+        // has arrived or waits for its dependencies) has nothing to keep: it is created
+        // like a missing one. Its genesis is the same change everywhere, so the changes
+        // still to come apply on top of it.
+        let missing = match self.store.doc(&id)? {
+            None => true,
+            Some(doc) => {
+                create.is_some()
+                    && doc.get_heads().is_empty()
+                    && doc.get_missing_deps(&[]).is_empty()
+                    && !self.touched.iter().any(|t| t.id == id)
+            }
+        };
+        if missing {
             let g = create.ok_or(CoreError::NotFound { what: "document" })?;
             let mut doc = genesis(&id, g.kind, g.scope, g.attrs)?;
             doc.set_actor(actor);
@@ -80,6 +96,11 @@ impl<'s> Batch<'s> {
                 Err(e)
             }
         }
+    }
+
+    /// Queues the stored photo `hash` for upload to `scope` in this action's transaction.
+    pub(crate) fn queue_upload(&mut self, hash: &str, scope: &str) {
+        self.uploads.push((hash.to_owned(), scope.to_owned()));
     }
 
     /// Writes every touched document's new changes and index rows in one transaction.
@@ -122,6 +143,9 @@ impl<'s> Batch<'s> {
                 now,
                 tz,
             )?;
+        }
+        for (hash, scope) in &self.uploads {
+            super::transfers::queue_upload(&tx, hash, scope, now)?;
         }
         tx.commit()?;
         Ok(())

@@ -55,15 +55,21 @@ impl Store {
         })
     }
 
-    /// Stores bytes that must hash to `expected` (a download from the relay).
-    pub fn put_blob_verified(&mut self, expected: &str, bytes: &[u8]) -> Result<BlobRef> {
+    /// Stores bytes that must hash to `expected` (a download from the relay), with an
+    /// optional thumbnail.
+    pub fn put_blob_verified(
+        &mut self,
+        expected: &str,
+        bytes: &[u8],
+        thumbnail: Option<&[u8]>,
+    ) -> Result<BlobRef> {
         let actual = hex::encode(Sha256::digest(bytes));
         if actual != expected {
             return Err(CoreError::Document(
                 "blob bytes do not match their hash".into(),
             ));
         }
-        self.put_blob(bytes, None)
+        self.put_blob(bytes, thumbnail)
     }
 
     /// The blob's bytes.

@@ -92,6 +92,7 @@ pub(crate) fn reindex(
                 r.photos.len() as i64,
                 now
             ])?;
+            super::transfers::index_report_photos(conn, &r)?;
             Ok(())
         }
         DocKind::Dispatch => {

@@ -1,6 +1,9 @@
 //! The device store: one encrypted SQLite file (SQLCipher, WAL) holding every document's
 //! change log and snapshot, the index tables lists and search read, and photo blobs.
 //!
+//! Photo transfers (the upload queue and the download list) live here too, written in the
+//! same transactions as the reports that reference the photos.
+//!
 //! A user action is one [`Batch`]: each document it touches gets one automerge change, and
 //! all of them, with their index rows, commit in one SQLite transaction. If the transaction
 //! fails, the touched documents are dropped from memory and reload from disk, so memory
@@ -18,6 +21,7 @@ mod remote;
 mod schema;
 mod search;
 mod sync_state;
+mod transfers;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -33,11 +37,12 @@ use crate::doc::DocKind;
 use crate::error::{CoreError, Result};
 
 pub(crate) use batch::Batch;
-pub use blobs::BlobRef;
+pub use blobs::{BlobRef, MAX_BLOB_BYTES};
 pub use key::DbKey;
 pub use queries::{Changed, CheckRow, DaySummary, HouseholdSummary, ReportRow};
 pub use remote::ApplyOutcome;
 pub use search::{MatchKind, ResidentHit};
+pub use transfers::{UploadBacklog, UploadJob};
 
 /// How hard SQLite works to make each commit survive a power cut.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,17 +145,21 @@ impl Store {
         conn.execute_batch(&format!(
             "PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;"
         ))?;
-        schema::migrate(&mut conn)?;
+        let found = schema::migrate(&mut conn)?;
         let actor = load_or_create_actor(&conn)?;
         tracing::info!(synchronous = sync, "store opened");
-        Ok(Self {
+        let mut store = Self {
             conn,
             cache: cache::DocCache::new(cfg.cache_docs),
             cfg,
             actor,
             path: path.to_owned(),
             sync: sync_state::Sessions::default(),
-        })
+        };
+        if (1..schema::PHOTO_TRANSFERS).contains(&found) {
+            store.backfill_photo_transfers()?;
+        }
+        Ok(store)
     }
 
     /// The settings.

@@ -174,13 +174,47 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX resident_grams_owner ON resident_grams (resident_id);
     CREATE INDEX household_grams_owner ON household_grams (household_id);
     "#,
+    // 4: photo transfers. Which photos each report references (an index row like the
+    // others: the download list is these minus the stored blobs), and the upload queue:
+    // each evidence photo to send to a scope, with its tus upload URL and the last
+    // offset the relay confirmed, so a resume continues where the relay stands.
+    r#"
+    CREATE TABLE report_photos (
+        report_id BLOB NOT NULL,
+        hash TEXT NOT NULL,
+        grid TEXT NOT NULL,
+        PRIMARY KEY (report_id, hash)
+    ) WITHOUT ROWID;
+    CREATE INDEX report_photos_hash ON report_photos (hash);
+
+    -- state: 'queued' (to send), 'done' (the relay has it in this scope), 'refused'
+    -- (the relay will never take it: scope forbidden or over its size cap).
+    CREATE TABLE photo_uploads (
+        hash TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        url TEXT,
+        sent INTEGER NOT NULL DEFAULT 0,
+        state TEXT NOT NULL DEFAULT 'queued',
+        refusal TEXT,
+        queued_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (hash, scope)
+    );
+    CREATE INDEX photo_uploads_state ON photo_uploads (state, queued_at);
+    "#,
 ];
+
+/// The version that added `report_photos` and `photo_uploads`: stores older than this
+/// fill them from their report documents once ([`super::Store::open`]).
+pub(crate) const PHOTO_TRANSFERS: i64 = 4;
 
 /// Newest schema version this build knows.
 pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;
 
-/// Brings the database to [`LATEST`], one transaction per step.
-pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
+/// Brings the database to [`LATEST`], one transaction per step. Returns the version
+/// found (0 for a new file).
+pub(crate) fn migrate(conn: &mut Connection) -> Result<i64> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if found > LATEST {
         return Err(CoreError::SchemaTooNew {
@@ -199,5 +233,5 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
         tx.commit()?;
         tracing::info!(version = i + 1, "migrated store schema");
     }
-    Ok(())
+    Ok(found)
 }

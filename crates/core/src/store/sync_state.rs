@@ -12,8 +12,8 @@
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use automerge::Automerge;
-use automerge::sync::{Message, State, SyncDoc};
+use automerge::sync::{Have, Message, State, SyncDoc};
+use automerge::{Automerge, ChangeHash};
 use rusqlite::{OptionalExtension, Transaction, params};
 use wangge_proto::DocumentId;
 
@@ -162,13 +162,55 @@ impl Store {
         }
     }
 
+    /// The current heads of a document (empty if unknown), for a heads summary.
+    pub(crate) fn doc_heads(&mut self, id: &DocumentId) -> Result<Vec<ChangeHash>> {
+        Ok(self.current_heads(id)?.unwrap_or_default())
+    }
+
+    /// A document's heads, from memory when possible; `None` if it is not stored.
+    fn current_heads(&mut self, id: &DocumentId) -> Result<Option<Vec<ChangeHash>>> {
+        if let Some(h) = self.cache.heads(id) {
+            return Ok(Some(h));
+        }
+        Ok(self.doc(id)?.map(|d| d.get_heads()))
+    }
+
+    /// Records that `peer` holds exactly `heads` of `id` (its heads summary matched), as
+    /// after a completed sync: nothing is sent until the document moves on, and then the
+    /// new changes go in the first message. Only when nothing about `id` has been
+    /// exchanged with `peer` in this session yet (otherwise the running sync knows
+    /// better); returns whether it did. Nothing is written: the saved state stays as it
+    /// is and the next connection starts from it, as always.
+    pub(crate) fn mark_in_sync(
+        &mut self,
+        id: &DocumentId,
+        peer: &str,
+        heads: Vec<ChangeHash>,
+    ) -> bool {
+        let key = (*id, peer.to_owned());
+        if self.sync.states.contains_key(&key) {
+            return false;
+        }
+        let mut s = State::new();
+        s.shared_heads.clone_from(&heads);
+        s.last_sent_heads.clone_from(&heads);
+        s.their_heads = Some(heads.clone());
+        s.their_need = Some(Vec::new());
+        s.their_have = Some(vec![Have {
+            last_sync: heads,
+            bloom: Default::default(),
+        }]);
+        s.have_responded = true;
+        self.sync.states.insert(key, s);
+        true
+    }
+
     /// Whether `peer`'s last sync message about `id` named heads that include all of this
     /// store's heads of it (the peer acknowledged everything here). A document without
     /// changes counts as acknowledged.
     pub fn sync_acknowledged(&mut self, id: &DocumentId, peer: &str) -> Result<bool> {
-        let ours = match self.doc(id)? {
-            Some(doc) => doc.get_heads(),
-            None => return Ok(true),
+        let Some(ours) = self.current_heads(id)? else {
+            return Ok(true);
         };
         if ours.is_empty() {
             return Ok(true);

@@ -2,7 +2,9 @@
 //! store in sync with the relay over the automerge-repo v1 WebSocket protocol.
 //!
 //! One connection carries every document: after `join`/`peer` the engine pipelines one
-//! `sync` per local document, answers the relay's messages (the relay pushes every doc in
+//! `sync` per local document (or, when the relay agreed on the `heads-summary` extension,
+//! sends one `wangge-heads` message with a digest of every document's heads, and syncs
+//! only the documents the relay names or starts), answers the relay's messages (the relay pushes every doc in
 //! scope with the `scope-push` extension), pushes local changes when nudged or every
 //! poll interval, and reconnects with exponential backoff and jitter when the link drops.
 //! Each connection starts from the saved sync states ([`Store::begin_sync_session`]).
@@ -12,14 +14,19 @@
 //! messages it queued on `join` (the scope push). Documents the relay offered are pending
 //! until they are in the store, so a device with no documents of its own is not `synced`
 //! before the relay's documents have arrived.
+//! Photos travel beside it over HTTP (tus uploads, scoped downloads) in a second task,
+//! `photos`; `synced` also waits for the photo upload queue to empty.
 //! Status goes out on a `watch` channel; errors carry a code, never personal data.
 
 mod enroll;
+mod http;
+mod photos;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use automerge::ChangeHash;
 use chrono::{DateTime, Utc};
 use futures_util::{SinkExt, StreamExt};
 use rand::Rng;
@@ -29,7 +36,8 @@ use tokio::time::{Instant, sleep, timeout};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use wangge_proto::{
-    DocumentId, FEATURE_SCOPE_PUSH, Message, PeerId, PeerMetadata, WanggeCapabilities,
+    DocumentId, FEATURE_HEADS_SUMMARY, FEATURE_SCOPE_PUSH, Message, PeerId, PeerMetadata,
+    WanggeCapabilities, heads_digest,
 };
 
 use crate::store::Store;
@@ -53,6 +61,17 @@ pub struct SyncStatus {
     pub connections: u64,
     /// Documents the relay answered `doc-unavailable` for (out of scope or unknown).
     pub unavailable: usize,
+    /// Photo uploads not done yet.
+    pub photos_pending: usize,
+    /// Bytes of those the relay has not confirmed yet.
+    pub photo_bytes_pending: u64,
+    /// The upload in progress: (bytes the relay has, its size).
+    pub photo_progress: Option<(u64, u64)>,
+    /// Photos that reports reference but the store does not hold yet.
+    pub photos_to_fetch: usize,
+    /// Of those, the ones the relay did not have for this device on the last try (not
+    /// uploaded yet, or outside its scope); they are tried again later.
+    pub photos_unavailable: usize,
 }
 
 /// Engine settings.
@@ -66,6 +85,12 @@ pub struct SyncConfig {
     pub poll_interval: Duration,
     /// Time allowed for connect plus join.
     pub connect_timeout: Duration,
+    /// Bytes per photo upload `PATCH`: a cut loses at most one chunk's progress, each
+    /// chunk costs one round trip.
+    pub photo_chunk_bytes: usize,
+    /// Offer the `heads-summary` extension (one digest message for all documents on
+    /// connect instead of one `sync` each). Off: the standard protocol only.
+    pub heads_summary: bool,
 }
 
 impl Default for SyncConfig {
@@ -75,6 +100,8 @@ impl Default for SyncConfig {
             backoff_max: Duration::from_secs(60),
             poll_interval: Duration::from_secs(15),
             connect_timeout: Duration::from_secs(15),
+            photo_chunk_bytes: 64 * 1024,
+            heads_summary: true,
         }
     }
 }
@@ -84,6 +111,8 @@ pub struct SyncEngine {
     status: watch::Receiver<SyncStatus>,
     nudge: Arc<Notify>,
     task: JoinHandle<()>,
+    photo_nudge: Arc<Notify>,
+    photo_task: JoinHandle<()>,
 }
 
 impl SyncEngine {
@@ -104,6 +133,16 @@ impl SyncEngine {
         let (tx, status) = watch::channel(SyncStatus::default());
         let nudge = Arc::new(Notify::new());
         let url = sync_url(relay_url);
+        let photo_nudge = Arc::new(Notify::new());
+        let photo_worker = photos::PhotoWorker {
+            store: store.clone(),
+            authority: http::authority(relay_url),
+            token: token.to_owned(),
+            cfg: cfg.clone(),
+            status: tx.clone(),
+            wake: photo_nudge.clone(),
+            docs: nudge.clone(),
+        };
         let worker = Worker {
             store,
             url,
@@ -114,10 +153,13 @@ impl SyncEngine {
             nudge: nudge.clone(),
         };
         let task = tokio::spawn(worker.run());
+        let photo_task = tokio::spawn(photo_worker.run());
         Self {
             status,
             nudge,
             task,
+            photo_nudge,
+            photo_task,
         }
     }
 
@@ -126,20 +168,23 @@ impl SyncEngine {
         self.status.clone()
     }
 
-    /// Tells the engine the store has local changes to push now.
+    /// Tells the engine the store has local changes (or photos) to push now.
     pub fn nudge(&self) {
         self.nudge.notify_one();
+        self.photo_nudge.notify_one();
     }
 
     /// Stops the engine.
     pub fn stop(self) {
         self.task.abort();
+        self.photo_task.abort();
     }
 }
 
 impl Drop for SyncEngine {
     fn drop(&mut self) {
         self.task.abort();
+        self.photo_task.abort();
     }
 }
 
@@ -213,7 +258,9 @@ impl Worker {
         }
     }
 
-    async fn connect(&self) -> Result<(Ws, String), &'static str> {
+    /// Connects and joins; returns the socket, the relay's peer id, and whether the relay
+    /// agreed on the heads-summary extension.
+    async fn connect(&self) -> Result<(Ws, String, bool), &'static str> {
         let mut req = self
             .url
             .as_str()
@@ -239,7 +286,11 @@ impl Worker {
             peer_metadata: Some(PeerMetadata {
                 storage_id: None,
                 is_ephemeral: false,
-                wangge: Some(WanggeCapabilities::new([FEATURE_SCOPE_PUSH])),
+                wangge: Some(if self.cfg.heads_summary {
+                    WanggeCapabilities::new([FEATURE_SCOPE_PUSH, FEATURE_HEADS_SUMMARY])
+                } else {
+                    WanggeCapabilities::new([FEATURE_SCOPE_PUSH])
+                }),
             }),
         };
         ws.send(WsMessage::Binary(join.encode().into()))
@@ -248,8 +299,15 @@ impl Worker {
         loop {
             match ws.next().await {
                 Some(Ok(WsMessage::Binary(b))) => match Message::decode(&b) {
-                    Ok(Message::Peer { sender_id, .. }) => {
-                        return Ok((ws, sender_id.as_str().to_owned()));
+                    Ok(Message::Peer {
+                        sender_id,
+                        peer_metadata,
+                        ..
+                    }) => {
+                        let summary = self.cfg.heads_summary
+                            && peer_metadata
+                                .is_some_and(|m| m.has_wangge_feature(FEATURE_HEADS_SUMMARY));
+                        return Ok((ws, sender_id.as_str().to_owned(), summary));
                     }
                     Ok(Message::Error { .. }) => return Err("refused"),
                     _ => return Err("protocol"),
@@ -263,7 +321,8 @@ impl Worker {
     }
 
     async fn session(&self) -> Ended {
-        let (ws, relay) = match timeout(self.cfg.connect_timeout, self.connect()).await {
+        let (ws, relay, use_summary) = match timeout(self.cfg.connect_timeout, self.connect()).await
+        {
             Ok(Ok(x)) => x,
             Ok(Err(code)) => return Ended::Connect(code),
             Err(_) => return Ended::Connect("connect_timeout"),
@@ -289,17 +348,41 @@ impl Worker {
             self.cfg.poll_interval,
         );
         let mut round = true;
+        // The heads summary sent on this connection, until the relay's reply.
+        let mut summary: Option<Vec<(DocumentId, Vec<ChangeHash>)>> = None;
+        let mut summary_sent = false;
+        // Messages arrived since the status was last recounted.
+        let mut dirty = false;
         loop {
-            if round {
+            // While a summary is unanswered, local rounds wait (they would sync every
+            // document the standard way).
+            if round && summary.is_none() {
                 round = false;
-                let out = match self.outgoing_all(&relay, &unavailable) {
-                    Ok(out) => out,
-                    Err(code) => return Ended::Dropped(code),
+                let mut msgs: Vec<Message> = if use_summary && !summary_sent {
+                    summary_sent = true;
+                    let heads = match self.heads_all(&unavailable) {
+                        Ok(h) => h,
+                        Err(code) => return Ended::Dropped(code),
+                    };
+                    let docs = heads
+                        .iter()
+                        .map(|(id, h)| (*id, heads_digest(h.iter().map(|c| &c.0))))
+                        .collect();
+                    summary = Some(heads);
+                    vec![Message::HeadsSummary {
+                        sender_id: self.peer.clone(),
+                        target_id: relay_peer.clone(),
+                        docs,
+                    }]
+                } else {
+                    let out = match self.outgoing_all(&relay, &unavailable) {
+                        Ok(out) => out,
+                        Err(code) => return Ended::Dropped(code),
+                    };
+                    out.into_iter()
+                        .map(|(id, data)| self.sync_msg(&relay_peer, id, data))
+                        .collect()
                 };
-                let mut msgs: Vec<Message> = out
-                    .into_iter()
-                    .map(|(id, data)| self.sync_msg(&relay_peer, id, data))
-                    .collect();
                 if !probe_sent {
                     probe_sent = true;
                     msgs.push(self.probe_msg(&relay_peer, probe));
@@ -318,6 +401,9 @@ impl Worker {
                 }
             }
             tokio::select! {
+                // Frames first; the status is recounted once a burst of them is handled
+                // (recounting reads every document, too slow to do per message).
+                biased;
                 frame = stream.next() => {
                     let bytes = match frame {
                         Some(Ok(WsMessage::Binary(b))) => b,
@@ -350,9 +436,7 @@ impl Worker {
                                     return Ended::Dropped("link_dropped");
                                 }
                             }
-                            if let Err(code) = self.update_pending(&relay, &unavailable, &offered, barrier) {
-                                return Ended::Dropped(code);
-                            }
+                            dirty = true;
                         }
                         Message::DocUnavailable { document_id, .. } => {
                             if document_id == probe {
@@ -361,9 +445,23 @@ impl Worker {
                                 unavailable.insert(document_id);
                                 self.status.send_modify(|s| s.unavailable = unavailable.len());
                             }
-                            if let Err(code) = self.update_pending(&relay, &unavailable, &offered, barrier) {
-                                return Ended::Dropped(code);
+                            dirty = true;
+                        }
+                        Message::HeadsReply { sync, .. } => {
+                            let Some(heads) = summary.take() else {
+                                return Ended::Dropped("protocol");
+                            };
+                            let msgs = match self.after_summary(&relay, heads, sync) {
+                                Ok(m) => m,
+                                Err(code) => return Ended::Dropped(code),
+                            };
+                            for (id, data) in msgs {
+                                let msg = self.sync_msg(&relay_peer, id, data);
+                                if sink.send(WsMessage::Binary(msg.encode().into())).await.is_err() {
+                                    return Ended::Dropped("link_dropped");
+                                }
                             }
+                            dirty = true;
                         }
                         Message::Error { .. } => return Ended::Dropped("relay_error"),
                         _ => {}
@@ -371,6 +469,12 @@ impl Worker {
                 }
                 () = self.nudge.notified() => round = true,
                 _ = poll.tick() => round = true,
+                () = std::future::ready(()), if dirty => {
+                    dirty = false;
+                    if let Err(code) = self.update_pending(&relay, &unavailable, &offered, barrier) {
+                        return Ended::Dropped(code);
+                    }
+                }
             }
         }
     }
@@ -397,6 +501,48 @@ impl Worker {
             document_id,
             data,
         }
+    }
+
+    /// The heads of every local document (except those the relay refused).
+    fn heads_all(
+        &self,
+        unavailable: &HashSet<DocumentId>,
+    ) -> Result<Vec<(DocumentId, Vec<ChangeHash>)>, &'static str> {
+        let mut store = lock(&self.store);
+        let ids = store.doc_ids().map_err(|_| "store")?;
+        let mut out = Vec::with_capacity(ids.len());
+        for (id, _, _) in ids {
+            if !unavailable.contains(&id) {
+                out.push((id, store.doc_heads(&id).map_err(|_| "store")?));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The relay answered the summary: documents it names get a standard sync message;
+    /// the others it did not start syncing hold exactly the summarized heads there.
+    fn after_summary(
+        &self,
+        relay: &str,
+        heads: Vec<(DocumentId, Vec<ChangeHash>)>,
+        to_sync: Vec<DocumentId>,
+    ) -> Result<Vec<(DocumentId, Vec<u8>)>, &'static str> {
+        let to_sync: HashSet<DocumentId> = to_sync.into_iter().collect();
+        let mut store = lock(&self.store);
+        let mut out = vec![];
+        for (id, h) in heads {
+            if to_sync.contains(&id) {
+                if let Some(data) = store
+                    .generate_sync_message(&id, relay)
+                    .map_err(|_| "store")?
+                {
+                    out.push((id, data));
+                }
+            } else {
+                store.mark_in_sync(&id, relay, h);
+            }
+        }
+        Ok(out)
     }
 
     /// A sync message for every local document that has something to say.
@@ -445,6 +591,7 @@ impl Worker {
                 pending += 1;
             }
         }
+        let photos = store.upload_backlog().map_err(|_| "store")?;
         drop(store);
         pending += offered
             .iter()
@@ -453,8 +600,10 @@ impl Worker {
         let now = Utc::now();
         self.status.send_modify(|s| {
             s.docs_pending = pending;
+            s.photos_pending = photos.photos;
+            s.photo_bytes_pending = photos.bytes;
             let was = s.synced;
-            s.synced = pending == 0 && barrier;
+            s.synced = pending == 0 && barrier && photos.photos == 0;
             if s.synced {
                 s.last_success = Some(now);
                 if !was {

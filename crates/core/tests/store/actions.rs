@@ -363,7 +363,7 @@ fn the_same_photo_is_stored_once() {
     );
     assert_eq!(
         t.store
-            .put_blob_verified(&a.hash, b"other bytes")
+            .put_blob_verified(&a.hash, b"other bytes", None)
             .unwrap_err()
             .code(),
         "document_error"

@@ -81,3 +81,143 @@ fn a_refused_photo_changes_nothing_in_the_store() {
     }
     assert_eq!(blob_count(&store), 1);
 }
+
+fn report_with(photos: Vec<String>) -> ReportInput {
+    ReportInput {
+        category: Category::SafetyHazard,
+        severity: Severity::Minor,
+        place: "2栋楼道".into(),
+        gps: None,
+        description: "楼道堆放杂物".into(),
+        photos,
+    }
+}
+
+#[test]
+fn filing_a_report_queues_its_photos_and_other_devices_list_them_to_fetch() {
+    let a = store_as("m1");
+    let a_store = Mutex::new(a.store);
+    let p1 = add_photo(
+        &a_store,
+        &camera_jpeg(800, 600),
+        &Settings::default(),
+        &|_| {},
+    )
+    .unwrap();
+    let p2 = add_photo(
+        &a_store,
+        &camera_jpeg(640, 480),
+        &Settings::default(),
+        &|_| {},
+    )
+    .unwrap();
+    let mut a_store = a_store.into_inner().unwrap();
+    // A photo alone is not queued: only a filed report sends it.
+    assert!(a_store.uploads_pending().unwrap().is_empty());
+    a_store
+        .file_report(
+            &grid_a(),
+            &report_with(vec![p1.hash.clone(), p2.hash.clone()]),
+        )
+        .unwrap();
+    let jobs = a_store.uploads_pending().unwrap();
+    assert_eq!(jobs.len(), 2);
+    assert!(
+        jobs.iter()
+            .all(|j| j.scope == grid_a().as_str() && j.url.is_none() && j.sent == 0)
+    );
+    let backlog = a_store.upload_backlog().unwrap();
+    assert_eq!(backlog.photos, 2);
+    assert_eq!(backlog.bytes, (p1.size + p2.size) as u64);
+    // A second report with the same photo queues nothing more.
+    a_store
+        .file_report(&grid_a(), &report_with(vec![p1.hash.clone()]))
+        .unwrap();
+    assert_eq!(a_store.uploads_pending().unwrap().len(), 2);
+
+    // Progress survives a restart; done leaves the queue.
+    a_store
+        .set_upload_progress(&p1.hash, grid_a().as_str(), Some("/v1/files/x"), 1000)
+        .unwrap();
+    let a = TestStore {
+        store: a_store,
+        ..a
+    }
+    .reopen();
+    let mut a_store = a.store;
+    let (job, state) = a_store
+        .upload_job(&p1.hash, grid_a().as_str())
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (job.url.as_deref(), job.sent, state.as_str()),
+        (Some("/v1/files/x"), 1000, "queued")
+    );
+    assert_eq!(
+        a_store.upload_backlog().unwrap().bytes,
+        (p1.size + p2.size) as u64 - 1000
+    );
+    a_store.finish_upload(&p1.hash, grid_a().as_str()).unwrap();
+    a_store
+        .refuse_upload(&p2.hash, grid_a().as_str(), "scope_forbidden")
+        .unwrap();
+    assert!(a_store.uploads_pending().unwrap().is_empty());
+    assert_eq!(a_store.upload_backlog().unwrap().photos, 0);
+    assert!(
+        a_store.photos_to_fetch().unwrap().is_empty(),
+        "the author holds its photos"
+    );
+
+    // Another device gets the reports (not the photos): both are on its download list,
+    // nothing on its upload queue; a verified download takes one off.
+    let mut b = store_as("m2");
+    sync_into(&mut a_store, &mut b.store);
+    let mut want = vec![p1.hash.clone(), p2.hash.clone()];
+    want.sort();
+    assert_eq!(b.store.photos_to_fetch().unwrap(), want);
+    assert!(b.store.uploads_pending().unwrap().is_empty());
+    let bytes = a_store.blob(&p1.hash).unwrap();
+    assert!(b.store.put_blob_verified(&p2.hash, &bytes, None).is_err());
+    b.store
+        .put_blob_verified(&p1.hash, &bytes, Some(b"thumb"))
+        .unwrap();
+    assert_eq!(b.store.photos_to_fetch().unwrap(), vec![p2.hash.clone()]);
+    assert_eq!(b.store.thumbnail(&p1.hash).unwrap(), b"thumb");
+}
+
+#[test]
+fn a_store_from_before_photo_transfers_queues_the_photos_of_its_reports_on_open() {
+    let t = store_as("m1");
+    let store = Mutex::new(t.store);
+    let p = add_photo(
+        &store,
+        &camera_jpeg(640, 480),
+        &Settings::default(),
+        &|_| {},
+    )
+    .unwrap();
+    let mut s = store.into_inner().unwrap();
+    s.file_report(&grid_a(), &report_with(vec![p.hash.clone()]))
+        .unwrap();
+    let path = s.path().to_owned();
+    let cfg = s.config().clone();
+    drop(s);
+    // Take the file back to schema 3, as an older build left it.
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(&format!(
+            "PRAGMA key = \"x'{}'\";
+             DROP TABLE report_photos; DROP TABLE photo_uploads; PRAGMA user_version = 3;",
+            hex::encode(t.key.as_bytes())
+        ))
+        .unwrap();
+    }
+    let s = Store::open(&path, &t.key, cfg).unwrap();
+    let jobs = s.uploads_pending().unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(
+        (jobs[0].hash.as_str(), jobs[0].scope.as_str(), jobs[0].size),
+        (p.hash.as_str(), grid_a().as_str(), p.size as u64)
+    );
+    assert!(s.photos_to_fetch().unwrap().is_empty());
+}

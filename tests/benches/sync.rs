@@ -1,0 +1,896 @@
+//! Sync figures against the real relay (`relay-under-test`, a child process) on loopback,
+//! printed as tables with the goal and the JS automerge-repo reference side by side.
+//!
+//! `cargo bench -p wangge-tests --bench sync` runs:
+//! 1. reconnect with nothing new, ~300 docs: the standard protocol vs the heads-summary
+//!    extension, medians over `WANGGE_BENCH_RECONNECTS` (10) reconnects of a real
+//!    `SyncEngine` + encrypted `Store`, bytes and messages counted per WebSocket frame by
+//!    a proxy; round trips from the same reconnect through the proxy delaying each
+//!    direction by 25 ms (time until quiet / 50 ms, the upgrade's round trip taken off);
+//! 2. a day's records up (1 journal, 20 visits, 600 checks, 5 reports made through the
+//!    store's actions while offline), both protocols;
+//! 3. relay memory with `WANGGE_BENCH_CONNS` (1000; try 10000) idle authenticated
+//!    connections held by the `sync-load` process: RSS before and after, per connection,
+//!    with tungstenite's default buffers and with the relay's defaults
+//!    (`WANGGE_BENCH_IDLE_BASELINE=0` skips the former);
+//! 4. `WANGGE_BENCH_ACTIVE` (1000) active devices (`sync-load`), each changing its own
+//!    document `WANGGE_BENCH_RATE` (5) times a second for `WANGGE_BENCH_SECONDS` (10):
+//!    messages per second, relay CPU, p99 from change to the relay's acknowledgement.
+//!
+//! `WANGGE_BENCH_ONLY=1,3` runs a subset; `WANGGE_BENCH_RELAY_BIN=path` runs another relay
+//! build (for before/after figures). Every loop is bounded in count and time.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::mpsc;
+use wangge_core::model::*;
+use wangge_core::sync::{SyncConfig, SyncEngine, enroll};
+use wangge_core::{DbKey, Store, StoreConfig, Synchronous};
+use wangge_relay::store::{NewDevice, RelayStore};
+use wangge_relay::{admin, auth, store};
+
+const STREET: &str = "110105001";
+const COMMUNITY: &str = "110105001001";
+const GRID: &str = "110105001001001";
+
+fn env_num(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn wanted(part: u32) -> bool {
+    match std::env::var("WANGGE_BENCH_ONLY") {
+        Ok(v) => v.split(',').any(|p| p.trim() == part.to_string()),
+        Err(_) => true,
+    }
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    if v.is_empty() {
+        f64::NAN
+    } else {
+        v[v.len() / 2]
+    }
+}
+
+// ---------------------------------------------------------------- the relay process
+
+struct RelayProc {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl RelayProc {
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for RelayProc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A fresh relay database holding grid `GRID`.
+fn relay_db(dir: &Path) -> (PathBuf, Box<dyn RelayStore>) {
+    let path = dir.join("relay.db");
+    let mut s = store::open(&format!("sqlite:{}", path.display())).unwrap();
+    admin::add_division(s.as_mut(), STREET, "street").unwrap();
+    admin::add_division(s.as_mut(), COMMUNITY, "community").unwrap();
+    admin::add_grid(s.as_mut(), GRID, "grid").unwrap();
+    (path, s)
+}
+
+/// `n` devices of one member of `GRID`, as `token<TAB>peer id` lines.
+fn devices(s: &mut dyn RelayStore, n: usize) -> String {
+    let user = admin::add_user(s, "压测用户", "member", &[GRID.to_owned()]).unwrap();
+    let mut out = String::new();
+    for i in 0..n {
+        let code_hash = auth::hash_secret(&format!("bench-code-{i}"));
+        s.add_enrollment_code(user, &code_hash, i64::MAX).unwrap();
+        let token = auth::new_token();
+        let device_id = uuid::Uuid::new_v4();
+        let device = NewDevice {
+            device_id,
+            token_hash: auth::hash_secret(token.expose()),
+            label: String::new(),
+        };
+        s.redeem_enrollment_code(&code_hash, 0, &device)
+            .unwrap()
+            .unwrap();
+        out.push_str(&format!(
+            "{}\t{}\n",
+            token.expose(),
+            auth::device_peer_id(device_id).as_str()
+        ));
+    }
+    out
+}
+
+/// Starts `relay-under-test` on a free loopback port, with a raised open-files limit.
+fn start_relay(db: &Path, extra: &[(&str, String)]) -> RelayProc {
+    let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg("ulimit -n 20000 2>/dev/null; exec \"$0\"")
+        .arg(
+            // Another relay build to compare with (before/after figures).
+            std::env::var("WANGGE_BENCH_RELAY_BIN")
+                .ok()
+                .filter(|p| !p.is_empty())
+                .unwrap_or_else(|| env!("CARGO_BIN_EXE_relay-under-test").to_owned()),
+        )
+        .env("WANGGE_LISTEN", addr.to_string())
+        .env("WANGGE_DATABASE", format!("sqlite:{}", db.display()))
+        .env("WANGGE_ADMIN_POLL_MILLIS", "1000")
+        .env("WANGGE_MAX_CONNECTIONS_PER_IP", "100000")
+        .env_remove("TEST_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null());
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn().unwrap();
+    let relay = RelayProc { child, addr };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(addr).is_err() {
+        assert!(Instant::now() < deadline, "relay did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    relay
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// User plus system CPU seconds of a process.
+fn cpu_secs(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let Some((_, rest)) = stat.rsplit_once(") ") else {
+        return 0.0;
+    };
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = f.get(11).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0)
+        + f.get(12).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    ticks / 100.0 // CLK_TCK
+}
+
+// ---------------------------------------------------------------- the counting proxy
+
+/// Bytes and messages one way.
+#[derive(Default)]
+struct Dir {
+    /// WebSocket bytes (frame headers and payloads, after the HTTP upgrade).
+    wire: AtomicU64,
+    /// Payload bytes of data messages (the protocol's CBOR).
+    payload: AtomicU64,
+    /// Complete data messages.
+    msgs: AtomicU64,
+}
+
+struct Stats {
+    up: Dir,
+    down: Dir,
+    base: Instant,
+    /// Nanoseconds after `base` of the last byte delivered either way.
+    last: AtomicU64,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Snap {
+    up_wire: u64,
+    up_payload: u64,
+    up_msgs: u64,
+    down_wire: u64,
+    down_payload: u64,
+    down_msgs: u64,
+}
+
+impl Stats {
+    fn snap(&self) -> Snap {
+        let l = |a: &AtomicU64| a.load(Ordering::SeqCst);
+        Snap {
+            up_wire: l(&self.up.wire),
+            up_payload: l(&self.up.payload),
+            up_msgs: l(&self.up.msgs),
+            down_wire: l(&self.down.wire),
+            down_payload: l(&self.down.payload),
+            down_msgs: l(&self.down.msgs),
+        }
+    }
+
+    fn last(&self) -> Instant {
+        self.base + Duration::from_nanos(self.last.load(Ordering::SeqCst))
+    }
+}
+
+/// Counts WebSocket frames in one direction of a byte stream (after the HTTP upgrade).
+#[derive(Default)]
+struct FrameCounter {
+    upgraded: bool,
+    http: Vec<u8>,
+    head: Vec<u8>,
+    left: u64,
+    data: bool,
+    end_msg: bool,
+}
+
+impl FrameCounter {
+    fn feed(&mut self, mut bytes: &[u8], d: &Dir) {
+        if !self.upgraded {
+            self.http.extend_from_slice(bytes);
+            let Some(at) = self.http.windows(4).position(|w| w == b"\r\n\r\n") else {
+                return;
+            };
+            self.upgraded = true;
+            let rest = self.http.split_off(at + 4);
+            self.http = Vec::new();
+            return self.feed(&rest, d);
+        }
+        d.wire.fetch_add(bytes.len() as u64, Ordering::SeqCst);
+        while !bytes.is_empty() {
+            if self.left > 0 {
+                let take = self.left.min(bytes.len() as u64);
+                self.left -= take;
+                bytes = &bytes[take as usize..];
+                if self.left == 0 {
+                    self.frame_done(d);
+                }
+                continue;
+            }
+            self.head.push(bytes[0]);
+            bytes = &bytes[1..];
+            if self.head.len() < 2 {
+                continue;
+            }
+            let len7 = self.head[1] & 0x7f;
+            let ext = match len7 {
+                126 => 2,
+                127 => 8,
+                _ => 0,
+            };
+            let mask = if self.head[1] & 0x80 != 0 { 4 } else { 0 };
+            if self.head.len() < 2 + ext + mask {
+                continue;
+            }
+            let len = match ext {
+                0 => u64::from(len7),
+                _ => self.head[2..2 + ext]
+                    .iter()
+                    .fold(0u64, |a, b| (a << 8) | u64::from(*b)),
+            };
+            let opcode = self.head[0] & 0x0f;
+            self.data = opcode <= 2;
+            self.end_msg = self.data && self.head[0] & 0x80 != 0;
+            if self.data {
+                d.payload.fetch_add(len, Ordering::SeqCst);
+            }
+            self.head.clear();
+            self.left = len;
+            if len == 0 {
+                self.frame_done(d);
+            }
+        }
+    }
+
+    fn frame_done(&mut self, d: &Dir) {
+        if self.end_msg {
+            let n = d.msgs.fetch_add(1, Ordering::SeqCst);
+            if std::env::var_os("WANGGE_BENCH_TRACE").is_some() && n < 8 {
+                eprintln!("{:?} frame #{n} done", std::time::SystemTime::now());
+            }
+        }
+        self.end_msg = false;
+    }
+}
+
+struct Proxy {
+    addr: SocketAddr,
+    stats: Arc<Stats>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A TCP proxy to `target` counting frames each way and delaying each chunk by `delay`.
+async fn proxy(target: SocketAddr, delay: Duration) -> Proxy {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let stats = Arc::new(Stats {
+        up: Dir::default(),
+        down: Dir::default(),
+        base: Instant::now(),
+        last: AtomicU64::new(0),
+    });
+    let s = stats.clone();
+    let task = tokio::spawn(async move {
+        let mut conns = Vec::new();
+        while let Ok((client, _)) = listener.accept().await {
+            let Ok(server) = tokio::net::TcpStream::connect(target).await else {
+                continue;
+            };
+            let _ = client.set_nodelay(true);
+            let _ = server.set_nodelay(true);
+            let (cr, cw) = client.into_split();
+            let (sr, sw) = server.into_split();
+            conns.push(tokio::spawn(pump(cr, sw, s.clone(), true, delay)));
+            conns.push(tokio::spawn(pump(sr, cw, s.clone(), false, delay)));
+        }
+    });
+    Proxy { addr, stats, task }
+}
+
+async fn pump(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    stats: Arc<Stats>,
+    up: bool,
+    delay: Duration,
+) {
+    let (tx, mut rx) = mpsc::unbounded_channel::<(Instant, Vec<u8>)>();
+    let writer = {
+        let stats = stats.clone();
+        tokio::spawn(async move {
+            let mut counter = FrameCounter::default();
+            while let Some((at, chunk)) = rx.recv().await {
+                tokio::time::sleep_until((at + delay).into()).await;
+                if to.write_all(&chunk).await.is_err() {
+                    return;
+                }
+                let dir = if up { &stats.up } else { &stats.down };
+                counter.feed(&chunk, dir);
+                let ns = stats.base.elapsed().as_nanos() as u64;
+                stats.last.fetch_max(ns, Ordering::SeqCst);
+            }
+            let _ = to.shutdown().await;
+        })
+    };
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match from.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                if tx.send((Instant::now(), buf[..n].to_vec())).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    drop(tx);
+    let _ = writer.await;
+}
+
+// ---------------------------------------------------------------- devices
+
+struct Device {
+    store: Arc<Mutex<Store>>,
+    token: String,
+    peer: String,
+    _dir: tempfile::TempDir,
+}
+
+async fn device(relay: &RelayProc, s: &mut dyn RelayStore) -> Device {
+    let user = admin::add_user(s, "测试用户", "member", &[GRID.to_owned()]).unwrap();
+    let code = admin::enroll_code(s, user, 1).unwrap();
+    let e = enroll(&relay.url(), code.expose()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = StoreConfig {
+        member: e.user_id.clone(),
+        synchronous: Synchronous::Normal,
+        ..Default::default()
+    };
+    let store = Store::open(&dir.path().join("wangge.db"), &DbKey::generate(), cfg).unwrap();
+    Device {
+        store: Arc::new(Mutex::new(store)),
+        token: e.token,
+        peer: e.peer_id,
+        _dir: dir,
+    }
+}
+
+fn cfg(summary: bool) -> SyncConfig {
+    SyncConfig {
+        heads_summary: summary,
+        poll_interval: Duration::from_secs(600),
+        ..SyncConfig::default()
+    }
+}
+
+struct Run {
+    snap: Snap,
+    quiet: Duration,
+    synced: Duration,
+}
+
+/// One connection of the device through a fresh proxy: until synced and quiet for
+/// 300 ms (bounded), then stop.
+async fn one_sync(relay: &RelayProc, d: &Device, summary: bool, delay: Duration) -> Run {
+    let p = proxy(relay.addr, delay).await;
+    let t0 = Instant::now();
+    let engine = SyncEngine::spawn_with(
+        d.store.clone(),
+        &format!("http://{}", p.addr),
+        &d.token,
+        &d.peer,
+        cfg(summary),
+    );
+    let mut rx = engine.status();
+    let deadline = t0 + Duration::from_secs(120);
+    while !rx.borrow_and_update().synced {
+        let left = deadline.saturating_duration_since(Instant::now());
+        assert!(!left.is_zero(), "not synced in time: {:?}", *rx.borrow());
+        let _ = tokio::time::timeout(left, rx.changed()).await;
+    }
+    let synced = t0.elapsed();
+    let quiet_for = Duration::from_millis(300) + delay * 2;
+    while p.stats.last().elapsed() < quiet_for && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let run = Run {
+        snap: p.stats.snap(),
+        quiet: p.stats.last().saturating_duration_since(t0),
+        synced,
+    };
+    engine.stop();
+    // Let the relay save this connection's states before the next one.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    run
+}
+
+const DELAY: Duration = Duration::from_millis(25);
+
+/// Round trips after the upgrade, from a run through the delaying proxy.
+fn round_trips(run: &Run) -> f64 {
+    (run.quiet.as_secs_f64() / (DELAY.as_secs_f64() * 2.0)).round() - 1.0
+}
+
+// ---------------------------------------------------------------- 1. reconnect
+
+async fn reconnect() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, mut s) = relay_db(dir.path());
+    let relay = start_relay(&db, &[]);
+    let d = device(&relay, s.as_mut()).await;
+    let grid = GridCode::parse(GRID).unwrap();
+    let docs = {
+        let mut st = d.store.lock().unwrap();
+        wangge_core::demo::seed_grid(&mut st, &grid, 299, 1).unwrap();
+        st.doc_ids().unwrap().len()
+    };
+    one_sync(&relay, &d, true, Duration::ZERO).await;
+    let n = env_num("WANGGE_BENCH_RECONNECTS", 10);
+    println!("\n1. Reconnect with nothing new: {docs} docs, medians of {n} reconnects on loopback");
+    println!(
+        "{:<26} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8} {:>6} {:>9} {:>9}",
+        "",
+        "B/doc up",
+        "B/doc dn",
+        "wire up",
+        "wire dn",
+        "msgs up",
+        "msgs dn",
+        "RTs",
+        "ms quiet",
+        "ms synced"
+    );
+    for summary in [false, true] {
+        let mut cols: [Vec<f64>; 8] = Default::default();
+        for _ in 0..n {
+            let r = one_sync(&relay, &d, summary, Duration::ZERO).await;
+            let per = |b: u64| b as f64 / docs as f64;
+            cols[0].push(per(r.snap.up_payload));
+            cols[1].push(per(r.snap.down_payload));
+            cols[2].push(per(r.snap.up_wire));
+            cols[3].push(per(r.snap.down_wire));
+            cols[4].push(r.snap.up_msgs as f64);
+            cols[5].push(r.snap.down_msgs as f64);
+            cols[6].push(r.quiet.as_secs_f64() * 1000.0);
+            cols[7].push(r.synced.as_secs_f64() * 1000.0);
+        }
+        let mut rts = vec![];
+        for _ in 0..3 {
+            rts.push(round_trips(&one_sync(&relay, &d, summary, DELAY).await));
+        }
+        let m: Vec<f64> = cols.iter_mut().map(|c| median(c)).collect();
+        println!(
+            "{:<26} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>8.0} {:>8.0} {:>6.0} {:>9.1} {:>9.1}",
+            if summary {
+                "Wangge heads-summary"
+            } else {
+                "standard protocol"
+            },
+            m[0],
+            m[1],
+            m[2],
+            m[3],
+            m[4],
+            m[5],
+            median(&mut rts),
+            m[6],
+            m[7]
+        );
+    }
+    println!(
+        "{:<26} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8} {:>6} {:>9}",
+        "reference (JS repo)", "160", "186", "", "", "1/doc", "1/doc", "", "773"
+    );
+    println!(
+        "{:<26} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8} {:>6} {:>9}",
+        "goal", "<=80", "<=93", "", "", "", "", "<=2", "<=100"
+    );
+    println!(
+        "(B/doc: protocol CBOR payload; wire: WebSocket frames incl. headers; messages include the\n join/peer handshake and the engine's barrier request; RTs after the HTTP upgrade, from a\n reconnect through a proxy delaying each way by {} ms; quiet: last frame either way;\n synced: the engine reports every doc acknowledged)",
+        DELAY.as_millis()
+    );
+}
+
+// ---------------------------------------------------------------- 2. a day's records
+
+async fn days_records() {
+    println!("\n2. A day's records up (1 journal, 20 visits, 600 checks, 5 reports), made offline");
+    println!(
+        "{:<26} {:>10} {:>10} {:>8} {:>8} {:>6} {:>10} {:>12}",
+        "", "bytes up", "bytes dn", "msgs up", "msgs dn", "RTs", "docs", "change bytes"
+    );
+    for summary in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, mut s) = relay_db(dir.path());
+        let relay = start_relay(&db, &[]);
+        let d = device(&relay, s.as_mut()).await;
+        let grid = GridCode::parse(GRID).unwrap();
+        let seeded = {
+            let mut st = d.store.lock().unwrap();
+            wangge_core::demo::seed_grid(&mut st, &grid, 120, 1).unwrap()
+        };
+        one_sync(&relay, &d, summary, Duration::ZERO).await;
+        let change_bytes = |st: &mut Store| -> usize {
+            let ids = st.doc_ids().unwrap();
+            ids.iter()
+                .map(|(id, _, _)| {
+                    st.doc_changes(id)
+                        .unwrap()
+                        .iter()
+                        .map(Vec::len)
+                        .sum::<usize>()
+                })
+                .sum()
+        };
+        let (checks, docs, raw) = {
+            let mut st = d.store.lock().unwrap();
+            let raw_before = change_bytes(&mut st);
+            let mut by_household: std::collections::BTreeMap<HouseholdId, Vec<ResidentId>> =
+                Default::default();
+            for (r, h) in seeded.residents.iter().take(300) {
+                by_household.entry(*h).or_default().push(*r);
+            }
+            let mut checks = 0;
+            for slot in [Slot::Morning, Slot::Afternoon] {
+                for rs in by_household.values() {
+                    let batch: Vec<CheckInput> = rs
+                        .iter()
+                        .map(|r| CheckInput {
+                            resident: *r,
+                            temperature: "36.5".into(),
+                            method: Method::InPerson,
+                        })
+                        .collect();
+                    st.record_checks(slot, &batch).unwrap();
+                    checks += batch.len();
+                }
+            }
+            for (i, h) in seeded.households.iter().take(20).enumerate() {
+                st.record_visit(&VisitInput {
+                    household: *h,
+                    purpose: VisitPurpose::ALL[i % VisitPurpose::ALL.len()],
+                    notes: "入户了解情况".into(),
+                    needs: vec![],
+                })
+                .unwrap();
+            }
+            for k in 0..5 {
+                st.file_report(
+                    &grid,
+                    &ReportInput {
+                        category: Category::ALL[k % 7],
+                        severity: Severity::Minor,
+                        place: format!("{}栋", k + 1),
+                        gps: None,
+                        description: "巡查发现问题".into(),
+                        photos: vec![],
+                    },
+                )
+                .unwrap();
+            }
+            let today = st.today();
+            st.save_journal(
+                &grid,
+                today,
+                &["入户走访20户".into(), "测温300人".into()],
+                "",
+            )
+            .unwrap();
+            let raw = change_bytes(&mut st) - raw_before;
+            (checks, st.doc_ids().unwrap().len(), raw)
+        };
+        assert_eq!(checks, 600, "600 checks");
+        let r = one_sync(&relay, &d, summary, DELAY).await;
+        println!(
+            "{:<26} {:>10} {:>10} {:>8} {:>8} {:>6.0} {:>10} {:>12}",
+            if summary {
+                "Wangge heads-summary"
+            } else {
+                "standard protocol"
+            },
+            r.snap.up_payload,
+            r.snap.down_payload,
+            r.snap.up_msgs,
+            r.snap.down_msgs,
+            round_trips(&r),
+            docs,
+            raw
+        );
+    }
+    println!("{:<26} {:>10}", "goal", "<=30720");
+    println!(
+        "(change bytes: the changes the day's actions made, as `Store::doc_changes` returns them)"
+    );
+}
+
+// ---------------------------------------------------------------- 3. idle connections
+
+/// Runs `sync-load` with `env`; returns it with its stdout lines on a channel.
+fn load(env: &[(&str, String)]) -> (Child, std::sync::mpsc::Receiver<String>) {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg("ulimit -n 20000 2>/dev/null; exec \"$0\"")
+        .arg(env!("CARGO_BIN_EXE_sync-load"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let out = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    (child, rx)
+}
+
+fn wait_line(rx: &std::sync::mpsc::Receiver<String>, prefix: &str, within: Duration) -> String {
+    let deadline = Instant::now() + within;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = rx
+            .recv_timeout(left)
+            .unwrap_or_else(|_| panic!("no {prefix:?} line from sync-load in time"));
+        if line.starts_with(prefix) {
+            return line;
+        }
+    }
+}
+
+fn idle(conns: usize, buffers: Option<(usize, usize)>) -> (u64, u64, usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, mut s) = relay_db(dir.path());
+    let tokens = devices(s.as_mut(), conns.min(500));
+    drop(s);
+    let tokens_file = dir.path().join("tokens");
+    std::fs::write(&tokens_file, tokens).unwrap();
+    let mut extra = vec![];
+    if let Some((r, w)) = buffers {
+        extra.push(("WANGGE_WS_READ_BUFFER_BYTES", r.to_string()));
+        extra.push(("WANGGE_WS_WRITE_BUFFER_BYTES", w.to_string()));
+    }
+    let relay = start_relay(&db, &extra);
+    // Warm up: one connection in and out, so the runtime's threads exist.
+    let (mut warm, rx) = load(&[
+        ("WANGGE_LOAD_URL", format!("ws://{}/v1/sync", relay.addr)),
+        ("WANGGE_LOAD_TOKENS", tokens_file.display().to_string()),
+        ("WANGGE_LOAD_CONNS", "8".into()),
+        ("WANGGE_LOAD_HOLD_SECONDS", "1".into()),
+    ]);
+    wait_line(&rx, "ready", Duration::from_secs(60));
+    let _ = warm.wait();
+    std::thread::sleep(Duration::from_millis(1500));
+    let before = rss_kib(relay.pid());
+    let (mut child, rx) = load(&[
+        ("WANGGE_LOAD_URL", format!("ws://{}/v1/sync", relay.addr)),
+        ("WANGGE_LOAD_TOKENS", tokens_file.display().to_string()),
+        ("WANGGE_LOAD_CONNS", conns.to_string()),
+        ("WANGGE_LOAD_MODE", "idle".into()),
+        ("WANGGE_LOAD_HOLD_SECONDS", "300".into()),
+    ]);
+    let ready = wait_line(&rx, "ready", Duration::from_secs(300));
+    let ok: usize = ready
+        .split_whitespace()
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    // Past the blocking pool's keep-alive (10 s), so threads that ran the token checks
+    // are gone and what is left is what the connections hold.
+    std::thread::sleep(Duration::from_secs(
+        env_num("WANGGE_BENCH_SETTLE_SECONDS", 12) as u64,
+    ));
+    let after = rss_kib(relay.pid());
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.flush();
+    }
+    let _ = child.wait();
+    (before, after, ok)
+}
+
+fn idle_memory() {
+    let conns = env_num("WANGGE_BENCH_CONNS", 1000);
+    println!(
+        "\n3. Relay memory with idle authenticated, joined connections (separate load process)"
+    );
+    println!(
+        "{:<44} {:>7} {:>11} {:>11} {:>10}",
+        "", "conns", "RSS before", "RSS after", "KiB/conn"
+    );
+    for (label, buffers) in [
+        (
+            "tungstenite default buffers (128K/16K)",
+            Some((128 * 1024, 16 * 1024)),
+        ),
+        ("relay defaults (1K read, 0 write)", None),
+    ] {
+        if buffers.is_some() && env_num("WANGGE_BENCH_IDLE_BASELINE", 1) == 0 {
+            continue;
+        }
+        let (before, after, ok) = idle(conns, buffers);
+        println!(
+            "{:<44} {:>7} {:>8} KiB {:>8} KiB {:>10.2}",
+            label,
+            ok,
+            before,
+            after,
+            (after.saturating_sub(before)) as f64 / ok.max(1) as f64
+        );
+    }
+    println!(
+        "{:<44} {:>7} {:>11} {:>11} {:>10}",
+        "reference (JS repo)", "10000", "", "", "8.9"
+    );
+    println!(
+        "{:<44} {:>7} {:>11} {:>11} {:>10}",
+        "goal", "10000", "", "", "<=4"
+    );
+}
+
+// ---------------------------------------------------------------- 4. active devices
+
+fn active() {
+    let conns = env_num("WANGGE_BENCH_ACTIVE", 1000);
+    let rate = env_num("WANGGE_BENCH_RATE", 5);
+    let seconds = env_num("WANGGE_BENCH_SECONDS", 10);
+    let dir = tempfile::tempdir().unwrap();
+    let (db, mut s) = relay_db(dir.path());
+    let tokens = devices(s.as_mut(), conns);
+    drop(s);
+    let tokens_file = dir.path().join("tokens");
+    std::fs::write(&tokens_file, tokens).unwrap();
+    let relay = start_relay(&db, &[]);
+    let (mut child, rx) = load(&[
+        ("WANGGE_LOAD_URL", format!("ws://{}/v1/sync", relay.addr)),
+        ("WANGGE_LOAD_TOKENS", tokens_file.display().to_string()),
+        ("WANGGE_LOAD_CONNS", conns.to_string()),
+        ("WANGGE_LOAD_MODE", "active".into()),
+        ("WANGGE_LOAD_GRID", GRID.into()),
+        ("WANGGE_LOAD_RATE", rate.to_string()),
+        ("WANGGE_LOAD_SECONDS", seconds.to_string()),
+    ]);
+    let ready = wait_line(&rx, "ready", Duration::from_secs(300));
+    let cpu0 = cpu_secs(relay.pid());
+    let load0 = cpu_secs(child.id());
+    let t0 = Instant::now();
+    let result = wait_line(&rx, "result", Duration::from_secs(seconds as u64 + 120));
+    let cpu = cpu_secs(relay.pid()) - cpu0;
+    let load_cpu = cpu_secs(child.id()) - load0;
+    let loadavg = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let wall = t0.elapsed().as_secs_f64().min(seconds as f64 + 2.0);
+    let _ = child.wait();
+    let field = |k: &str| -> f64 {
+        result
+            .split_whitespace()
+            .find_map(|kv| kv.strip_prefix(&format!("{k}=")))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(f64::NAN)
+    };
+    let msgs = field("sent") + field("received");
+    println!(
+        "\n4. Active devices: {} connected ({ready}), each changing its doc {rate}/s for {seconds} s",
+        conns
+    );
+    println!(
+        "{:<26} {:>10} {:>10} {:>10} {:>10} {:>12} {:>8} {:>8}",
+        "", "sent", "received", "msgs/s", "relay CPU", "msgs/s/core", "p50 ms", "p99 ms"
+    );
+    println!(
+        "{:<26} {:>10.0} {:>10.0} {:>10.0} {:>9.2}s {:>12.0} {:>8.2} {:>8.2}",
+        "Wangge relay",
+        field("sent"),
+        field("received"),
+        msgs / seconds as f64,
+        cpu,
+        msgs / cpu.max(0.01),
+        field("p50_ms"),
+        field("p99_ms")
+    );
+    println!(
+        "{:<26} {:>10} {:>10} {:>10} {:>10} {:>12} {:>8} {:>8}",
+        "goal", "", "", "", "", ">=5000", "", "<=50"
+    );
+    println!(
+        "(msgs counts both ways; wall {wall:.1} s; load process CPU {load_cpu:.2} s; machine loadavg {}; {result})",
+        loadavg
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    if wanted(1) {
+        rt.block_on(reconnect());
+    }
+    if wanted(2) {
+        rt.block_on(days_records());
+    }
+    if wanted(3) {
+        idle_memory();
+    }
+    if wanted(4) {
+        active();
+    }
+}
