@@ -21,6 +21,7 @@ pub type Emit = Arc<dyn Fn(&SyncView) + Send + Sync>;
 #[derive(Debug, Default)]
 pub struct Round {
     most_pending: usize,
+    most_photo_bytes: u64,
 }
 
 impl Round {
@@ -39,15 +40,25 @@ impl Round {
         let progress = match state {
             SyncState::Syncing => {
                 self.most_pending = self.most_pending.max(s.docs_pending);
-                let done = self.most_pending - s.docs_pending;
-                Some((done * 100).checked_div(self.most_pending).unwrap_or(0) as u8)
+                self.most_photo_bytes = self.most_photo_bytes.max(s.photo_bytes_pending);
+                // Documents first (they go first); then the photos' bytes.
+                let pct = if s.docs_pending > 0 || s.photo_bytes_pending == 0 {
+                    let done = self.most_pending - s.docs_pending;
+                    (done * 100).checked_div(self.most_pending).unwrap_or(0)
+                } else {
+                    let done = self.most_photo_bytes - s.photo_bytes_pending;
+                    usize::try_from((done * 100) / self.most_photo_bytes.max(1)).unwrap_or(0)
+                };
+                Some(u8::try_from(pct.min(100)).unwrap_or(100))
             }
             SyncState::Synced => {
                 self.most_pending = 0;
+                self.most_photo_bytes = 0;
                 Some(100)
             }
             _ => {
                 self.most_pending = 0;
+                self.most_photo_bytes = 0;
                 None
             }
         };
@@ -55,8 +66,8 @@ impl Round {
             state,
             online: s.online,
             docs_pending: s.docs_pending,
-            photos_pending: 0,
-            photo_bytes_pending: 0,
+            photos_pending: s.photos_pending,
+            photo_bytes_pending: s.photo_bytes_pending,
             last_success: s.last_success,
             last_error: s.last_error.map(str::to_owned),
             progress,
@@ -130,5 +141,23 @@ mod tests {
         assert_eq!(v.progress, Some(75));
         let v = r.view(&status(true, true, 0, None));
         assert_eq!((v.state, v.progress), (SyncState::Synced, Some(100)));
+    }
+
+    #[test]
+    fn photos_show_as_pending_and_their_bytes_drive_progress_after_the_documents() {
+        let mut r = Round::default();
+        let photos = |docs: usize, bytes: u64| SyncStatus {
+            online: true,
+            docs_pending: docs,
+            photos_pending: usize::from(bytes > 0),
+            photo_bytes_pending: bytes,
+            ..Default::default()
+        };
+        let v = r.view(&photos(2, 400_000));
+        assert_eq!((v.photos_pending, v.photo_bytes_pending), (1, 400_000));
+        assert_eq!(v.progress, Some(0));
+        assert_eq!(r.view(&photos(0, 400_000)).progress, Some(0));
+        let v = r.view(&photos(0, 100_000));
+        assert_eq!((v.state, v.progress), (SyncState::Syncing, Some(75)));
     }
 }
