@@ -20,10 +20,10 @@ const tags = {
   empty_nest: '空巢',
   serious_illness: '大病',
   chronic_illness: '慢病',
-  disabled1: '残一级',
-  disabled2: '残二级',
-  disabled3: '残三级',
-  disabled4: '残四级',
+  disabled_1: '残一级',
+  disabled_2: '残二级',
+  disabled_3: '残三级',
+  disabled_4: '残四级',
   pregnant: '孕',
   infant: '幼',
   dibao: '低保',
@@ -250,16 +250,10 @@ export const zh = {
     synced: '已同步',
     error: '同步出错',
   } satisfies Record<SyncState, string>,
-  /** Tags as records carry them (`disabled1`: serde's name). */
+  /** Tags by their code (records, inputs, list and search rows all carry the same code). */
   tags: tags as Record<Tag, string>,
-  /** Tags as list and search rows carry them (core's stored code, `disabled_1`), and both. */
-  tagCodes: {
-    ...tags,
-    disabled_1: tags.disabled1,
-    disabled_2: tags.disabled2,
-    disabled_3: tags.disabled3,
-    disabled_4: tags.disabled4,
-  } as Record<string, string>,
+  /** The same table keyed by plain strings, for rows whose tag type is `string`. */
+  tagCodes: tags as Record<string, string>,
   relation: {
     head: '户主',
     spouse: '配偶',
