@@ -1,8 +1,32 @@
 #!/usr/bin/env bash
 # Installs the system packages the build and tests need (Debian 12, as root). Idempotent:
 # skips apt entirely when everything is already there.
+#   bash scripts/deps.sh          build tools, the Tauri webview libraries, Node.js
+#   bash scripts/deps.sh --demo   also what the demo needs: a CJK font, and Xvfb and
+#                                 ImageMagick for a machine without a display
+#   bash scripts/deps.sh --e2e    the demo's, plus WebKitWebDriver and tauri-driver
 set -euo pipefail
-pkgs=(build-essential pkg-config perl make)
+demo=0
+e2e=0
+for a in "$@"; do
+  case "$a" in
+    --demo) demo=1 ;;
+    --e2e) demo=1; e2e=1 ;;
+    *) echo "usage: $0 [--demo|--e2e]" >&2; exit 2 ;;
+  esac
+done
+pkgs=(build-essential pkg-config perl make
+  # Tauri 2 desktop build (webview, tray, icons, input)
+  libwebkit2gtk-4.1-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
+  file curl)
+if [ "$demo" = 1 ]; then
+  # Chinese text needs a CJK font; the app headless under Xvfb, screenshots
+  pkgs+=(fonts-noto-cjk xvfb xauth imagemagick)
+fi
+if [ "$e2e" = 1 ]; then
+  pkgs+=(webkit2gtk-driver) # WebKitWebDriver, started by tauri-driver
+fi
+command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -15,4 +39,12 @@ fi
 if ! command -v cargo >/dev/null 2>&1; then
   echo "error: cargo (Rust >= 1.88) is required; install it with rustup" >&2
   exit 1
+fi
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'; then
+  echo "error: the UI build (Vite 8) needs Node.js >= 20.19; found $(node --version)" >&2
+  exit 1
+fi
+if [ "$e2e" = 1 ] && ! command -v tauri-driver >/dev/null 2>&1; then
+  echo "installing: tauri-driver"
+  cargo install tauri-driver --locked --version '^2'
 fi

@@ -4,6 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
+# The app crate embeds ui/dist at compile time, so the UI is built before any cargo step.
+echo "== ui";           (cd ui && npm ci --no-audit --no-fund && npm run build && npm test)
 echo "== cargo fmt";    cargo fmt --all -- --check
 echo "== cargo clippy"; cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test";   cargo test --workspace --locked
+# `cargo test` regenerated the IPC bindings (export_bindings); committed ones must match.
+if git rev-parse --git-dir >/dev/null 2>&1; then
+  echo "== bindings";   test -z "$(git status --porcelain -- ui/src/bindings)" \
+    || { git status --porcelain -- ui/src/bindings; echo "ui/src/bindings is stale: commit the regenerated files" >&2; exit 1; }
+fi

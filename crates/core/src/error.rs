@@ -8,6 +8,7 @@ use serde::Serialize;
 /// never contains the value that was refused (it may be personal data).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[error("{field}: {code}: {message}")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FieldError {
     /// The form field, in the record's own field names (`id_number`, `phone`, …).
     pub field: &'static str,

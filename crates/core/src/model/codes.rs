@@ -5,8 +5,8 @@ macro_rules! code_enum {
     ($(#[$m:meta])* $vis:vis enum $name:ident { $($(#[$vm:meta])* $var:ident = $code:literal,)+ }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        $vis enum $name { $($(#[$vm])* $var,)+ }
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+        $vis enum $name { $($(#[$vm])* #[serde(rename = $code)] $var,)+ }
 
         impl $name {
             /// Every variant, in declaration order.

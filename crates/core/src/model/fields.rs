@@ -4,13 +4,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::CoreError;
 
-/// One field's value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One field's value (the UI sends one back to settle a conflict).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "value", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum FieldValue {
     /// Absent / cleared.
     Null,

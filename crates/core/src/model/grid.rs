@@ -46,6 +46,7 @@ impl DivisionCode {
 /// 网格编码: the 12-digit community/village code followed by a 3-digit grid number (001–999).
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct GridCode(String);
 
 impl GridCode {

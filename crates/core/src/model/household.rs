@@ -15,6 +15,7 @@ pub const MAX_ADDRESS_CHARS: usize = 80;
 /// Where a household lives: a flat (楼栋-单元-室) or a courtyard house (胡同/街巷-门牌).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Address {
     /// 小区 楼栋-单元-室.
     Flat {
@@ -103,6 +104,7 @@ fn with_suffix(v: &str, suffix: &str) -> String {
 
 /// The most recent visit, carried by the household so it follows the household across grids.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LastVisit {
     /// When.
     pub at: DateTime<Utc>,
@@ -135,6 +137,7 @@ pub struct Household {
 
 /// What a form submits for a household.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HouseholdInput {
     /// Where.
     pub address: Address,

@@ -9,6 +9,7 @@ use crate::error::{CoreError, FieldError};
 
 /// A journal entry: one per member per day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct JournalEntry {
     /// Derived from member and date.
     pub id: JournalId,

@@ -77,6 +77,7 @@ code_enum! {
 
 /// A GPS fix in micro-degrees (exact in the CRDT, no float drift).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Gps {
     /// Latitude × 10⁶.
     pub lat_e6: i64,
@@ -86,6 +87,7 @@ pub struct Gps {
 
 /// A report as its author wrote it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Report {
     /// Stable id (also the report document's id).
     pub id: ReportId,
@@ -111,6 +113,7 @@ pub struct Report {
 
 /// What the report form submits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ReportInput {
     /// Category.
     pub category: Category,
@@ -178,6 +181,7 @@ pub fn is_sha256_hex(s: &str) -> bool {
 
 /// One step in a report's history, written by the centre or the handler.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct StatusEvent {
     /// Stable id.
     pub id: EventId,

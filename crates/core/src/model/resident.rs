@@ -78,6 +78,7 @@ pub struct Resident {
 
 /// What a form submits for a resident: raw strings, validated by core.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ResidentInput {
     /// 姓名.
     pub name: String,

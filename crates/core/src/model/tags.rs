@@ -54,3 +54,17 @@ impl Tag {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_speaks_the_stored_codes() {
+        for t in Tag::ALL {
+            let json = serde_json::to_value(t).unwrap();
+            assert_eq!(json, t.code(), "{t:?}");
+            assert_eq!(serde_json::from_value::<Tag>(json).unwrap(), *t);
+        }
+    }
+}

@@ -125,6 +125,7 @@ pub struct TemperatureCheck {
 
 /// One resident's reading in a batch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CheckInput {
     /// Who.
     pub resident: ResidentId,

@@ -42,6 +42,7 @@ impl VisitPurpose {
 
 /// A visit as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Visit {
     /// Stable id.
     pub id: VisitId,
@@ -76,6 +77,7 @@ pub struct Need {
 
 /// What the visit form submits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct VisitInput {
     /// The household visited.
     pub household: HouseholdId,

@@ -18,6 +18,7 @@ use crate::model::{
 
 /// A household row in a grid's list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HouseholdSummary {
     /// The household.
     pub id: HouseholdId,
@@ -41,6 +42,7 @@ pub struct HouseholdSummary {
 
 /// A temperature check row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CheckRow {
     /// Who.
     pub resident: ResidentId,
@@ -58,6 +60,7 @@ pub struct CheckRow {
 
 /// A report row in a list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ReportRow {
     /// The report.
     pub id: ReportId,
@@ -81,6 +84,7 @@ pub struct ReportRow {
 
 /// Today at a glance, for a member's home screen and journal.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DaySummary {
     /// The local day.
     pub date: String,

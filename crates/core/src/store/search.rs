@@ -17,6 +17,7 @@ use crate::model::{GridCode, HouseholdId, ResidentId};
 /// Why a resident matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum MatchKind {
     /// Name contains the query.
     Name,
@@ -32,6 +33,7 @@ pub enum MatchKind {
 
 /// A search result: masked numbers only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ResidentHit {
     /// The resident.
     pub resident: ResidentId,

@@ -1,0 +1,264 @@
+//! The app's state: the encrypted store, how the device is set up, and the sync engine.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tokio::runtime::Handle;
+use tokio::task::JoinHandle;
+use wangge_core::sync::SyncEngine;
+use wangge_core::{DbKey, GridCode, Store, StoreConfig};
+
+use crate::device::{DEMO_STORE_FILE, Device, KEY_FILE, LOCAL_MEMBER};
+use crate::dto::{AppInfo, SetupState, SyncView};
+use crate::error::{AppError, AppResult};
+use crate::sync_view::{Emit, follow};
+
+/// A running engine and the task forwarding its status to the UI.
+struct Syncing {
+    engine: SyncEngine,
+    follower: JoinHandle<()>,
+}
+
+impl Drop for Syncing {
+    fn drop(&mut self) {
+        self.follower.abort();
+    }
+}
+
+/// Everything the commands work on. Managed by Tauri; tests build one directly.
+pub struct AppState {
+    data_dir: PathBuf,
+    key: DbKey,
+    prefill_relay_url: Option<String>,
+    rt: Handle,
+    store: Arc<Mutex<Store>>,
+    device: Mutex<Option<Device>>,
+    sync: Mutex<Option<Syncing>>,
+    view: Arc<Mutex<SyncView>>,
+    emit: Emit,
+    enroll_error: Mutex<Option<AppError>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Every store write is one SQLite transaction, so a panic elsewhere leaves it sound.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl AppState {
+    /// Opens the data directory: the store (created on first run), `device.json` if the
+    /// device is set up, and the sync engine if it is enrolled. `rt` runs the engine;
+    /// `emit` receives every sync status change.
+    pub fn open(
+        data_dir: &Path,
+        prefill_relay_url: Option<String>,
+        rt: Handle,
+        emit: Emit,
+    ) -> AppResult<Self> {
+        create_private_dir(data_dir)?;
+        let key = DbKey::load_or_create_file(&data_dir.join(KEY_FILE))?;
+        let device = Device::load(data_dir)?;
+        let member = device.as_ref().map_or(LOCAL_MEMBER, Device::member);
+        let file = Device::store_file(device.as_ref());
+        let store = Store::open(&data_dir.join(file), &key, store_config(member))?;
+        let state = Self {
+            data_dir: data_dir.to_owned(),
+            key,
+            prefill_relay_url: prefill_relay_url.filter(|u| !u.trim().is_empty()),
+            rt,
+            store: Arc::new(Mutex::new(store)),
+            device: Mutex::new(device),
+            sync: Mutex::new(None),
+            view: Arc::new(Mutex::new(SyncView::off())),
+            emit,
+            enroll_error: Mutex::new(None),
+        };
+        state.start_sync();
+        tracing::info!(state = ?state.setup_state(), "app state opened");
+        Ok(state)
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// The shared store (the sync engine and the photo pipeline hold it too).
+    pub fn store_handle(&self) -> Arc<Mutex<Store>> {
+        self.store.clone()
+    }
+
+    /// Runs `f` with the store locked.
+    pub fn with_store<T>(&self, f: impl FnOnce(&mut Store) -> AppResult<T>) -> AppResult<T> {
+        f(&mut lock(&self.store))
+    }
+
+    /// A copy of the device settings, when set up.
+    pub fn device(&self) -> Option<Device> {
+        lock(&self.device).clone()
+    }
+
+    /// Set-up state.
+    pub fn setup_state(&self) -> SetupState {
+        match &*lock(&self.device) {
+            None => SetupState::New,
+            Some(Device::Demo { .. }) => SetupState::Demo,
+            Some(Device::Enrolled { .. }) => SetupState::Enrolled,
+        }
+    }
+
+    /// The grids the member works in (none before set-up).
+    pub fn grids(&self) -> Vec<GridCode> {
+        lock(&self.device)
+            .as_ref()
+            .map(Device::grids)
+            .unwrap_or_default()
+    }
+
+    /// The member's own grid, or `no_grid` when the device has none.
+    pub fn grid(&self) -> AppResult<GridCode> {
+        lock(&self.device)
+            .as_ref()
+            .and_then(Device::grid)
+            .ok_or_else(|| {
+                AppError::new(
+                    "no_grid",
+                    "this device has no grid yet: enroll or start the demo",
+                )
+            })
+    }
+
+    /// What the UI needs at start.
+    pub fn info(&self) -> AppInfo {
+        let device = self.device();
+        let today = lock(&self.store).today();
+        AppInfo {
+            state: self.setup_state(),
+            role: device.as_ref().map(|d| d.role().to_owned()),
+            grids: device
+                .as_ref()
+                .map(|d| d.grids().iter().map(|g| g.as_str().to_owned()).collect())
+                .unwrap_or_default(),
+            grid: device
+                .as_ref()
+                .and_then(Device::grid)
+                .map(|g| g.as_str().to_owned()),
+            relay_url: match &device {
+                Some(Device::Enrolled { relay_url, .. }) => Some(relay_url.clone()),
+                _ => None,
+            },
+            today,
+            prefill_relay_url: self.prefill_relay_url.clone(),
+            enroll_error: lock(&self.enroll_error).clone(),
+        }
+    }
+
+    /// Enrolls at launch with a code given in the environment (`WANGGE_ENROLL_CODE`, for
+    /// demos and tests without a keyboard), when the device is new and a relay URL is
+    /// known. A failure is kept for the first-run screen ([`AppInfo::enroll_error`]).
+    pub async fn enroll_at_launch(&self, code: Option<String>) {
+        let (Some(code), Some(url)) = (code, self.prefill_relay_url.clone()) else {
+            return;
+        };
+        if code.trim().is_empty() || self.setup_state() != SetupState::New {
+            return;
+        }
+        let result = self.enroll(&url, &code).await;
+        if let Err(e) = &result {
+            tracing::warn!(code = %e.code, "enrolling at launch failed");
+        }
+        *lock(&self.enroll_error) = result.err();
+    }
+
+    /// Opens a store in the data dir as `member` (the demo seeds one before switching).
+    pub fn open_store(&self, file: &str, member: &str) -> AppResult<Store> {
+        Ok(Store::open(
+            &self.data_dir.join(file),
+            &self.key,
+            store_config(member),
+        )?)
+    }
+
+    /// Saves the new set-up, reopens the store as the device's member and (re)starts sync.
+    /// Leaving the demo deletes the demo's store: its invented records never sync.
+    pub fn set_device(&self, device: Device) -> AppResult<()> {
+        let was_demo = self.setup_state() == SetupState::Demo;
+        let reopened = self.open_store(Device::store_file(Some(&device)), device.member())?;
+        device.save(&self.data_dir)?;
+        // Stop the old engine before the store it syncs is swapped.
+        lock(&self.sync).take();
+        *lock(&self.store) = reopened;
+        *lock(&self.device) = Some(device);
+        if was_demo && self.setup_state() != SetupState::Demo {
+            self.remove_demo_store();
+        }
+        self.start_sync();
+        Ok(())
+    }
+
+    /// Deletes the demo's store files (not in use: the device is not a demo).
+    pub(crate) fn remove_demo_store(&self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let path = self.data_dir.join(format!("{DEMO_STORE_FILE}{suffix}"));
+            if let Err(e) = std::fs::remove_file(&path)
+                && e.kind() != std::io::ErrorKind::NotFound
+            {
+                tracing::warn!(cause = %e, "demo store not removed");
+            }
+        }
+    }
+
+    /// Starts the engine when enrolled (at launch and after enrollment).
+    fn start_sync(&self) {
+        let Some(Device::Enrolled {
+            relay_url,
+            token,
+            peer_id,
+            ..
+        }) = self.device()
+        else {
+            return;
+        };
+        let _rt = self.rt.enter();
+        let engine = SyncEngine::spawn(self.store.clone(), &relay_url, &token, &peer_id);
+        let follower = self.rt.spawn(follow(
+            engine.status(),
+            self.view.clone(),
+            self.emit.clone(),
+        ));
+        *lock(&self.sync) = Some(Syncing { engine, follower });
+        tracing::info!("sync started");
+    }
+
+    /// Tells the engine there are local changes (after every write).
+    pub fn nudge(&self) {
+        if let Some(s) = &*lock(&self.sync) {
+            s.engine.nudge();
+        }
+    }
+
+    /// The latest sync view.
+    pub fn sync_view(&self) -> SyncView {
+        lock(&self.view).clone()
+    }
+}
+
+/// Creates the data dir when missing, readable by this user only (the store is encrypted,
+/// but `device.json` holds the device token).
+fn create_private_dir(dir: &Path) -> AppResult<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir)
+        .map_err(|e| AppError::new("io_error", e.to_string()))
+}
+
+fn store_config(member: &str) -> StoreConfig {
+    StoreConfig {
+        member: member.to_owned(),
+        ..StoreConfig::default()
+    }
+}

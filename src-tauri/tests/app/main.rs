@@ -1,0 +1,8 @@
+//! The command layer against a real encrypted store in a temp data dir (and a real relay
+//! on loopback for enrollment), without a webview.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+mod helpers;
+mod records;
+mod setup;
+mod sync;

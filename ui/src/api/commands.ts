@@ -1,0 +1,122 @@
+// Typed wrappers of the Tauri commands and events of `wangge-app` (src-tauri/src/commands).
+// One function per command; argument names are the Rust ones in camelCase, as Tauri
+// expects. Types come from `../bindings` (generated from Rust by
+// `cargo test -p wangge-app export_bindings`). A rejected promise carries an `AppError`
+// `{ code, message, fields? }`.
+import { invoke } from '@tauri-apps/api/core';
+import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+import type {
+  AppInfo,
+  CheckId,
+  CheckInput,
+  CheckRow,
+  DaySummary,
+  FieldError,
+  FieldValue,
+  HouseholdId,
+  HouseholdInput,
+  HouseholdSummary,
+  HouseholdView,
+  JournalEntry,
+  PhotoProgress,
+  PhotoRef,
+  ReportId,
+  ReportInput,
+  ReportRow,
+  ReportStatus,
+  ReportView,
+  ResidentHit,
+  ResidentId,
+  ResidentInput,
+  Slot,
+  SyncView,
+  TemperatureReading,
+  Visit,
+  VisitId,
+  VisitInput,
+} from '../bindings';
+
+/** A local day, `YYYY-MM-DD`. */
+export type Day = string;
+
+/** Event names pushed by the app. */
+export const SYNC_STATUS_EVENT = 'sync://status';
+export const PHOTO_PROGRESS_EVENT = 'photo://progress';
+
+// Set-up and home
+export const appInfo = () => invoke<AppInfo>('app_info');
+export const enroll = (relayUrl: string, code: string) =>
+  invoke<AppInfo>('enroll', { relayUrl, code });
+export const startDemo = () => invoke<AppInfo>('start_demo');
+export const daySummary = (day?: Day | null) =>
+  invoke<DaySummary>('day_summary', { day: day ?? null });
+
+// Households
+export const listHouseholds = () => invoke<HouseholdSummary[]>('list_households');
+export const searchResidents = (query: string) =>
+  invoke<ResidentHit[]>('search_residents', { query });
+export const getHousehold = (id: HouseholdId) => invoke<HouseholdView>('get_household', { id });
+export const createHousehold = (input: HouseholdInput) =>
+  invoke<HouseholdId>('create_household', { input });
+export const updateHousehold = (id: HouseholdId, input: HouseholdInput) =>
+  invoke<null>('update_household', { id, input });
+export const validateHousehold = (input: HouseholdInput) =>
+  invoke<FieldError[]>('validate_household', { input });
+
+// Residents
+export const addResident = (household: HouseholdId, input: ResidentInput) =>
+  invoke<ResidentId>('add_resident', { household, input });
+export const updateResident = (id: ResidentId, input: ResidentInput) =>
+  invoke<null>('update_resident', { id, input });
+export const residentInput = (id: ResidentId) => invoke<ResidentInput>('resident_input', { id });
+export const validateResident = (input: ResidentInput) =>
+  invoke<FieldError[]>('validate_resident', { input });
+export const resolveConflict = (resident: ResidentId, field: string, value: FieldValue) =>
+  invoke<null>('resolve_conflict', { resident, field, value });
+
+// Temperature checks
+export const householdChecks = (household: HouseholdId, day?: Day | null) =>
+  invoke<CheckRow[]>('household_checks', { household, day: day ?? null });
+export const validateTemperature = (text: string) =>
+  invoke<TemperatureReading>('validate_temperature', { text });
+export const recordChecks = (slot: Slot, checks: CheckInput[]) =>
+  invoke<CheckId[]>('record_checks', { slot, checks });
+export const feverList = (day?: Day | null) =>
+  invoke<CheckRow[]>('fever_list', { day: day ?? null });
+
+// Visits
+export const recordVisit = (input: VisitInput) => invoke<VisitId>('record_visit', { input });
+export const visitsOfDay = (day?: Day | null) =>
+  invoke<Visit[]>('visits_of_day', { day: day ?? null });
+
+// Journal
+export const draftJournal = (day: Day) => invoke<JournalEntry>('draft_journal', { day });
+export const journalEntry = (day: Day) => invoke<JournalEntry | null>('journal_entry', { day });
+/** Saves the day's text; it comes back as `JournalEntry.notes`. */
+export const saveJournal = (day: Day, text: string) =>
+  invoke<null>('save_journal', { day, text });
+export const journalDays = () => invoke<Day[]>('journal_days');
+
+// Photos and reports
+/** Sends the image file's bytes as the raw body; progress arrives on `onPhotoProgress`. */
+export const addPhoto = (bytes: Uint8Array | ArrayBuffer) =>
+  invoke<PhotoRef>('add_photo', bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
+/** A stored photo's JPEG bytes (the thumbnail when `thumb`), for a Blob URL. */
+export const photo = (hash: string, thumb: boolean) =>
+  invoke<ArrayBuffer>('photo', { hash, thumb });
+export const fileReport = (input: ReportInput) => invoke<ReportId>('file_report', { input });
+export const listReports = (status?: ReportStatus | null) =>
+  invoke<ReportRow[]>('list_reports', { status: status ?? null });
+export const getReport = (id: ReportId) => invoke<ReportView>('get_report', { id });
+
+// Sync
+export const syncStatus = () => invoke<SyncView>('sync_status');
+export const syncNow = () => invoke<null>('sync_now');
+
+/** Calls `handler` with every sync status change; resolves to the unlisten function. */
+export const onSyncStatus = (handler: (view: SyncView) => void): Promise<UnlistenFn> =>
+  listen<SyncView>(SYNC_STATUS_EVENT, (e) => handler(e.payload));
+
+/** Calls `handler` with each stage of a photo being processed by `addPhoto`. */
+export const onPhotoProgress = (handler: (p: PhotoProgress) => void): Promise<UnlistenFn> =>
+  listen<PhotoProgress>(PHOTO_PROGRESS_EVENT, (e) => handler(e.payload));

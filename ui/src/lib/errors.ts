@@ -1,0 +1,24 @@
+import type { AppError, FieldError } from './types';
+import { errorText } from '@/i18n/zh-CN';
+
+/** Normalises whatever a rejected `invoke` gave into `AppError`. */
+export function toAppError(e: unknown): AppError {
+  if (e && typeof e === 'object' && 'code' in e && typeof (e as AppError).code === 'string') {
+    return e as AppError;
+  }
+  return { code: 'unknown', message: String(e) };
+}
+
+/** The Chinese sentence for a failed call. */
+export function errorMessage(e: unknown): string {
+  return errorText(toAppError(e).code);
+}
+
+/** Field errors as `field → code` (the first error per field wins). */
+export function byField(errors: readonly FieldError[] | null | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of errors ?? []) {
+    if (!(e.field in out)) out[e.field] = e.code;
+  }
+  return out;
+}

@@ -1,0 +1,177 @@
+import { describe, expect, it } from 'vitest';
+import { mount, flushPromises } from '@vue/test-utils';
+import JournalView from '@/views/JournalView.vue';
+import SetupView from '@/views/SetupView.vue';
+import HouseholdsView from '@/views/HouseholdsView.vue';
+import { setAppInfo } from '@/composables/appInfo';
+import type { AppInfo } from '@/lib/types';
+import { backend, testRouter, settle } from './helpers';
+import { HH } from './fixtures';
+
+function info(p: Partial<AppInfo> = {}): AppInfo {
+  return {
+    state: 'demo',
+    role: 'member',
+    grids: ['110105001001001'],
+    grid: '110105001001001',
+    relayUrl: null,
+    today: '2026-11-24',
+    prefillRelayUrl: null,
+    enrollError: null,
+    ...p,
+  };
+}
+
+describe('journal', () => {
+  it('drafts from the day\u2019s records, saves the edited text for the day, lists history', async () => {
+    setAppInfo(info({}));
+    let days = ['2026-11-23'];
+    const api = backend({
+      journal_entry: () => null,
+      journal_days: () => days,
+      draft_journal: ({ day }) => ({ id: 'j', date: day, member: 'm', items: ['入户走访2户(信息采集2户)', '测温5人、5人次,未发现发热'], notes: '' }),
+      save_journal: () => {
+        days = ['2026-11-24', ...days];
+        return null;
+      },
+    });
+    const w = mount(JournalView, { global: { plugins: [testRouter()] } });
+    await flushPromises();
+    expect(w.findAll('[data-testid="journal-history-item"]')).toHaveLength(1);
+    await w.get('[data-testid="journal-draft"]').trigger('click');
+    await flushPromises();
+    const text = w.get('[data-testid="journal-text"]');
+    expect((text.element as HTMLTextAreaElement).value).toBe('入户走访2户(信息采集2户)\n测温5人、5人次,未发现发热');
+    expect(api.argsOf('draft_journal')).toEqual([{ day: '2026-11-24' }]);
+    await text.setValue('入户走访2户\n调解邻里纠纷1起');
+    await w.get('[data-testid="journal-save"]').trigger('click');
+    await flushPromises();
+    expect(api.argsOf('save_journal')).toEqual([{ day: '2026-11-24', text: '入户走访2户\n调解邻里纠纷1起' }]);
+    expect(w.findAll('[data-testid="journal-history-item"]').map((e) => e.attributes('data-day'))).toEqual([
+      '2026-11-24',
+      '2026-11-23',
+    ]);
+  });
+});
+
+describe('first run', () => {
+  it('prefills the relay address and shows a refused enrollment in Chinese', async () => {
+    setAppInfo(info({ state: 'new', prefillRelayUrl: 'http://127.0.0.1:9000' }));
+    const api = backend({
+      enroll: () => {
+        throw { code: 'enroll_failed', message: 'enrollment failed: invalid_code' };
+      },
+    });
+    const w = mount(SetupView, { global: { plugins: [testRouter()] } });
+    expect((w.get('[data-testid="setup-relay-url"]').element as HTMLInputElement).value).toBe('http://127.0.0.1:9000');
+    await w.get('[data-testid="setup-code"]').setValue(' ABCD-1234 ');
+    await w.get('[data-testid="setup-enroll"]').trigger('click');
+    await flushPromises();
+    expect(api.argsOf('enroll')).toEqual([{ relayUrl: 'http://127.0.0.1:9000', code: 'ABCD-1234' }]);
+    expect(w.get('[data-testid="setup-error"]').text()).toBe('注册失败,请检查服务器地址和注册码');
+  });
+});
+
+describe('household list', () => {
+  it('marks 红心户, shows days since the last visit, and searches residents through core', async () => {
+    const api = backend({
+      list_households: () => [
+        { id: HH, grid: 'g', address: '幸福小区3栋2单元501室', head_name: '张建国', tags: ['elderly', 'dibao'], needs_home_visit: true, resident_count: 2, last_visit_at: null, days_since_visit: 12 },
+        { id: 'hh-2', grid: 'g', address: '帽儿胡同12号', head_name: null, tags: [], needs_home_visit: false, resident_count: 1, last_visit_at: null, days_since_visit: null },
+      ],
+      search_residents: ({ query }) =>
+        query === 'zjg'
+          ? [{ resident: 'r1', household: HH, grid: 'g', name: '张建国', address: '幸福小区3栋2单元501室', phone_masked: '139****5678', id_masked: null, tags: [], matched: 'pinyin' }]
+          : [],
+    });
+    const w = mount(HouseholdsView, { global: { plugins: [testRouter()] } });
+    await flushPromises();
+    const items = w.findAll('[data-testid="hh-item"]');
+    expect(items.map((i) => i.attributes('data-red-heart'))).toEqual(['true', 'false']);
+    expect(items[0]!.text()).toContain('12 天前走访');
+    expect(items[0]!.text()).toContain('低保');
+    expect(items[1]!.text()).toContain('未走访');
+
+    await w.get('[data-testid="hh-search"]').setValue('zjg');
+    await new Promise((r) => setTimeout(r, 200));
+    await settle();
+    expect(api.argsOf('search_residents')).toEqual([{ query: 'zjg' }]);
+    const hits = w.findAll('[data-testid="hh-item"]');
+    expect(hits).toHaveLength(1);
+    expect(hits[0]!.attributes('data-id')).toBe(HH);
+    expect(hits[0]!.text()).toContain('139****5678');
+  });
+});
+
+describe('sync page', () => {
+  it('shows pending counts and the last failure in Chinese, and syncs on demand', async () => {
+    const { startSyncStatus } = await import('@/composables/sync');
+    const api = backend({
+      sync_status: () => ({
+        state: 'error',
+        online: false,
+        docsPending: 7,
+        photosPending: 2,
+        photoBytesPending: 900000,
+        lastSuccess: null,
+        lastError: 'unauthorized',
+        progress: null,
+      }),
+      sync_now: () => null,
+    });
+    const SyncView = (await import('@/views/SyncView.vue')).default;
+    const w = mount(SyncView, { global: { plugins: [testRouter()] } });
+    await startSyncStatus();
+    await flushPromises();
+    expect(w.get('[data-testid="sync-state"]').attributes('data-state')).toBe('error');
+    expect(w.get('[data-testid="sync-docs-pending"]').text()).toBe('7');
+    expect(w.get('[data-testid="sync-photos-pending"]').text()).toBe('2');
+    expect(w.get('[data-testid="sync-last-success"]').text()).toBe('从未同步');
+    expect(w.get('[data-testid="sync-error"]').text()).toBe('设备未授权或已被停用,请联系网格中心');
+    await w.get('[data-testid="sync-now"]').trigger('click');
+    await flushPromises();
+    expect(api.argsOf('sync_now')).toHaveLength(1);
+  });
+});
+
+describe('household form and visit', () => {
+  it('creates a courtyard household with the street fields and 红心户', async () => {
+    const HouseholdFormView = (await import('@/views/HouseholdFormView.vue')).default;
+    const api = backend({ validate_household: () => [], create_household: () => 'new-hh' });
+    const router = testRouter();
+    await router.push('/households/new');
+    const w = mount(HouseholdFormView, { global: { plugins: [router] } });
+    expect(w.find('[data-testid="hhf-street"]').exists()).toBe(false);
+    await w.get('[data-testid="hhf-kind-street"]').trigger('click');
+    expect(w.find('[data-testid="hhf-building"]').exists()).toBe(false);
+    await w.get('[data-testid="hhf-street"]').setValue('帽儿胡同');
+    await w.get('[data-testid="hhf-number"]').setValue('12');
+    await w.get('[data-testid="hhf-red-heart"]').setValue(true);
+    await w.get('[data-testid="hhf-tag-dibao"]').trigger('click');
+    await w.get('[data-testid="hhf-save"]').trigger('click');
+    await flushPromises();
+    expect(api.argsOf('create_household')).toEqual([
+      { input: { address: { kind: 'street', street: '帽儿胡同', number: '12' }, tags: ['dibao'], needs_home_visit: true, notes: '' } },
+    ]);
+    expect(router.currentRoute.value.path).toBe('/households/new-hh');
+  });
+
+  it('records a visit with its purpose and the needs collected, a typed need included', async () => {
+    const VisitView = (await import('@/views/VisitView.vue')).default;
+    const { householdView } = await import('./fixtures');
+    const api = backend({ get_household: () => householdView(), record_visit: () => 'visit-1' });
+    const w = mount(VisitView, { props: { id: HH }, global: { plugins: [testRouter()] } });
+    await flushPromises();
+    await w.get('[data-testid="visit-purpose-safety_patrol"]').trigger('click');
+    await w.get('[data-testid="visit-notes"]').setValue('检查燃气阀门');
+    await w.get('[data-testid="visit-need-text"]').setValue('更换烟感报警器');
+    await w.get('[data-testid="visit-need-add"]').trigger('click');
+    expect(w.findAll('[data-testid="visit-need-item"]')).toHaveLength(1);
+    await w.get('[data-testid="visit-need-text"]').setValue('代办医保卡');
+    await w.get('[data-testid="visit-save"]').trigger('click');
+    await flushPromises();
+    expect(api.argsOf('record_visit')).toEqual([
+      { input: { household: HH, purpose: 'safety_patrol', notes: '检查燃气阀门', needs: ['更换烟感报警器', '代办医保卡'] } },
+    ]);
+  });
+});

@@ -1,0 +1,172 @@
+import { describe, expect, it, beforeEach } from 'vitest';
+import { mount, flushPromises } from '@vue/test-utils';
+import TemperatureView from '@/views/TemperatureView.vue';
+import { applyKey, isComplete, useTempEntry } from '@/composables/tempEntry';
+import { backend, testRouter, settle } from './helpers';
+import { HH, R1, R2, R3, householdView, checkRow } from './fixtures';
+
+describe('keypad text rules', () => {
+  it('builds keypad forms digit by digit and knows when a reading is complete', () => {
+    let t = '';
+    for (const k of ['3', '6', '5'] as const) t = applyKey(t, k);
+    expect(t).toBe('365');
+    expect(isComplete(t)).toBe(true);
+    expect(applyKey('36', 'dot')).toBe('36.');
+    expect(applyKey('36.', '8')).toBe('36.8');
+    expect(isComplete('36.8')).toBe(true);
+    expect(isComplete('36.')).toBe(false);
+    expect(applyKey('36.', 'dot')).toBe('36.');
+    expect(applyKey('', 'dot')).toBe('');
+    expect(applyKey('365', 'del')).toBe('36');
+    expect(applyKey('', 'del')).toBe('');
+    // typing over a finished reading starts a new one
+    expect(applyKey('365', '3')).toBe('3');
+  });
+
+  it('moves to the next resident after a complete reading and asks core about it', async () => {
+    const asked: string[] = [];
+    const e = useTempEntry(async (text) => {
+      asked.push(text);
+      return { tenths: Number(text), fever: false, error: null };
+    });
+    e.load([
+      { resident: R1, name: 'a' },
+      { resident: R2, name: 'b' },
+    ]);
+    e.press('3');
+    e.press('6');
+    expect(e.current.value).toBe(0);
+    await e.press('5');
+    expect(e.current.value).toBe(1);
+    expect(e.rows.value[0]!.text).toBe('365');
+    expect(asked).toEqual(['365']);
+    // a refused reading keeps core's code on its row
+    const bad = useTempEntry(async () => ({
+      tenths: null,
+      fever: false,
+      error: { field: 'temperature', code: 'temperature_out_of_range', message: 'x' },
+    }));
+    bad.load([{ resident: R1, name: 'a' }]);
+    bad.press('9');
+    bad.press('9');
+    await bad.press('9');
+    expect(bad.rows.value[0]!.error).toBe('temperature_out_of_range');
+  });
+});
+
+describe('temperature screen', () => {
+  let savedChecks: ReturnType<typeof checkRow>[] = [];
+  let api: ReturnType<typeof backend>;
+
+  beforeEach(() => {
+    savedChecks = [];
+    api = backend({
+      get_household: ({ id }) => {
+        expect(id).toBe(HH);
+        return householdView();
+      },
+      household_checks: () => savedChecks,
+      // As core judges keypad text: 38.0 is the one fever in these tests.
+      validate_temperature: ({ text }) =>
+        text === '999'
+          ? { tenths: null, fever: false, error: { field: 'temperature', code: 'temperature_out_of_range', message: 'x' } }
+          : { tenths: Number(text.replace('.', '')), fever: text === '380', error: null },
+      record_checks: ({ slot, checks }) => {
+        // What core would store: 38.0 is the fever here, decided on the Rust side.
+        savedChecks = checks.map((c: { resident: string; temperature: string }) =>
+          checkRow(c.resident, c.resident === R2 ? '李秀英' : 'x', Number(c.temperature), c.resident === R2),
+        );
+        savedChecks.forEach((c) => (c.slot = slot));
+        return checks.map((_: unknown, i: number) => `check-${i}`);
+      },
+    });
+  });
+
+  async function mountScreen() {
+    const router = testRouter();
+    await router.push('/households/' + HH + '/temperature');
+    const w = mount(TemperatureView, { props: { id: HH }, global: { plugins: [router] }, attachTo: document.body });
+    await flushPromises();
+    await settle();
+    return w;
+  }
+
+  const tap = async (w: Awaited<ReturnType<typeof mountScreen>>, ...keys: string[]) => {
+    for (const k of keys) await w.get(`[data-testid="key-${k}"]`).trigger('click');
+    await flushPromises();
+  };
+  const rowsOf = (w: Awaited<ReturnType<typeof mountScreen>>) => w.findAll('[data-testid="temp-row"]');
+
+  it('three taps fill a resident and move on; del and dot edit the current one', async () => {
+    const w = await mountScreen();
+    expect(rowsOf(w)).toHaveLength(3);
+    expect(rowsOf(w)[0]!.attributes('data-current')).toBe('true');
+    await tap(w, '3', '6', '5');
+    expect((rowsOf(w)[0]!.get('[data-testid="temp-input"]').element as HTMLInputElement).value).toBe('365');
+    expect(rowsOf(w)[1]!.attributes('data-current')).toBe('true');
+    // second resident: 3 7 → del → 6 . 8 → 36.8, then auto-advance
+    await tap(w, '3', '7', 'del');
+    expect((rowsOf(w)[1]!.get('[data-testid="temp-input"]').element as HTMLInputElement).value).toBe('3');
+    await tap(w, '6', 'dot', '8');
+    expect((rowsOf(w)[1]!.get('[data-testid="temp-input"]').element as HTMLInputElement).value).toBe('36.8');
+    expect(rowsOf(w)[2]!.attributes('data-current')).toBe('true');
+    expect(api.argsOf('validate_temperature').map((a) => a.text)).toEqual(['365', '36.8']);
+    w.unmount();
+  });
+
+  it('saves the batch in one call and highlights the fever core reports', async () => {
+    const w = await mountScreen();
+    await w.get('[data-testid="temp-slot-morning"]').trigger('click');
+    await tap(w, '3', '6', '5', '3', '8', '0', '3', '6', '6');
+    // core's fever decision shows on the row and in the list before saving
+    expect(rowsOf(w).map((r) => r.attributes('data-fever'))).toEqual(['false', 'true', 'false']);
+    expect(w.findAll('[data-testid="fever-item"]').map((f) => f.text())).toEqual(['李秀英 · 上午 · 38.0℃']);
+    await w.get('[data-testid="temp-save"]').trigger('click');
+    await flushPromises();
+    await settle();
+
+    const recorded = api.argsOf('record_checks');
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0].slot).toBe('morning');
+    expect(recorded[0].checks).toEqual([
+      { resident: R1, temperature: '365', method: 'in_person' },
+      { resident: R2, temperature: '380', method: 'in_person' },
+      { resident: R3, temperature: '366', method: 'in_person' },
+    ]);
+    const rows = rowsOf(w);
+    expect(rows.map((r) => r.attributes('data-fever'))).toEqual(['false', 'true', 'false']);
+    expect(rows[1]!.classes()).toContain('temp-row--fever');
+    const fevers = w.findAll('[data-testid="fever-item"]');
+    expect(fevers).toHaveLength(1);
+    expect(fevers[0]!.attributes('data-resident-id')).toBe(R2);
+    expect(fevers[0]!.text()).toContain('38.0');
+    w.unmount();
+  });
+
+  it('does not save a reading core refused, and says why in Chinese', async () => {
+    const w = await mountScreen();
+    await tap(w, '9', '9', '9');
+    await w.get('[data-testid="temp-save"]').trigger('click');
+    await flushPromises();
+    expect(api.argsOf('record_checks')).toHaveLength(0);
+    expect(rowsOf(w)[0]!.get('[data-testid="temp-error"]').text()).toBe('体温应在 34.0–43.0 ℃ 之间');
+    w.unmount();
+  });
+
+  it('lists a fever saved earlier today in the other slot, and marks the row only in its own slot', async () => {
+    savedChecks = [{ ...checkRow(R3, '王小明', 381, true), slot: 'afternoon' }, checkRow(R1, '王建国', 365, false)];
+    const w = await mountScreen();
+    await w.get('[data-testid="temp-slot-morning"]').trigger('click');
+    await flushPromises();
+    const fevers = w.findAll('[data-testid="fever-item"]');
+    expect(fevers).toHaveLength(1);
+    expect(fevers[0]!.attributes('data-slot')).toBe('afternoon');
+    expect(fevers[0]!.text()).toContain('38.1');
+    expect(fevers[0]!.text()).toContain('下午');
+    expect(rowsOf(w).map((r) => r.attributes('data-fever'))).toEqual(['false', 'false', 'false']);
+    await w.get('[data-testid="temp-slot-afternoon"]').trigger('click');
+    await flushPromises();
+    expect(rowsOf(w).map((r) => r.attributes('data-fever'))).toEqual(['false', 'false', 'true']);
+    w.unmount();
+  });
+});
