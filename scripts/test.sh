@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Every check and test of the project: formatting, lints, and all test suites.
+# Every check and test of the project: formatting, lints, all test suites, and the
+# end-to-end run of the real desktop app under Xvfb (never skipped).
 # Works on a fresh Debian 12 machine as root (installs what it needs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,3 +15,5 @@ if git rev-parse --git-dir >/dev/null 2>&1; then
   echo "== bindings";   test -z "$(git status --porcelain -- ui/src/bindings)" \
     || { git status --porcelain -- ui/src/bindings; echo "ui/src/bindings is stale: commit the regenerated files" >&2; exit 1; }
 fi
+# The real desktop app, two instances and a relay, driven over WebDriver under Xvfb.
+echo "== e2e";          bash scripts/e2e.sh
