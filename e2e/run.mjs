@@ -12,7 +12,7 @@
 // report with two photos, the journal; prints the UI actions it took.
 // Screenshots go to artifacts/e2e/. Exit code 0 only if every step passed.
 
-import { mkdirSync, mkdtempSync, existsSync, rmSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, existsSync, rmSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -344,6 +344,15 @@ async function main() {
     }
   }
   await stopAll();
+  try {
+    await timed('relay: logged no error during normal use', async () => {
+      const text = readFileSync(join(relay.dir, 'relay.log'), 'utf8').replace(/\x1b\[[0-9;]*m/g, '');
+      const errors = text.split('\n').filter((l) => / ERROR /.test(l));
+      if (errors.length) throw new Error(`${errors.length} ERROR lines, first: ${errors[0].slice(0, 300)}`);
+    });
+  } catch {
+    failed = true;
+  }
   console.log('\n== results ==');
   for (const r of results) console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${secs(r.ms).padStart(8)}  ${r.name}${r.ok ? '' : `\n      ${r.error}`}`);
   if (day) {

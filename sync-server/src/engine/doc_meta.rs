@@ -5,7 +5,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use automerge::sync::{self, SyncDoc};
 use automerge::{
-    Automerge, AutomergeError, LoadOptions, OnPartialLoad, ROOT, ReadDoc, VerificationMode,
+    Automerge, AutomergeError, Change, LoadOptions, OnPartialLoad, ROOT, ReadDoc, VerificationMode,
 };
 
 use crate::scope::{DocKind, ScopeCode};
@@ -48,25 +48,35 @@ pub fn decode_sync(bytes: &[u8]) -> Option<sync::Message> {
         .flatten()
 }
 
+/// Chunk type byte of a plain change chunk (after 4 magic and 4 checksum bytes).
+const CHANGE_CHUNK: u8 = 1;
+
 /// Whether every change chunk a sync message carries parses completely. Automerge's own
 /// incremental load keeps what parses and drops the rest with a log line; a relay answers
 /// a damaged chunk with an error instead, so the sender learns of it.
 pub fn changes_well_formed(msg: &sync::Message) -> bool {
-    let strict = || {
-        LoadOptions::new()
-            .on_partial_load(OnPartialLoad::Error)
-            .verification_mode(VerificationMode::Check)
-    };
-    msg.changes.iter().all(|chunk| {
-        // Loaded alone, a chunk's changes lack their dependencies: that is expected.
-        catch_unwind(|| {
-            matches!(
-                Automerge::load_with_options(chunk, strict()),
-                Ok(_) | Err(AutomergeError::MissingDeps)
-            )
-        })
-        .unwrap_or(false)
-    })
+    msg.changes
+        .iter()
+        .all(|chunk| catch_unwind(|| chunk_well_formed(chunk)).unwrap_or(false))
+}
+
+fn chunk_well_formed(chunk: &[u8]) -> bool {
+    if chunk.get(8) == Some(&CHANGE_CHUNK) {
+        // A change on its own: parse its columns and check its checksum, without loading
+        // it into a document (which would log its missing dependencies as an error).
+        return match (Change::try_from(chunk), chunk.get(4..8)) {
+            (Ok(change), Some(checksum)) => change.hash().0.get(..4) == Some(checksum),
+            _ => false,
+        };
+    }
+    // A whole document (sync v2), a compressed change or a bundle: load it strictly.
+    let strict = LoadOptions::new()
+        .on_partial_load(OnPartialLoad::Error)
+        .verification_mode(VerificationMode::Check);
+    matches!(
+        Automerge::load_with_options(chunk, strict),
+        Ok(_) | Err(AutomergeError::MissingDeps)
+    )
 }
 
 /// Applies a sync message; `false` if automerge refused it or panicked. After `false` the
@@ -159,6 +169,58 @@ mod tests {
         let n = bad.len();
         bad[n / 2] ^= 0x5a;
         assert!(!changes_well_formed(&msg(bad)));
+    }
+
+    /// Checking a change whose dependencies are elsewhere is routine: it must not reach
+    /// the relay's log as an error (automerge's `load` logs `MissingDeps` at ERROR).
+    #[test]
+    fn checking_a_dependent_change_logs_nothing_and_whole_documents_pass() {
+        use std::sync::{Arc, Mutex};
+        #[derive(Clone, Default)]
+        struct Sink(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Sink {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut a = Automerge::new();
+        let mut tx = a.transaction();
+        tx.put(ROOT, "kind", "household").unwrap();
+        tx.commit();
+        let first = a.get_heads();
+        let mut tx = a.transaction();
+        tx.put(ROOT, "note", "second").unwrap();
+        tx.commit();
+        let msg = |chunk: Vec<u8>| sync::Message {
+            heads: vec![],
+            need: vec![],
+            have: vec![],
+            changes: chunk.into(),
+            flags: None,
+            version: sync::MessageVersion::V2,
+        };
+        let sink = Sink::default();
+        let writer = sink.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            assert!(changes_well_formed(&msg(a.save_after(&first))));
+            assert!(changes_well_formed(&msg(a.save())));
+        });
+        let logged = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+        assert!(!logged.contains("ERROR"), "{logged}");
+        // A whole document with a flipped byte is still refused.
+        let mut doc = a.save();
+        let n = doc.len();
+        doc[n - 3] ^= 0x5a;
+        assert!(!changes_well_formed(&msg(doc)));
     }
 
     #[test]
