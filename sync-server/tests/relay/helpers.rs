@@ -380,13 +380,6 @@ impl Device {
         }
     }
 
-    /// The data of the next sync message for a document (what `sync` would send).
-    pub fn sync_data(&mut self, id: DocumentId) -> Option<Vec<u8>> {
-        let doc = self.docs.entry(id).or_default();
-        let state = self.states.entry(id).or_default();
-        doc.generate_sync_message(state).map(|m| m.encode())
-    }
-
     /// Sets a root key (an offline edit).
     pub fn edit(&mut self, id: DocumentId, key: &str, value: &str) {
         let doc = self.docs.get_mut(&id).expect("doc exists");
