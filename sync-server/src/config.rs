@@ -65,9 +65,10 @@ pub struct LimitsConfig {
     pub max_connections_per_ip: usize,
     /// Messages queued towards one connection before it is dropped as too slow.
     pub outbound_queue: usize,
-    /// Initial WebSocket read buffer per connection, in bytes; it grows for larger messages
+    /// Initial WebSocket read buffer per connection, in bytes, and the most read from the
+    /// socket at once; a larger frame gets room for its whole length
     /// (`WANGGE_WS_READ_BUFFER_BYTES`). Tungstenite's default is 128 KiB, which 10k idle
-    /// connections would pay for in full.
+    /// connections would pay for in full; 512 B keeps an idle connection near 4 KiB.
     pub ws_read_buffer_bytes: usize,
     /// Outgoing bytes gathered before a socket write (`WANGGE_WS_WRITE_BUFFER_BYTES`).
     pub ws_write_buffer_bytes: usize,
@@ -103,7 +104,7 @@ impl Default for LimitsConfig {
             max_pending_docs_per_connection: 256,
             max_connections_per_ip: 256,
             outbound_queue: 65_536,
-            ws_read_buffer_bytes: 1024,
+            ws_read_buffer_bytes: 512,
             ws_write_buffer_bytes: 0,
             idle_doc_seconds: 60,
             admin_poll_millis: 1000,

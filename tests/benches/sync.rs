@@ -774,7 +774,7 @@ fn idle_memory() {
             "tungstenite default buffers (128K/16K)",
             Some((128 * 1024, 16 * 1024)),
         ),
-        ("relay defaults (1K read, 0 write)", None),
+        ("relay defaults (512 B read, 0 write)", None),
     ] {
         if buffers.is_some() && env_num("WANGGE_BENCH_IDLE_BASELINE", 1) == 0 {
             continue;

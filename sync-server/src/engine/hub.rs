@@ -74,7 +74,9 @@ pub struct Hub {
     relay_id: PeerId,
     limits: EngineLimits,
     docs: HashMap<DocumentId, Loaded>,
-    sessions: HashMap<ConnId, Session>,
+    /// Boxed: a table of 10k idle connections then holds pointers, not 200-byte sessions
+    /// in a half-empty table.
+    sessions: HashMap<ConnId, Box<Session>>,
     generation: Option<i64>,
     out: Vec<Output>,
 }
@@ -115,7 +117,7 @@ impl Hub {
 
     /// Registers an authenticated connection. It must `join` before anything else.
     pub fn connect(&mut self, conn: ConnId, auth: DeviceAuth) {
-        self.sessions.insert(conn, Session::new(auth));
+        self.sessions.insert(conn, Box::new(Session::new(auth)));
     }
 
     /// Handles one message from a connection.

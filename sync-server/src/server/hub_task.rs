@@ -7,10 +7,10 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use tokio::sync::mpsc;
-use tokio::sync::mpsc::error::TrySendError;
 use tracing::{debug, warn};
 use wangge_proto::Message;
 
+use super::outq::{OutSender, SendError};
 use crate::engine::{ConnId, Hub, Output};
 use crate::store::DeviceAuth;
 
@@ -23,7 +23,7 @@ pub(crate) enum Command {
     Connect {
         conn: ConnId,
         auth: Box<DeviceAuth>,
-        out: mpsc::Sender<Outbound>,
+        out: OutSender,
     },
     /// A decoded message from a connection.
     Message { conn: ConnId, msg: Box<Message> },
@@ -31,6 +31,9 @@ pub(crate) enum Command {
     Disconnect { conn: ConnId },
     /// Periodic housekeeping.
     Tick,
+    /// The relay is shutting down: tell every connection to close (they then disconnect
+    /// as usual, so their sync states are saved).
+    CloseAll,
     /// Save everything and stop.
     Shutdown,
 }
@@ -42,6 +45,8 @@ pub(crate) enum Outbound {
     Bytes(Vec<u8>),
     /// Close the socket.
     Close,
+    /// Close the socket: the relay is shutting down.
+    Shutdown,
 }
 
 /// Starts the hub thread.
@@ -52,7 +57,7 @@ pub(crate) fn spawn(
     std::thread::Builder::new()
         .name("wangge-hub".into())
         .spawn(move || {
-            let mut queues: HashMap<ConnId, mpsc::Sender<Outbound>> = HashMap::new();
+            let mut queues: HashMap<ConnId, OutSender> = HashMap::new();
             let mut cmds = Vec::with_capacity(MAX_GROUP);
             while let Some(first) = rx.blocking_recv() {
                 // Group commit: take what is queued (bounded), handle it in one write
@@ -81,6 +86,11 @@ pub(crate) fn spawn(
                             hub.disconnect(conn);
                         }
                         Command::Tick => outputs.extend(hub.tick(Instant::now())),
+                        Command::CloseAll => {
+                            for q in queues.values() {
+                                let _ = q.try_send(Outbound::Shutdown);
+                            }
+                        }
                         Command::Shutdown => stop = true,
                     }
                     if stop {
@@ -110,23 +120,19 @@ pub(crate) fn spawn(
         })
 }
 
-fn route(
-    hub: &mut Hub,
-    queues: &mut HashMap<ConnId, mpsc::Sender<Outbound>>,
-    outputs: Vec<Output>,
-) {
+fn route(hub: &mut Hub, queues: &mut HashMap<ConnId, OutSender>, outputs: Vec<Output>) {
     for output in outputs {
         match output {
             Output::Send { conn, bytes } => {
                 let Some(q) = queues.get(&conn) else { continue };
                 match q.try_send(Outbound::Bytes(bytes)) {
                     Ok(()) => {}
-                    Err(TrySendError::Full(_)) => {
+                    Err(SendError::Full) => {
                         warn!(conn, "outbound queue full; dropping slow connection");
                         queues.remove(&conn);
                         hub.disconnect(conn);
                     }
-                    Err(TrySendError::Closed(_)) => {
+                    Err(SendError::Closed) => {
                         queues.remove(&conn);
                         hub.disconnect(conn);
                     }

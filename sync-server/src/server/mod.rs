@@ -4,12 +4,14 @@
 //! - `files`: photo uploads (tus 1.0: `/v1/files`) and downloads (`/v1/blobs/{sha256}`).
 //! - `ws`: `GET /v1/sync`, authenticated upgrade, then bytes in and out.
 //! - `hub_task`: the [`crate::engine::Hub`] on its own thread.
+//! - `outq`: the small queue from the hub to each connection.
 //! - `state`: what handlers share.
 //! - [`shutdown_signal`]: SIGTERM / Ctrl-C.
 
 mod files;
 mod http;
 mod hub_task;
+mod outq;
 mod state;
 mod ws;
 
@@ -24,7 +26,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, head, options, post};
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 use tracing::info;
 use wangge_proto::PeerId;
 
@@ -103,14 +105,12 @@ impl Relay {
             hub_tx.clone(),
             Duration::from_millis(config.limits.admin_poll_millis.max(10)),
         ));
-        let (stop_tx, stop_rx) = watch::channel(false);
         let app = AppState {
             store: Arc::new(Mutex::new(http_store)),
             hub: hub_tx.clone(),
             config: config.clone(),
             next_conn: Arc::new(AtomicU64::new(1)),
             per_ip: Arc::new(Mutex::new(HashMap::new())),
-            shutdown: stop_rx,
         };
         let router = Router::new()
             .route("/healthz", get(http::healthz))
@@ -141,10 +141,13 @@ impl Relay {
             listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            info!("shutting down");
-            let _ = stop_tx.send(true);
+        .with_graceful_shutdown({
+            let hub = hub_tx.clone();
+            async move {
+                shutdown.await;
+                info!("shutting down");
+                let _ = hub.send(Command::CloseAll).await;
+            }
         })
         .await;
         ticker.abort();

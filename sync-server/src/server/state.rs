@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 
 use super::hub_task::Command;
 use crate::config::Config;
@@ -24,8 +24,6 @@ pub(crate) struct AppState {
     pub next_conn: Arc<AtomicU64>,
     /// Open connections per IP.
     pub per_ip: Arc<Mutex<HashMap<IpAddr, usize>>>,
-    /// Flips to `true` when the relay shuts down.
-    pub shutdown: watch::Receiver<bool>,
 }
 
 impl AppState {

@@ -1,20 +1,21 @@
 //! `GET /v1/sync`: authenticate the upgrade, then move bytes between socket and hub.
 
 use std::net::SocketAddr;
+use std::ops::ControlFlow;
 
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::Response;
-use futures_util::{SinkExt, StreamExt};
-use tokio::sync::mpsc;
 use tracing::{debug, info, instrument, warn};
 use wangge_proto::{Limits, Message, PeerId};
 
 use super::http::error;
 use super::hub_task::{Command, Outbound};
+use super::outq;
 use super::state::{AppState, IpSlot};
 use crate::auth::{SUBPROTOCOL, hash_secret, token_from_request};
+use crate::engine::ConnId;
 use crate::store::DeviceAuth;
 
 /// Authenticates and upgrades a sync connection.
@@ -85,81 +86,128 @@ pub(crate) async fn sync_upgrade(
         // Room for one largest message on top of what is gathered; a peer that stops
         // reading fails the send instead of growing the buffer without end.
         .max_write_buffer_size(write_buffer.saturating_add(transport_max).saturating_add(1))
-        .on_upgrade(move |socket| connection(app, auth, socket, slot))
+        .on_upgrade(move |socket| connection(app, Box::new(auth), socket, slot))
 }
 
-#[instrument(skip_all, fields(conn, device = %auth.device_id))]
-async fn connection(app: AppState, auth: DeviceAuth, socket: WebSocket, _slot: IpSlot) {
+/// What woke an idle connection.
+enum Event {
+    /// A frame from the device (or the end of its stream).
+    Incoming(Option<Result<WsMessage, axum::Error>>),
+    /// Something from the hub to send (or the hub dropped the connection).
+    Outgoing(Option<Outbound>),
+}
+
+/// Moves bytes between the socket and the hub until either side ends.
+///
+/// The task's size is what every idle connection costs, so it parks in a small `select!`
+/// and handles each event in a boxed future (one allocation per message, freed before it
+/// parks again); the device's identity goes to the hub boxed. No span lives as long as
+/// the connection (a span costs every idle connection a slot in the subscriber): events
+/// name `conn`, and the "connected" line ties it to the device.
+async fn connection(app: AppState, auth: Box<DeviceAuth>, mut socket: WebSocket, _slot: IpSlot) {
     let conn = app.conn_id();
-    tracing::Span::current().record("conn", conn);
-    info!("connected");
-    let (out_tx, mut out_rx) = mpsc::channel(app.config.limits.outbound_queue.max(1));
+    info!(conn, device = %auth.device_id, "connected");
+    let (out_tx, mut out_rx) = outq::queue(app.config.limits.outbound_queue);
     let connect = Command::Connect {
         conn,
-        auth: Box::new(auth),
+        auth,
         out: out_tx,
     };
-    if app.hub.send(connect).await.is_err() {
+    if Box::pin(app.hub.send(connect)).await.is_err() {
         return;
     }
-    let limits = Limits::with_max_message_bytes(app.config.limits.max_message_bytes);
-    let relay = PeerId::new(app.config.peer_id.clone());
-    let (mut sink, mut stream) = socket.split();
-    let mut shutdown = app.shutdown.clone();
     loop {
-        tokio::select! {
-            incoming = stream.next() => match incoming {
-                Some(Ok(WsMessage::Binary(bytes))) => match Message::decode_with(&bytes, &limits) {
-                    Ok(msg) => {
-                        let cmd = Command::Message { conn, msg: Box::new(msg) };
-                        if app.hub.send(cmd).await.is_err() {
-                            break;
-                        }
-                    }
-                    Err(e) => {
-                        debug!(cause = %e, "undecodable message");
-                        let reply = protocol_error(&relay, &format!("bad message: {e}"));
-                        let _ = sink.send(WsMessage::Binary(reply.into())).await;
-                        let _ = sink.send(WsMessage::Close(None)).await;
-                        break;
-                    }
-                },
-                Some(Ok(WsMessage::Text(_))) => {
-                    let reply = protocol_error(&relay, "text frames are not part of the protocol; send CBOR as binary");
-                    let _ = sink.send(WsMessage::Binary(reply.into())).await;
-                    let _ = sink.send(WsMessage::Close(None)).await;
-                    break;
-                }
-                Some(Ok(WsMessage::Close(_))) | None => break,
-                Some(Err(e)) => {
-                    debug!(cause = %e, "socket error");
-                    break;
-                }
-                Some(Ok(_)) => {}
-            },
-            out = out_rx.recv() => match out {
-                Some(Outbound::Bytes(bytes)) => {
-                    if let Err(e) = sink.send(WsMessage::Binary(bytes.into())).await {
-                        debug!(cause = %e, "send failed");
-                        break;
-                    }
-                }
-                Some(Outbound::Close) | None => {
-                    let _ = sink.send(WsMessage::Close(None)).await;
-                    break;
-                }
-            },
-            _ = shutdown.changed() => {
-                let frame = CloseFrame { code: 1001, reason: "relay shutting down".into() };
-                let _ = sink.send(WsMessage::Close(Some(frame))).await;
-                break;
-            }
+        // Both are cancel-safe: a frame half read stays in the socket's buffer, an item
+        // stays in the queue. Shutdown comes through the queue too (`Outbound::Shutdown`).
+        let event = tokio::select! {
+            incoming = socket.recv() => Event::Incoming(incoming),
+            out = out_rx.recv() => Event::Outgoing(out),
+        };
+        if Box::pin(handle(&app, conn, &mut socket, event))
+            .await
+            .is_break()
+        {
+            break;
         }
     }
-    if app.hub.send(Command::Disconnect { conn }).await.is_err() {
-        warn!("hub gone before disconnect");
+    if Box::pin(app.hub.send(Command::Disconnect { conn }))
+        .await
+        .is_err()
+    {
+        warn!(conn, "hub gone before disconnect");
     }
-    info!("disconnected");
+    info!(conn, "disconnected");
+}
+
+async fn handle(
+    app: &AppState,
+    conn: ConnId,
+    socket: &mut WebSocket,
+    event: Event,
+) -> ControlFlow<()> {
+    match event {
+        Event::Incoming(Some(Ok(WsMessage::Binary(bytes)))) => {
+            let limits = Limits::with_max_message_bytes(app.config.limits.max_message_bytes);
+            match Message::decode_with(&bytes, &limits) {
+                Ok(msg) => {
+                    let cmd = Command::Message {
+                        conn,
+                        msg: Box::new(msg),
+                    };
+                    if app.hub.send(cmd).await.is_err() {
+                        return ControlFlow::Break(());
+                    }
+                }
+                Err(e) => {
+                    debug!(conn, cause = %e, "undecodable message");
+                    refuse(app, socket, &format!("bad message: {e}")).await;
+                    return ControlFlow::Break(());
+                }
+            }
+        }
+        Event::Incoming(Some(Ok(WsMessage::Text(_)))) => {
+            refuse(
+                app,
+                socket,
+                "text frames are not part of the protocol; send CBOR as binary",
+            )
+            .await;
+            return ControlFlow::Break(());
+        }
+        Event::Incoming(Some(Ok(WsMessage::Close(_))) | None) => return ControlFlow::Break(()),
+        Event::Incoming(Some(Err(e))) => {
+            debug!(conn, cause = %e, "socket error");
+            return ControlFlow::Break(());
+        }
+        Event::Incoming(Some(Ok(_))) => {}
+        Event::Outgoing(Some(Outbound::Bytes(bytes))) => {
+            if let Err(e) = socket.send(WsMessage::Binary(bytes.into())).await {
+                debug!(conn, cause = %e, "send failed");
+                return ControlFlow::Break(());
+            }
+        }
+        Event::Outgoing(Some(Outbound::Close) | None) => {
+            let _ = socket.send(WsMessage::Close(None)).await;
+            return ControlFlow::Break(());
+        }
+        Event::Outgoing(Some(Outbound::Shutdown)) => {
+            let frame = CloseFrame {
+                code: 1001,
+                reason: "relay shutting down".into(),
+            };
+            let _ = socket.send(WsMessage::Close(Some(frame))).await;
+            return ControlFlow::Break(());
+        }
+    }
+    ControlFlow::Continue(())
+}
+
+/// Answers with a protocol `error` and closes.
+async fn refuse(app: &AppState, socket: &mut WebSocket, message: &str) {
+    let relay = PeerId::new(app.config.peer_id.clone());
+    let reply = protocol_error(&relay, message);
+    let _ = socket.send(WsMessage::Binary(reply.into())).await;
+    let _ = socket.send(WsMessage::Close(None)).await;
 }
 
 fn protocol_error(relay: &PeerId, message: &str) -> Vec<u8> {

@@ -348,6 +348,21 @@ impl Device {
         }
     }
 
+    /// Waits for the relay's close frame and returns its code; `None` if the socket ended
+    /// without one or nothing came in time.
+    pub async fn close_code(&mut self, wait: Duration) -> Option<u16> {
+        let ws = self.ws.as_mut()?;
+        let deadline = Instant::now() + wait;
+        loop {
+            let left = deadline.checked_duration_since(Instant::now())?;
+            match timeout(left, ws.next()).await {
+                Ok(Some(Ok(WsMessage::Close(frame)))) => return frame.map(|f| u16::from(f.code)),
+                Err(_) | Ok(None) | Ok(Some(Err(_))) => return None,
+                Ok(Some(Ok(_))) => {}
+            }
+        }
+    }
+
     /// A new document with the Wangge root keys, made offline.
     pub fn create_doc(&mut self, kind: &str, scope: &str) -> DocumentId {
         let id = DocumentId::random();

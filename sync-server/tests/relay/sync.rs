@@ -65,6 +65,24 @@ async fn two_members_converge_when_b_reconnects_first() {
     converge_in_order(false).await;
 }
 
+/// Stopping the relay (SIGTERM in `serve`) closes every connected device with 1001
+/// "going away", and the relay still finishes stopping.
+#[tokio::test]
+async fn stopping_the_relay_closes_connected_devices_as_going_away() {
+    let relay = spawn_relay().await;
+    let mut a = relay.device("member", &[GRID_A]).await;
+    let doc = a.create_doc("journal", GRID_A);
+    a.edit(doc, "day", "2024-05-01");
+    a.connect().await.unwrap();
+    a.sync().await;
+    let stopping = tokio::spawn(relay.stop());
+    assert_eq!(a.close_code(Duration::from_secs(10)).await, Some(1001));
+    tokio::time::timeout(Duration::from_secs(15), stopping)
+        .await
+        .expect("the relay stops in time")
+        .expect("stop task");
+}
+
 #[tokio::test]
 async fn a_plain_automerge_repo_peer_gets_the_standard_protocol() {
     let relay = spawn_relay().await;
