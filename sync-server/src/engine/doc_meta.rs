@@ -57,7 +57,40 @@ const CHANGE_CHUNK: u8 = 1;
 pub fn changes_well_formed(msg: &sync::Message) -> bool {
     msg.changes
         .iter()
-        .all(|chunk| catch_unwind(|| chunk_well_formed(chunk)).unwrap_or(false))
+        .all(|bytes| catch_unwind(|| entry_well_formed(bytes)).unwrap_or(false))
+}
+
+/// One entry of a message's change list may hold several chunks back to back (a saved
+/// document followed by changes, say): each is checked on its own.
+fn entry_well_formed(mut bytes: &[u8]) -> bool {
+    while !bytes.is_empty() {
+        let Some(len) = chunk_len(bytes) else {
+            return false;
+        };
+        let (chunk, rest) = bytes.split_at(len);
+        if !chunk_well_formed(chunk) {
+            return false;
+        }
+        bytes = rest;
+    }
+    true
+}
+
+/// The length of the chunk `bytes` starts with: 4 magic, 4 checksum, 1 type byte, the
+/// contents' length as unsigned LEB128, then the contents. `None` if it does not fit.
+fn chunk_len(bytes: &[u8]) -> Option<usize> {
+    let mut len: u64 = 0;
+    let mut at = 9;
+    for shift in (0..64).step_by(7) {
+        let b = *bytes.get(at)?;
+        at += 1;
+        len |= u64::from(b & 0x7f).checked_shl(shift)?;
+        if b & 0x80 == 0 {
+            let total = at.checked_add(usize::try_from(len).ok()?)?;
+            return (total <= bytes.len()).then_some(total);
+        }
+    }
+    None
 }
 
 fn chunk_well_formed(chunk: &[u8]) -> bool {
@@ -221,6 +254,43 @@ mod tests {
         let n = doc.len();
         doc[n - 3] ^= 0x5a;
         assert!(!changes_well_formed(&msg(doc)));
+    }
+
+    /// An entry holding several changes back to back (as `save_after` gives them) passes;
+    /// a flipped byte in any of them, or a cut, does not.
+    #[test]
+    fn several_chunks_in_one_entry_are_each_checked() {
+        let mut a = Automerge::new();
+        let mut tx = a.transaction();
+        tx.put(ROOT, "kind", "household").unwrap();
+        tx.commit();
+        let first = a.get_heads();
+        for note in ["second", "third", "fourth"] {
+            let mut tx = a.transaction();
+            tx.put(ROOT, "note", note).unwrap();
+            tx.commit();
+        }
+        let three = a.save_after(&first);
+        let msg = |chunk: Vec<u8>| sync::Message {
+            heads: vec![],
+            need: vec![],
+            have: vec![],
+            changes: chunk.into(),
+            flags: None,
+            version: sync::MessageVersion::V1,
+        };
+        assert!(changes_well_formed(&msg(three.clone())));
+        let mut whole = a.save();
+        whole.extend_from_slice(&three);
+        assert!(changes_well_formed(&msg(whole)));
+        for at in [three.len() / 6, three.len() / 2, three.len() - 2] {
+            let mut bad = three.clone();
+            bad[at] ^= 0x5a;
+            assert!(!changes_well_formed(&msg(bad)), "flip at {at}");
+        }
+        assert!(!changes_well_formed(
+            &msg(three[..three.len() - 1].to_vec())
+        ));
     }
 
     #[test]
