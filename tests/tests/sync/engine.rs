@@ -1,5 +1,6 @@
 //! Devices running the sync engine against the real relay.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use wangge_core::*;
@@ -228,4 +229,79 @@ async fn summary_and_standard_devices_converge_across_reconnects() {
     let v = a.with(view);
     assert_eq!(v[0].2.len(), 3, "{v:?}");
     relay.stop().await;
+}
+
+/// A relay that lets the device join and then refuses it with an `error` at once, every
+/// time: the device must keep trying, but back off instead of reconnecting as fast as the
+/// minimum backoff allows (a refusal that lasts would otherwise cost the phone a
+/// connection every 10–20 ms here, every 0.25–0.5 s with the default settings).
+#[tokio::test]
+async fn a_device_refused_right_after_joining_backs_off() {
+    use futures_util::{SinkExt, StreamExt};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio_tungstenite::tungstenite::Message as WsMessage;
+    use wangge_proto::{Message, PeerId};
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let count = accepted.clone();
+    let server = tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
+            count.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else {
+                    return;
+                };
+                // Answer the join, then refuse.
+                let Some(Ok(WsMessage::Binary(join))) = ws.next().await else {
+                    return;
+                };
+                let Ok(Message::Join { sender_id, .. }) = Message::decode(&join) else {
+                    return;
+                };
+                let relay = PeerId::new("fake-relay".to_owned());
+                let peer = Message::Peer {
+                    sender_id: relay.clone(),
+                    target_id: sender_id.clone(),
+                    selected_protocol_version: "1".into(),
+                    peer_metadata: None,
+                };
+                let refusal = Message::Error {
+                    message: "refused".into(),
+                    sender_id: Some(relay),
+                    target_id: Some(sender_id),
+                };
+                let _ = ws.send(WsMessage::Binary(peer.encode().into())).await;
+                let _ = ws.send(WsMessage::Binary(refusal.encode().into())).await;
+                let _ = ws.close(None).await;
+            });
+        }
+    });
+
+    let enrolled = wangge_core::sync::Enrollment {
+        device_id: "00000000-0000-4000-8000-000000000001".into(),
+        user_id: "00000000-0000-4000-8000-000000000002".into(),
+        peer_id: "device-under-test".into(),
+        relay_peer_id: "fake-relay".into(),
+        token: "not-checked-by-this-relay".into(),
+        role: "member".into(),
+        scopes: vec![GRID_A.into()],
+    };
+    let mut d = TestDevice::from_enrollment(enrolled);
+    d.start(&format!("http://{addr}"), fast());
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let tries = accepted.load(Ordering::SeqCst);
+    d.engine = None;
+    server.abort();
+    // fast(): backoff 20 ms doubling to 500 ms, jittered to 50–100 %: about 10–15 tries
+    // in 3 s. Starting over at 20 ms after each refusal would make 150 or more.
+    assert!(tries >= 3, "the device stopped trying: {tries}");
+    assert!(
+        tries <= 40,
+        "the device did not back off: {tries} connections in 3 s"
+    );
 }

@@ -233,16 +233,24 @@ fn lock(store: &Mutex<Store>) -> MutexGuard<'_, Store> {
     store.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// A link that lasted this long counts as having worked: the backoff starts over.
+const STABLE_LINK: Duration = Duration::from_secs(10);
+
 impl Worker {
     async fn run(self) {
         let mut delay = self.cfg.backoff_min;
         loop {
+            let started = Instant::now();
             let ended = self.session().await;
             let code = match ended {
                 Ended::Connect(code) => code,
                 Ended::Dropped(code) => {
-                    // It worked for a while: start the backoff over.
-                    delay = self.cfg.backoff_min;
+                    // It worked for a while: start the backoff over. A link dropped at
+                    // once (a relay refusing this device, say) keeps backing off, so a
+                    // lasting refusal does not cost the phone a reconnect every second.
+                    if started.elapsed() >= STABLE_LINK {
+                        delay = self.cfg.backoff_min;
+                    }
                     code
                 }
             };
@@ -253,7 +261,11 @@ impl Worker {
             });
             tracing::info!(code, "sync link down; retrying");
             let jittered = delay.mul_f64(rand::rng().random_range(0.5..1.0));
-            sleep(jittered).await;
+            // A nudge (a record saved, the app back in front) tries again at once.
+            tokio::select! {
+                () = sleep(jittered) => {}
+                () = self.nudge.notified() => {}
+            }
             delay = (delay * 2).min(self.cfg.backoff_max);
         }
     }
