@@ -177,26 +177,39 @@ mod tests {
         assert_eq!(read_meta(&doc), Err(MetaError::BadKind));
     }
 
-    #[test]
-    fn a_damaged_change_chunk_is_caught_and_a_later_change_passes() {
+    /// A household doc whose first change sets `kind`, then one change per note; returns
+    /// the doc and the heads after the first change.
+    fn doc_with_notes(notes: &[&str]) -> (Automerge, Vec<automerge::ChangeHash>) {
         let mut a = Automerge::new();
         let mut tx = a.transaction();
         tx.put(ROOT, "kind", "household").unwrap();
         tx.commit();
         let first = a.get_heads();
-        let mut tx = a.transaction();
-        tx.put(ROOT, "note", "second").unwrap();
-        tx.commit();
-        // Only the second change: its dependency is missing, which is fine.
-        let later = a.save_after(&first);
-        let msg = |chunk: Vec<u8>| sync::Message {
+        for note in notes {
+            let mut tx = a.transaction();
+            tx.put(ROOT, "note", *note).unwrap();
+            tx.commit();
+        }
+        (a, first)
+    }
+
+    /// A sync message carrying `chunk` as its one change-list entry.
+    fn msg(chunk: Vec<u8>) -> sync::Message {
+        sync::Message {
             heads: vec![],
             need: vec![],
             have: vec![],
             changes: chunk.into(),
             flags: None,
-            version: sync::MessageVersion::V1,
-        };
+            version: sync::MessageVersion::V2,
+        }
+    }
+
+    #[test]
+    fn a_damaged_change_chunk_is_caught_and_a_later_change_passes() {
+        let (a, first) = doc_with_notes(&["second"]);
+        // Only the second change: its dependency is missing, which is fine.
+        let later = a.save_after(&first);
         assert!(changes_well_formed(&msg(later.clone())));
         let mut bad = later;
         let n = bad.len();
@@ -220,22 +233,7 @@ mod tests {
                 Ok(())
             }
         }
-        let mut a = Automerge::new();
-        let mut tx = a.transaction();
-        tx.put(ROOT, "kind", "household").unwrap();
-        tx.commit();
-        let first = a.get_heads();
-        let mut tx = a.transaction();
-        tx.put(ROOT, "note", "second").unwrap();
-        tx.commit();
-        let msg = |chunk: Vec<u8>| sync::Message {
-            heads: vec![],
-            need: vec![],
-            have: vec![],
-            changes: chunk.into(),
-            flags: None,
-            version: sync::MessageVersion::V2,
-        };
+        let (a, first) = doc_with_notes(&["second"]);
         let sink = Sink::default();
         let writer = sink.clone();
         let subscriber = tracing_subscriber::fmt()
@@ -260,25 +258,8 @@ mod tests {
     /// a flipped byte in any of them, or a cut, does not.
     #[test]
     fn several_chunks_in_one_entry_are_each_checked() {
-        let mut a = Automerge::new();
-        let mut tx = a.transaction();
-        tx.put(ROOT, "kind", "household").unwrap();
-        tx.commit();
-        let first = a.get_heads();
-        for note in ["second", "third", "fourth"] {
-            let mut tx = a.transaction();
-            tx.put(ROOT, "note", note).unwrap();
-            tx.commit();
-        }
+        let (a, first) = doc_with_notes(&["second", "third", "fourth"]);
         let three = a.save_after(&first);
-        let msg = |chunk: Vec<u8>| sync::Message {
-            heads: vec![],
-            need: vec![],
-            have: vec![],
-            changes: chunk.into(),
-            flags: None,
-            version: sync::MessageVersion::V1,
-        };
         assert!(changes_well_formed(&msg(three.clone())));
         let mut whole = a.save();
         whole.extend_from_slice(&three);
