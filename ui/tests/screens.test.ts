@@ -3,10 +3,11 @@ import { mount, flushPromises } from '@vue/test-utils';
 import JournalView from '@/views/JournalView.vue';
 import SetupView from '@/views/SetupView.vue';
 import HouseholdsView from '@/views/HouseholdsView.vue';
+import HomeView from '@/views/HomeView.vue';
 import { setAppInfo } from '@/composables/appInfo';
 import type { AppInfo } from '@/lib/types';
 import { backend, testRouter, settle } from './helpers';
-import { HH } from './fixtures';
+import { HH, checkRow } from './fixtures';
 
 function info(p: Partial<AppInfo> = {}): AppInfo {
   return {
@@ -173,5 +174,29 @@ describe('household form and visit', () => {
     expect(api.argsOf('record_visit')).toEqual([
       { input: { household: HH, purpose: 'safety_patrol', notes: '检查燃气阀门', needs: ['更换烟感报警器', '代办医保卡'] } },
     ]);
+  });
+});
+
+describe('home', () => {
+  it('lists fevers; one whose household has not synced yet says so and opens nothing', async () => {
+    setAppInfo(info({}));
+    backend({
+      day_summary: () => ({ date: '2026-11-24', checks_done: 2, checks_due: 5, fevers: 2, visits: 0, reports_filed: 0, open_reports: 0 }),
+      fever_list: () => [checkRow('r1', '王建国', 381, true), { ...checkRow('r9', '', 379, true), household: null }],
+    });
+    const router = testRouter();
+    const w = mount(HomeView, { global: { plugins: [router] } });
+    await flushPromises();
+    const items = w.findAll('[data-testid="home-fever-item"]');
+    expect(items).toHaveLength(2);
+    expect(items[0].text()).toContain('王建国');
+    expect(items[1].text()).toContain('住户资料同步中');
+    expect(items[1].text()).toContain('37.9');
+    await items[1].trigger('click');
+    await settle();
+    expect(router.currentRoute.value.fullPath).toBe('/');
+    await items[0].trigger('click');
+    await settle();
+    expect(router.currentRoute.value.fullPath).toBe('/households/' + HH);
   });
 });

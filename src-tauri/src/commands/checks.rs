@@ -21,7 +21,7 @@ impl AppState {
         self.with_store(|s| {
             let grid = s.household(household)?.grid;
             let mut rows = s.checks_of_day(&grid, day)?;
-            rows.retain(|r| r.household == household);
+            rows.retain(|r| r.household == Some(household));
             Ok(rows)
         })
     }

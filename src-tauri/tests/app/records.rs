@@ -96,7 +96,7 @@ fn checks_recorded_for_a_household_show_fevers_in_its_list_and_the_summary() {
     assert_eq!(ids.len(), residents.len());
     let rows = app.state.household_checks(hh, None).unwrap();
     assert_eq!(rows.len(), residents.len());
-    assert!(rows.iter().all(|r| r.household == hh));
+    assert!(rows.iter().all(|r| r.household == Some(hh)));
     let fevers = app.state.fever_list(None).unwrap();
     assert_eq!(fevers.len(), 1);
     assert_eq!(fevers[0].resident, residents[0].id);

@@ -12,11 +12,11 @@ export type CheckRow = {
  */
 resident: ResidentId, 
 /**
- * Their household.
+ * Their household; `None` while the resident's household document has not arrived.
  */
-household: HouseholdId, 
+household: HouseholdId | null, 
 /**
- * Name.
+ * Name (empty while the household document has not arrived).
  */
 name: string, 
 /**

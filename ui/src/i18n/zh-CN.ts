@@ -108,6 +108,7 @@ export const zh = {
     goReport: '上报事件',
     goJournal: '写今日日志',
     feverList: '今日发热人员',
+    residentPending: '住户资料同步中',
   },
   households: {
     searchPlaceholder: '姓名 / 拼音首字母 / 手机尾号 / 地址',

@@ -34,12 +34,17 @@ pub(crate) fn kind_of(doc: &impl ReadDoc) -> Result<super::DocKind> {
 
 /// The document's `scope`.
 pub(crate) fn scope_of(doc: &impl ReadDoc) -> Result<String> {
-    match doc.get(ROOT, "scope")? {
+    root_str(doc, "scope")
+}
+
+/// A string attribute of the document's root (`scope`, a period doc's `date` …).
+pub(crate) fn root_str(doc: &impl ReadDoc, key: &str) -> Result<String> {
+    match doc.get(ROOT, key)? {
         Some((Value::Scalar(s), _)) => match s.as_ref() {
             ScalarValue::Str(s) => Ok(s.to_string()),
-            _ => Err(CoreError::Document("scope is not a string".into())),
+            _ => Err(CoreError::Document(format!("{key} is not a string"))),
         },
-        _ => Err(CoreError::Document("document has no scope".into())),
+        _ => Err(CoreError::Document(format!("document has no {key}"))),
     }
 }
 

@@ -8,8 +8,8 @@ mod codec;
 mod kind;
 
 pub(crate) use codec::{
-    collection, conflicts, force_put, kind_of, read_collection, read_fields, record_obj, scope_of,
-    write_fields,
+    collection, conflicts, force_put, kind_of, read_collection, read_fields, record_obj, root_str,
+    scope_of, write_fields,
 };
 pub use kind::DocKind;
 pub(crate) use kind::{genesis, period_doc_id};

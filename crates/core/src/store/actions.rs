@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use automerge::ROOT;
 use automerge::transaction::Transactable;
+use automerge::{ROOT, ReadDoc};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use wangge_proto::DocumentId;
 
@@ -264,7 +264,6 @@ impl Store {
                 .push(TemperatureCheck {
                     id: TemperatureCheck::id_for(c.resident, today, slot),
                     resident: c.resident,
-                    household,
                     grid,
                     date: today,
                     slot,
@@ -289,7 +288,13 @@ impl Store {
                 |tx| {
                     let coll = collection(tx, "checks")?;
                     for c in list {
-                        let obj = record_obj(tx, &coll, &c.id.0.to_string())?;
+                        // A re-check replaces one of the first layout (keyed by check id).
+                        let old_key = c.id.0.to_string();
+                        if tx.get(&coll, old_key.as_str())?.is_some() {
+                            tx.delete(&coll, old_key.as_str())?;
+                        }
+                        let key = TemperatureCheck::record_key(c.resident, c.slot);
+                        let obj = record_obj(tx, &coll, &key)?;
                         write_fields(tx, &obj, &c.to_fields())?;
                     }
                     Ok(())

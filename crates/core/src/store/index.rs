@@ -4,17 +4,18 @@
 use std::collections::BTreeSet;
 
 use automerge::{Automerge, ChangeHash, ObjType, Prop, ReadDoc, Value};
+use chrono::NaiveDate;
 use chrono_tz::Tz;
 use rusqlite::{Connection, params};
 use wangge_proto::DocumentId;
 
 use super::search::{grams, pinyin_keys, reversed};
 use crate::clock::local_day;
-use crate::doc::{DocKind, collection, read_collection, read_fields};
-use crate::error::Result;
+use crate::doc::{DocKind, collection, read_collection, read_fields, root_str, scope_of};
+use crate::error::{CoreError, Result};
 use crate::model::{
-    Household, JournalEntry, Need, Report, Resident, StatusEvent, TemperatureCheck, Visit,
-    current_status,
+    GridCode, Household, JournalEntry, Need, Report, Resident, StatusEvent, TemperatureCheck,
+    Visit, current_status,
 };
 
 /// Brings the index rows of document `id` up to date after changes since `before`.
@@ -31,13 +32,27 @@ pub(crate) fn reindex(
         DocKind::Household => household(conn, doc, now),
         DocKind::GridIndex => Ok(()),
         DocKind::Checks => {
+            let (grid, date) = checks_doc_meta(doc)?;
+            let mut present = vec![];
+            // Removals first: a first-layout record replaced by its new-layout key has
+            // the same check id, and its removal must not take the new row with it.
             for key in touched(doc, before, "checks")? {
                 match record(doc, "checks", &key)? {
-                    Some(f) => check(conn, id, &TemperatureCheck::from_fields(&f)?, now)?,
+                    Some(f) => present.push(TemperatureCheck::from_record(&key, &f, &grid, date)?),
                     None => {
-                        conn.execute("DELETE FROM checks WHERE id = ?1", [uuid_bytes(&key)])?;
+                        let id = match TemperatureCheck::parse_record_key(&key) {
+                            Some((r, slot)) => TemperatureCheck::id_for(r, date, slot)
+                                .0
+                                .as_bytes()
+                                .to_vec(),
+                            None => uuid_bytes(&key),
+                        };
+                        conn.execute("DELETE FROM checks WHERE id = ?1", [id])?;
                     }
                 }
+            }
+            for c in &present {
+                check(conn, id, c, now)?;
             }
             Ok(())
         }
@@ -156,6 +171,35 @@ fn record(doc: &Automerge, coll: &str, key: &str) -> Result<Option<crate::model:
     }
 }
 
+/// The grid (its scope) and the local day of a checks document.
+fn checks_doc_meta(doc: &Automerge) -> Result<(GridCode, NaiveDate)> {
+    let grid = scope_of(doc)?
+        .parse::<GridCode>()
+        .map_err(|e| CoreError::Document(format!("checks scope: {e}")))?;
+    let date = root_str(doc, "date")?
+        .parse::<NaiveDate>()
+        .map_err(|e| CoreError::Document(format!("checks date: {e}")))?;
+    Ok((grid, date))
+}
+
+/// Every check of a checks document.
+pub(crate) fn read_checks(doc: &Automerge) -> Result<Vec<TemperatureCheck>> {
+    let (grid, date) = checks_doc_meta(doc)?;
+    let coll = collection(doc, "checks")?;
+    let mut out = vec![];
+    for key in doc.keys(&coll) {
+        if let Some((Value::Object(ObjType::Map), obj)) = doc.get(&coll, key.as_str())? {
+            out.push(TemperatureCheck::from_record(
+                &key,
+                &read_fields(doc, &obj)?,
+                &grid,
+                date,
+            )?);
+        }
+    }
+    Ok(out)
+}
+
 /// Reads the household and its residents from a household document.
 pub(crate) fn read_household(doc: &Automerge) -> Result<Option<Household>> {
     let f = read_fields(doc, &collection(doc, "household")?)?;
@@ -250,8 +294,8 @@ fn household(conn: &Connection, doc: &Automerge, now: i64) -> Result<()> {
 
 fn check(conn: &Connection, doc_id: &DocumentId, c: &TemperatureCheck, now: i64) -> Result<()> {
     conn.prepare_cached(
-        "INSERT OR REPLACE INTO checks (id, doc_id, grid, day, slot, resident_id, household_id, tenths, fever, member, at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        "INSERT OR REPLACE INTO checks (id, doc_id, grid, day, slot, resident_id, tenths, fever, member, at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
         c.id.0.as_bytes(),
@@ -260,7 +304,6 @@ fn check(conn: &Connection, doc_id: &DocumentId, c: &TemperatureCheck, now: i64)
         c.date.to_string(),
         c.slot.code(),
         c.resident.0.as_bytes(),
-        c.household.0.as_bytes(),
         c.celsius.tenths(),
         c.is_fever(),
         c.member,

@@ -1,12 +1,14 @@
 //! Reads for screens: from index tables, loading a document only to show one record.
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::params;
 use serde::Serialize;
 use wangge_proto::DocumentId;
 
 use super::Store;
-use super::index::read_household;
+use super::index::{read_checks, read_household};
 use super::search::uuid_from;
 use crate::doc::{DocKind, collection, conflicts, period_doc_id, read_collection, read_fields};
 use crate::error::{CoreError, Result};
@@ -46,9 +48,9 @@ pub struct HouseholdSummary {
 pub struct CheckRow {
     /// Who.
     pub resident: ResidentId,
-    /// Their household.
-    pub household: HouseholdId,
-    /// Name.
+    /// Their household; `None` while the resident's household document has not arrived.
+    pub household: Option<HouseholdId>,
+    /// Name (empty while the household document has not arrived).
     pub name: String,
     /// Morning or afternoon.
     pub slot: Slot,
@@ -230,7 +232,7 @@ impl Store {
         fever_only: bool,
     ) -> Result<Vec<CheckRow>> {
         let mut stmt = self.conn().prepare_cached(
-            "SELECT c.resident_id, c.household_id, coalesce(r.name, ''), c.slot, c.tenths, c.fever
+            "SELECT c.resident_id, r.household_id, coalesce(r.name, ''), c.slot, c.tenths, c.fever
              FROM checks c LEFT JOIN residents r ON r.id = c.resident_id
              WHERE c.grid = ?1 AND c.day = ?2 AND (?3 = 0 OR c.fever = 1)
              ORDER BY c.fever DESC, c.slot, r.name",
@@ -238,7 +240,7 @@ impl Store {
         let rows = stmt.query_map(params![grid.as_str(), day.to_string(), fever_only], |r| {
             Ok((
                 r.get::<_, Vec<u8>>(0)?,
-                r.get::<_, Vec<u8>>(1)?,
+                r.get::<_, Option<Vec<u8>>>(1)?,
                 r.get::<_, String>(2)?,
                 r.get::<_, String>(3)?,
                 r.get::<_, i64>(4)?,
@@ -250,7 +252,7 @@ impl Store {
             let (rid, hid, name, slot, tenths, fever) = row?;
             out.push(CheckRow {
                 resident: ResidentId(uuid_from(&rid)?),
-                household: HouseholdId(uuid_from(&hid)?),
+                household: hid.as_deref().map(uuid_from).transpose()?.map(HouseholdId),
                 name,
                 slot: Slot::from_code(&slot)
                     .ok_or_else(|| CoreError::Corrupt("checks.slot".into()))?,
@@ -272,8 +274,13 @@ impl Store {
         let Some(doc) = self.doc(&id)? else {
             return Ok(vec![]);
         };
-        let mut all = read_collection(doc, "checks", TemperatureCheck::from_fields)?;
-        all.retain(|c| c.household == household);
+        let mut all = read_checks(doc)?;
+        let residents: BTreeSet<[u8; 16]> = self
+            .conn()
+            .prepare_cached("SELECT id FROM residents WHERE household_id = ?1")?
+            .query_map([household.0.as_bytes()], |r| r.get::<_, [u8; 16]>(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        all.retain(|c| residents.contains(c.resident.0.as_bytes()));
         all.sort_by_key(|c| (c.slot, c.resident));
         Ok(all)
     }

@@ -203,6 +203,10 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX photo_uploads_state ON photo_uploads (state, queued_at);
     "#,
+    // 5: a check's household is its resident's (checks no longer repeat it).
+    r#"
+    ALTER TABLE checks DROP COLUMN household_id;
+    "#,
 ];
 
 /// The version that added `report_photos` and `photo_uploads`: stores older than this

@@ -146,6 +146,130 @@ fn a_household_batch_of_checks_is_one_change_and_fevers_are_listed() {
     assert_eq!(t.store.checks_of_day(&grid_a(), today).unwrap().len(), 2);
 }
 
+/// The day document keeps a check at `{resident}/{slot}` with only reading, method, member
+/// and time; a record of the first layout (keyed by check id, naming everything) still
+/// reads, and re-checking that resident replaces it.
+#[test]
+fn a_check_is_keyed_by_resident_and_slot_and_holds_only_the_reading() {
+    use automerge::transaction::Transactable;
+    use automerge::{Automerge, ObjType, ROOT, ReadDoc};
+
+    let mut t = store_as("m1");
+    let h = t
+        .store
+        .create_household(&grid_a(), &flat("1", "1", "101"))
+        .unwrap();
+    let a = t
+        .store
+        .add_resident(h, &person("陈一", Relation::Head))
+        .unwrap();
+    let b = t
+        .store
+        .add_resident(h, &person("陈二", Relation::Spouse))
+        .unwrap();
+    let input = |resident, temperature: &str| CheckInput {
+        resident,
+        temperature: temperature.into(),
+        method: Method::InPerson,
+    };
+    let ids = t
+        .store
+        .record_checks(Slot::Morning, &[input(a, "36.5")])
+        .unwrap();
+    let today = t.store.today();
+    assert_eq!(ids, vec![TemperatureCheck::id_for(a, today, Slot::Morning)]);
+    let day_doc = t
+        .store
+        .doc_ids()
+        .unwrap()
+        .into_iter()
+        .find(|(_, k, _)| *k == Some(DocKind::Checks))
+        .unwrap()
+        .0;
+    let doc = Automerge::load(&t.store.doc_bytes(&day_doc).unwrap()).unwrap();
+    let coll = match doc.get(ROOT, "checks").unwrap() {
+        Some((_, id)) => id,
+        None => panic!("no checks map"),
+    };
+    let keys: Vec<String> = doc.keys(&coll).collect();
+    assert_eq!(keys, vec![format!("{a}/morning")]);
+    let rec = match doc.get(&coll, keys[0].as_str()).unwrap() {
+        Some((_, id)) => id,
+        None => panic!("no record"),
+    };
+    let fields: Vec<String> = doc.keys(&rec).collect();
+    assert_eq!(fields, ["at", "member", "method", "tenths"]);
+
+    // A peer still writing the first layout: b's afternoon check keyed by its id.
+    let old_id = TemperatureCheck::id_for(b, today, Slot::Afternoon);
+    let mut peer = doc.fork();
+    let mut tx = peer.transaction();
+    let obj = tx
+        .put_object(&coll, old_id.0.to_string(), ObjType::Map)
+        .unwrap();
+    for (k, v) in [
+        ("id", old_id.0.to_string()),
+        ("resident", b.0.to_string()),
+        ("household", h.0.to_string()),
+        ("grid", grid_a().as_str().to_owned()),
+        ("date", today.to_string()),
+        ("slot", "afternoon".to_owned()),
+        ("method", "in_person".to_owned()),
+        ("member", "m2".to_owned()),
+    ] {
+        tx.put(&obj, k, v).unwrap();
+    }
+    tx.put(&obj, "tenths", 384i64).unwrap();
+    tx.put(&obj, "at", 1_795_000_000_000i64).unwrap();
+    tx.commit();
+    let change = peer.get_last_local_change().unwrap().raw_bytes().to_vec();
+    t.store.apply_changes(&day_doc, &[change]).unwrap();
+    let fevers = t.store.fever_list(&grid_a(), today).unwrap();
+    assert_eq!(fevers.len(), 1);
+    assert_eq!((fevers[0].resident, fevers[0].slot), (b, Slot::Afternoon));
+    assert_eq!(fevers[0].household, Some(h));
+    let full = t.store.household_checks(&grid_a(), h, today).unwrap();
+    assert_eq!(
+        full.iter()
+            .map(|c| (c.id, c.resident, c.slot, c.celsius.tenths()))
+            .collect::<Vec<_>>(),
+        vec![
+            (ids[0], a, Slot::Morning, 365),
+            (old_id, b, Slot::Afternoon, 384)
+        ]
+    );
+
+    // Re-checking b this afternoon replaces the old record: still one check, the new reading.
+    t.store
+        .record_checks(Slot::Afternoon, &[input(b, "36.9")])
+        .unwrap();
+    let rows = t.store.checks_of_day(&grid_a(), today).unwrap();
+    assert_eq!(rows.len(), 2);
+    assert!(t.store.fever_list(&grid_a(), today).unwrap().is_empty());
+    let doc = Automerge::load(&t.store.doc_bytes(&day_doc).unwrap()).unwrap();
+    assert_eq!(doc.keys(&coll).count(), 2);
+
+    // A device that has the day's checks but not yet the household lists the check, with
+    // neither household nor name, until the household arrives.
+    let mut other = store_as("m2");
+    let changes = t.store.doc_changes(&day_doc).unwrap();
+    other.store.apply_changes(&day_doc, &changes).unwrap();
+    let rows = other.store.checks_of_day(&grid_a(), today).unwrap();
+    assert_eq!(rows.len(), 2);
+    assert!(
+        rows.iter()
+            .all(|r| r.household.is_none() && r.name.is_empty())
+    );
+    let hh_doc = DocumentId::from_uuid(h.0);
+    let changes = t.store.doc_changes(&hh_doc).unwrap();
+    other.store.apply_changes(&hh_doc, &changes).unwrap();
+    let rows = other.store.checks_of_day(&grid_a(), today).unwrap();
+    assert!(
+        rows.iter()
+            .all(|r| r.household == Some(h) && !r.name.is_empty())
+    );
+}
+
 #[test]
 fn checks_belong_to_the_local_day_not_the_utc_day() {
     let mut t = store_as("m1");

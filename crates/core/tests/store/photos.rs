@@ -207,7 +207,9 @@ fn a_store_from_before_photo_transfers_queues_the_photos_of_its_reports_on_open(
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(&format!(
             "PRAGMA key = \"x'{}'\";
-             DROP TABLE report_photos; DROP TABLE photo_uploads; PRAGMA user_version = 3;",
+             DROP TABLE report_photos; DROP TABLE photo_uploads;
+             ALTER TABLE checks ADD COLUMN household_id BLOB;
+             PRAGMA user_version = 3;",
             hex::encode(t.key.as_bytes())
         ))
         .unwrap();
