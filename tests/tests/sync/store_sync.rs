@@ -135,11 +135,14 @@ fn bad_sync_bytes_are_refused_with_nothing_written() {
     assert_eq!(b.store.integrity_check().unwrap(), "ok");
 }
 
-/// A first sync message names a document's heads before any change arrives; the receiver
-/// then knows the document without content. A user action that creates that document
-/// (a grid's index, a day of checks) must still work, and merge with what arrives later.
+/// A plain automerge peer's first sync message (the relay's, say) names a document's heads
+/// before any change arrives; the receiver then knows the document without content. A user
+/// action that creates that document (a grid's index, a day of checks) must still work,
+/// and merge with what arrives later.
 #[test]
 fn an_action_on_a_document_known_only_from_a_first_sync_message_succeeds() {
+    use automerge::sync::SyncDoc;
+
     let mut a = store_as("a");
     let mut b = store_as("b");
     let ha = a.store.create_household(&grid_a(), &flat("501")).unwrap();
@@ -152,7 +155,9 @@ fn an_action_on_a_document_known_only_from_a_first_sync_message_succeeds() {
         .collect();
     let mut stubs = 0;
     for id in &ids {
-        if let Some(m) = a.store.generate_sync_message(id, "b").unwrap() {
+        let doc = automerge::Automerge::load(&a.store.doc_bytes(id).unwrap()).unwrap();
+        let first = doc.generate_sync_message(&mut automerge::sync::State::new());
+        if let Some(m) = first.map(automerge::sync::Message::encode) {
             let outcome = b.store.receive_sync_message(id, "a", &m).unwrap();
             assert_eq!(outcome.new_changes, 0, "a first message carries no changes");
             stubs += 1;
@@ -176,4 +181,50 @@ fn an_action_on_a_document_known_only_from_a_first_sync_message_succeeds() {
         want.sort();
         assert_eq!(index, want, "both grid indexes list both households");
     }
+}
+
+/// A document never synced with the peer goes whole in the first message (no round trip
+/// waiting for the peer to ask); one synced before starts from the saved shared heads and
+/// sends its changes only once the peer has said what it holds.
+#[test]
+fn a_document_never_synced_goes_whole_in_the_first_message() {
+    let mut a = store_as("a");
+    let mut b = store_as("b");
+    let h = a.store.create_household(&grid_a(), &flat("601")).unwrap();
+    a.store
+        .add_resident(h, &person("孙丽", Relation::Head))
+        .unwrap();
+    let ids: Vec<DocumentId> = a
+        .store
+        .doc_ids()
+        .unwrap()
+        .into_iter()
+        .map(|(id, _, _)| id)
+        .collect();
+    for id in &ids {
+        let m = a.store.generate_sync_message(id, "b").unwrap().unwrap();
+        let outcome = b.store.receive_sync_message(id, "a", &m).unwrap();
+        assert!(outcome.new_changes > 0, "the first message carries the doc");
+    }
+    assert_eq!(view(&mut b.store), view(&mut a.store));
+    assert_eq!(view(&mut b.store).len(), 1);
+    sync_until_quiet(&mut a.store, &mut b.store);
+
+    // Synced once: a new session with a new edit waits for the peer's answer.
+    a.store
+        .add_resident(h, &person("孙小雨", Relation::Child))
+        .unwrap();
+    a.store.begin_sync_session("b");
+    b.store.begin_sync_session("a");
+    let doc = DocumentId::from_uuid(h.0);
+    let m = a.store.generate_sync_message(&doc, "b").unwrap().unwrap();
+    assert_eq!(
+        b.store
+            .receive_sync_message(&doc, "a", &m)
+            .unwrap()
+            .new_changes,
+        0
+    );
+    sync_until_quiet(&mut a.store, &mut b.store);
+    assert_eq!(view(&mut b.store), view(&mut a.store));
 }

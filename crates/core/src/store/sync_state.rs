@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use automerge::sync::{Have, Message, State, SyncDoc};
+use automerge::sync::{Capability, Have, Message, State, SyncDoc};
 use automerge::{Automerge, ChangeHash};
 use rusqlite::{OptionalExtension, Transaction, params};
 use wangge_proto::DocumentId;
@@ -38,6 +38,18 @@ pub(super) fn save_state(
     )?
     .execute(params![id.as_bytes(), peer, state])?;
     Ok(())
+}
+
+/// Primes the state of a document never synced with the peer as if the peer had said it
+/// holds nothing (and reads automerge's compressed document format), so the first message
+/// carries the whole document instead of waiting a round trip for the peer to ask. A
+/// document the peer does hold after all costs some bytes it did not need; the peer's
+/// reply then sets the state right and the protocol goes on as usual.
+fn assume_peer_has_nothing(state: &mut State) {
+    state.their_heads = Some(vec![]);
+    state.their_need = Some(vec![]);
+    state.their_have = Some(vec![Have::default()]);
+    state.their_capabilities = Some(vec![Capability::MessageV2]);
 }
 
 impl Store {
@@ -69,6 +81,18 @@ impl Store {
         })
     }
 
+    fn has_saved_state(&self, id: &DocumentId, peer: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT 1 FROM sync_states WHERE doc_id = ?1 AND peer = ?2",
+                params![id.as_bytes(), peer],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
     fn put_state(&mut self, id: &DocumentId, peer: &str, state: State) {
         self.sync.states.insert((*id, peer.to_owned()), state);
     }
@@ -92,11 +116,16 @@ impl Store {
         peer: &str,
     ) -> Result<Option<Vec<u8>>> {
         self.doc_or_empty(id)?;
+        let never_synced = !self.sync.states.contains_key(&(*id, peer.to_owned()))
+            && !self.has_saved_state(id, peer)?;
         let mut state = self.take_state(id, peer)?;
         let doc = self
             .cache
             .get_mut(id)
             .ok_or(CoreError::NotFound { what: "document" })?;
+        if never_synced && !doc.get_heads().is_empty() {
+            assume_peer_has_nothing(&mut state);
+        }
         let msg = catch_unwind(AssertUnwindSafe(|| doc.generate_sync_message(&mut state)));
         match msg {
             Ok(msg) => {
