@@ -96,12 +96,7 @@ fn received_changes_survive_reopen_and_states_persist() {
     );
     // Starting from saved states only shared heads are known: a resync sends no changes.
     b.store.begin_sync_session("a");
-    let ids: Vec<DocumentId> = a
-        .doc_ids()
-        .unwrap()
-        .into_iter()
-        .map(|(id, _, _)| id)
-        .collect();
+    let ids = doc_id_list(&a);
     for id in &ids {
         if let Some(m) = a.generate_sync_message(id, "b").unwrap() {
             let outcome = b.store.receive_sync_message(id, "a", &m).unwrap();
@@ -146,13 +141,7 @@ fn an_action_on_a_document_known_only_from_a_first_sync_message_succeeds() {
     let mut a = store_as("a");
     let mut b = store_as("b");
     let ha = a.store.create_household(&grid_a(), &flat("501")).unwrap();
-    let ids: Vec<DocumentId> = a
-        .store
-        .doc_ids()
-        .unwrap()
-        .into_iter()
-        .map(|(id, _, _)| id)
-        .collect();
+    let ids = doc_id_list(&a.store);
     let mut stubs = 0;
     for id in &ids {
         let doc = automerge::Automerge::load(&a.store.doc_bytes(id).unwrap()).unwrap();
@@ -194,13 +183,7 @@ fn a_document_never_synced_goes_whole_in_the_first_message() {
     a.store
         .add_resident(h, &person("孙丽", Relation::Head))
         .unwrap();
-    let ids: Vec<DocumentId> = a
-        .store
-        .doc_ids()
-        .unwrap()
-        .into_iter()
-        .map(|(id, _, _)| id)
-        .collect();
+    let ids = doc_id_list(&a.store);
     for id in &ids {
         let m = a.store.generate_sync_message(id, "b").unwrap().unwrap();
         let outcome = b.store.receive_sync_message(id, "a", &m).unwrap();
@@ -227,4 +210,14 @@ fn a_document_never_synced_goes_whole_in_the_first_message() {
     );
     sync_until_quiet(&mut a.store, &mut b.store);
     assert_eq!(view(&mut b.store), view(&mut a.store));
+}
+
+/// Every document id the store holds.
+fn doc_id_list(store: &Store) -> Vec<DocumentId> {
+    store
+        .doc_ids()
+        .unwrap()
+        .into_iter()
+        .map(|(id, _, _)| id)
+        .collect()
 }

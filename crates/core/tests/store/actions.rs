@@ -80,18 +80,7 @@ fn invalid_input_is_refused_before_anything_is_written() {
 #[test]
 fn a_household_batch_of_checks_is_one_change_and_fevers_are_listed() {
     let mut t = store_as("m1");
-    let h = t
-        .store
-        .create_household(&grid_a(), &flat("1", "1", "101"))
-        .unwrap();
-    let a = t
-        .store
-        .add_resident(h, &person("陈一", Relation::Head))
-        .unwrap();
-    let b = t
-        .store
-        .add_resident(h, &person("陈二", Relation::Spouse))
-        .unwrap();
+    let (_, a, b) = chen_household(&mut t.store);
     let checks = [
         CheckInput {
             resident: a,
@@ -105,14 +94,7 @@ fn a_household_batch_of_checks_is_one_change_and_fevers_are_listed() {
         },
     ];
     t.store.record_checks(Slot::Morning, &checks).unwrap();
-    let day_doc = t
-        .store
-        .doc_ids()
-        .unwrap()
-        .into_iter()
-        .find(|(_, k, _)| *k == Some(DocKind::Checks))
-        .unwrap()
-        .0;
+    let day_doc = checks_doc(&t.store);
     // genesis + one change for the batch
     assert_eq!(t.store.doc_changes(&day_doc).unwrap().len(), 2);
 
@@ -155,18 +137,7 @@ fn a_check_is_keyed_by_resident_and_slot_and_holds_only_the_reading() {
     use automerge::{Automerge, ObjType, ROOT, ReadDoc};
 
     let mut t = store_as("m1");
-    let h = t
-        .store
-        .create_household(&grid_a(), &flat("1", "1", "101"))
-        .unwrap();
-    let a = t
-        .store
-        .add_resident(h, &person("陈一", Relation::Head))
-        .unwrap();
-    let b = t
-        .store
-        .add_resident(h, &person("陈二", Relation::Spouse))
-        .unwrap();
+    let (h, a, b) = chen_household(&mut t.store);
     let input = |resident, temperature: &str| CheckInput {
         resident,
         temperature: temperature.into(),
@@ -178,14 +149,7 @@ fn a_check_is_keyed_by_resident_and_slot_and_holds_only_the_reading() {
         .unwrap();
     let today = t.store.today();
     assert_eq!(ids, vec![TemperatureCheck::id_for(a, today, Slot::Morning)]);
-    let day_doc = t
-        .store
-        .doc_ids()
-        .unwrap()
-        .into_iter()
-        .find(|(_, k, _)| *k == Some(DocKind::Checks))
-        .unwrap()
-        .0;
+    let day_doc = checks_doc(&t.store);
     let doc = Automerge::load(&t.store.doc_bytes(&day_doc).unwrap()).unwrap();
     let coll = match doc.get(ROOT, "checks").unwrap() {
         Some((_, id)) => id,
@@ -602,4 +566,29 @@ fn compaction_gives_freed_pages_back_to_the_filesystem() {
 
 fn rusqlite_free_pages(t: &TestStore) -> i64 {
     t.store.free_pages().unwrap()
+}
+
+/// A household in grid A with 陈一 (head) and 陈二 (spouse).
+fn chen_household(store: &mut Store) -> (HouseholdId, ResidentId, ResidentId) {
+    let h = store
+        .create_household(&grid_a(), &flat("1", "1", "101"))
+        .unwrap();
+    let a = store
+        .add_resident(h, &person("陈一", Relation::Head))
+        .unwrap();
+    let b = store
+        .add_resident(h, &person("陈二", Relation::Spouse))
+        .unwrap();
+    (h, a, b)
+}
+
+/// The store's one checks document.
+fn checks_doc(store: &Store) -> DocumentId {
+    store
+        .doc_ids()
+        .unwrap()
+        .into_iter()
+        .find(|(_, k, _)| *k == Some(DocKind::Checks))
+        .unwrap()
+        .0
 }
