@@ -65,7 +65,14 @@ async function timed(name, fn) {
 }
 
 let shotNo = 0;
-async function shot(app, name) {
+/** Screenshot of the app's window; `clear` first waits (bounded) for any toast to go. */
+async function shot(app, name, { clear = false } = {}) {
+  if (clear) {
+    await waitUntil(async () => (await app.session.all('toast')).length === 0 && (await app.session.all('toast-error')).length === 0, {
+      timeoutMs: 8_000,
+      what: 'the toast to go before the screenshot',
+    });
+  }
   shotNo += 1;
   const file = join(artifacts, `${String(shotNo).padStart(2, '0')}-${name}.png`);
   await app.session.screenshot(file);
@@ -214,7 +221,7 @@ async function e2e(relay) {
         if (Date.now() >= deadline) throw e;
       }
     }
-    await shot(b, 'B-report-photo');
+    await shot(b, 'B-report-photo', { clear: true });
   });
   await timed('B: close', () => closeApp(b));
 }

@@ -91,6 +91,7 @@ pub fn run() {
             commands::residents::update_resident,
             commands::residents::resident_input,
             commands::residents::validate_resident,
+            commands::residents::set_moved_out,
             commands::residents::resolve_conflict,
             commands::checks::household_checks,
             commands::checks::validate_temperature,

@@ -1,5 +1,5 @@
-//! Residents: add, edit (the form gets the unmasked values), validate as typed, and
-//! settle a field edited on two devices.
+//! Residents: add, edit (the form gets the unmasked values), validate as typed, mark as
+//! moved out, and settle a field edited on two devices.
 
 use tauri::State;
 use wangge_core::{FieldError, FieldValue, HouseholdId, ResidentId, ResidentInput};
@@ -64,6 +64,14 @@ impl AppState {
         })
     }
 
+    /// Marks a resident as moved out (迁出), or back in. The record stays, with its history;
+    /// a moved-out resident leaves the household's list, the checks due and search.
+    pub fn set_moved_out(&self, resident: ResidentId, moved_out: bool) -> AppResult<()> {
+        self.with_store(|s| Ok(s.set_moved_out(resident, moved_out)?))?;
+        self.nudge();
+        Ok(())
+    }
+
     /// Settles a conflicting resident field on the value the member picked.
     pub fn resolve_conflict(
         &self,
@@ -113,6 +121,17 @@ pub fn validate_resident(
     input: ResidentInput,
 ) -> AppResult<Vec<FieldError>> {
     state.validate_resident(&input)
+}
+
+/// Marks a resident as moved out, or back in.
+#[tauri::command(async)]
+#[tracing::instrument(skip_all, fields(moved_out))]
+pub fn set_moved_out(
+    state: State<'_, AppState>,
+    resident: ResidentId,
+    moved_out: bool,
+) -> AppResult<()> {
+    state.set_moved_out(resident, moved_out)
 }
 
 /// Picks one of a conflicting field's values.

@@ -78,6 +78,44 @@ fn a_resident_shows_masked_on_the_household_page_and_unmasked_in_the_form() {
 }
 
 #[test]
+fn a_resident_moved_out_leaves_the_checks_due_and_search_and_can_move_back() {
+    let rt = runtime();
+    let app = demo_app(&rt);
+    let hh = app.state.create_household(&flat("1203")).unwrap();
+    let rid = app.state.add_resident(hh, &resident("测试丙")).unwrap();
+    let due = |app: &TestApp| app.state.day_summary(None).unwrap().checks_due;
+    let found = |app: &TestApp| {
+        app.state
+            .search_residents("测试丙")
+            .unwrap()
+            .iter()
+            .any(|h| h.resident == rid)
+    };
+    let due_before = due(&app);
+    assert!(found(&app));
+    app.state.set_moved_out(rid, true).unwrap();
+    let view = app.state.get_household(hh).unwrap();
+    let r = view
+        .household
+        .residents
+        .iter()
+        .find(|r| r.id == rid)
+        .unwrap();
+    assert!(r.moved_out, "the record stays, marked moved out");
+    assert!(due(&app) < due_before);
+    assert!(!found(&app));
+    app.state.set_moved_out(rid, false).unwrap();
+    assert_eq!(due(&app), due_before);
+    assert!(found(&app));
+    // An unknown resident is refused with a clear code.
+    let err = app
+        .state
+        .set_moved_out(wangge_core::ResidentId(uuid::Uuid::new_v4()), true)
+        .unwrap_err();
+    assert_eq!(err.code, "not_found");
+}
+
+#[test]
 fn checks_recorded_for_a_household_show_fevers_in_its_list_and_the_summary() {
     let rt = runtime();
     let app = demo_app(&rt);

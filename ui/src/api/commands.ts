@@ -71,6 +71,8 @@ export const updateResident = (id: ResidentId, input: ResidentInput) =>
 export const residentInput = (id: ResidentId) => invoke<ResidentInput>('resident_input', { id });
 export const validateResident = (input: ResidentInput) =>
   invoke<FieldError[]>('validate_resident', { input });
+export const setMovedOut = (resident: ResidentId, movedOut: boolean) =>
+  invoke<null>('set_moved_out', { resident, movedOut });
 export const resolveConflict = (resident: ResidentId, field: string, value: FieldValue) =>
   invoke<null>('resolve_conflict', { resident, field, value });
 
