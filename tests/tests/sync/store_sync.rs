@@ -221,3 +221,85 @@ fn doc_id_list(store: &Store) -> Vec<DocumentId> {
         .map(|(id, _, _)| id)
         .collect()
 }
+
+/// Reads treat a document a peer has only named (a stub: no change here yet) as absent:
+/// a report whose dispatch document is such a stub shows no status history and takes a
+/// new status; a day of checks, a household and a grid index known only so read as
+/// missing, not as damaged.
+#[test]
+fn reads_treat_a_document_known_only_by_name_as_absent() {
+    use automerge::sync::SyncDoc;
+
+    let mut a = store_as("a");
+    let mut b = store_as("b");
+    let h = a.store.create_household(&grid_a(), &flat("701")).unwrap();
+    let r = a
+        .store
+        .add_resident(h, &person("周红", Relation::Head))
+        .unwrap();
+    a.store
+        .record_checks(
+            Slot::Morning,
+            &[CheckInput {
+                resident: r,
+                temperature: "36.6".into(),
+                method: Method::InPerson,
+            }],
+        )
+        .unwrap();
+    let report = a
+        .store
+        .file_report(
+            &grid_a(),
+            &ReportInput {
+                category: Category::ALL[0],
+                severity: Severity::Minor,
+                place: "7栋".into(),
+                gps: None,
+                description: "楼道堆物".into(),
+                photos: vec![],
+            },
+        )
+        .unwrap();
+    a.store
+        .add_report_status(report, ReportStatus::Dispatched, "派单", None, None)
+        .unwrap();
+    let report_doc = DocumentId::from_uuid(report.0);
+    for id in doc_id_list(&a.store) {
+        if id == report_doc {
+            let changes = a.store.doc_changes(&id).unwrap();
+            b.store.apply_changes(&id, &changes).unwrap();
+            continue;
+        }
+        // What a plain automerge peer (the relay) says first: heads, no changes.
+        let doc = automerge::Automerge::load(&a.store.doc_bytes(&id).unwrap()).unwrap();
+        let m = doc
+            .generate_sync_message(&mut automerge::sync::State::new())
+            .unwrap()
+            .encode();
+        let outcome = b.store.receive_sync_message(&id, "a", &m).unwrap();
+        assert_eq!(outcome.new_changes, 0);
+    }
+    let (_, events) = b.store.report(report).unwrap();
+    assert!(events.is_empty(), "the dispatch history has not arrived");
+    let today = b.store.today();
+    assert!(
+        b.store
+            .household_checks(&grid_a(), h, today)
+            .unwrap()
+            .is_empty()
+    );
+    assert!(b.store.grid_index(&grid_a()).unwrap().is_empty());
+    assert_eq!(b.store.household(h).unwrap_err().code(), "not_found");
+    b.store
+        .add_report_status(report, ReportStatus::Handling, "处置中", None, None)
+        .unwrap();
+    // Once the rest arrives, both histories merge.
+    sync_until_quiet(&mut a.store, &mut b.store);
+    let (_, events) = b.store.report(report).unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(
+        b.store.report(report).unwrap(),
+        a.store.report(report).unwrap()
+    );
+}

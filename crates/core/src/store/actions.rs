@@ -633,7 +633,7 @@ impl Store {
 
     /// Household ids listed in a grid's index document.
     pub fn grid_index(&mut self, grid: &GridCode) -> Result<Vec<HouseholdId>> {
-        let Some(doc) = self.doc(&grid_index_id(grid))? else {
+        let Some(doc) = self.doc_with_content(&grid_index_id(grid))? else {
             return Ok(vec![]);
         };
         let coll = collection(doc, "households")?;
@@ -651,7 +651,7 @@ impl Store {
     pub fn households_in_index(&mut self, grid: &GridCode) -> Result<Vec<Household>> {
         let mut out = vec![];
         for id in self.grid_index(grid)? {
-            if let Some(doc) = self.doc(&DocumentId::from_uuid(id.0))?
+            if let Some(doc) = self.doc_with_content(&DocumentId::from_uuid(id.0))?
                 && let Some(h) = read_household(doc)?
             {
                 out.push(h);

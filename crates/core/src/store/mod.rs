@@ -272,6 +272,12 @@ impl Store {
         Ok(self.cache.get_mut(id))
     }
 
+    /// A document with content, for reading: `None` when unknown, and also for a stub (a
+    /// document a peer named that has no change here yet), which has nothing to read.
+    pub(crate) fn doc_with_content(&mut self, id: &DocumentId) -> Result<Option<&mut Automerge>> {
+        Ok(self.doc(id)?.filter(|d| !d.get_heads().is_empty()))
+    }
+
     /// Every change of a document (what a peer that has nothing needs).
     pub fn doc_changes(&mut self, id: &DocumentId) -> Result<Vec<Vec<u8>>> {
         let doc = self

@@ -172,7 +172,7 @@ impl Store {
     /// One household with its residents (loads its document).
     pub fn household(&mut self, id: HouseholdId) -> Result<Household> {
         let doc = self
-            .doc(&DocumentId::from_uuid(id.0))?
+            .doc_with_content(&DocumentId::from_uuid(id.0))?
             .ok_or(CoreError::NotFound { what: "household" })?;
         read_household(doc)?.ok_or(CoreError::NotFound { what: "household" })
     }
@@ -197,7 +197,7 @@ impl Store {
     pub fn resident_conflicts(&mut self, resident: ResidentId) -> Result<Vec<FieldConflict>> {
         let hid = self.household_of(resident)?;
         let doc = self
-            .doc(&DocumentId::from_uuid(hid.0))?
+            .doc_with_content(&DocumentId::from_uuid(hid.0))?
             .ok_or(CoreError::NotFound { what: "household" })?;
         let coll = collection(doc, "residents")?;
         match automerge::ReadDoc::get(doc, &coll, resident.0.to_string().as_str())? {
@@ -209,7 +209,7 @@ impl Store {
     /// Fields of the household record itself edited concurrently.
     pub fn household_conflicts(&mut self, id: HouseholdId) -> Result<Vec<FieldConflict>> {
         let doc = self
-            .doc(&DocumentId::from_uuid(id.0))?
+            .doc_with_content(&DocumentId::from_uuid(id.0))?
             .ok_or(CoreError::NotFound { what: "household" })?;
         let obj = collection(doc, "household")?;
         conflicts(doc, &obj)
@@ -271,7 +271,7 @@ impl Store {
         day: NaiveDate,
     ) -> Result<Vec<TemperatureCheck>> {
         let id = period_doc_id(DocKind::Checks, &format!("{grid}/{day}"));
-        let Some(doc) = self.doc(&id)? else {
+        let Some(doc) = self.doc_with_content(&id)? else {
             return Ok(vec![]);
         };
         let mut all = read_checks(doc)?;
@@ -338,12 +338,12 @@ impl Store {
     /// One report and its status history, oldest first.
     pub fn report(&mut self, id: ReportId) -> Result<(Report, Vec<StatusEvent>)> {
         let doc = self
-            .doc(&DocumentId::from_uuid(id.0))?
+            .doc_with_content(&DocumentId::from_uuid(id.0))?
             .ok_or(CoreError::NotFound { what: "report" })?;
         let f = read_fields(doc, &collection(doc, "report")?)?;
         let report = Report::from_fields(&f)?;
         let dispatch = super::actions::dispatch_doc_id(id);
-        let mut events = match self.doc(&dispatch)? {
+        let mut events = match self.doc_with_content(&dispatch)? {
             Some(doc) => read_collection(doc, "events", StatusEvent::from_fields)?,
             None => vec![],
         };
@@ -356,7 +356,7 @@ impl Store {
         let member = self.cfg.member.clone();
         let id = super::actions::visits_doc_id(grid, &member, day);
         let tz = self.cfg.tz;
-        let Some(doc) = self.doc(&id)? else {
+        let Some(doc) = self.doc_with_content(&id)? else {
             return Ok(vec![]);
         };
         let mut v = read_collection(doc, "visits", Visit::from_fields)?;
@@ -374,7 +374,7 @@ impl Store {
         let member = self.cfg.member.clone();
         let id = super::actions::journal_doc_id(grid, &member, day);
         let key = JournalEntry::id_for(&member, day).0.to_string();
-        let Some(doc) = self.doc(&id)? else {
+        let Some(doc) = self.doc_with_content(&id)? else {
             return Ok(None);
         };
         let coll = collection(doc, "entries")?;

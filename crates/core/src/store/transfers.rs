@@ -193,7 +193,9 @@ impl Store {
             .collect();
         let mut found = vec![];
         for id in reports {
-            let Some(doc) = self.doc(&id)? else { continue };
+            let Some(doc) = self.doc_with_content(&id)? else {
+                continue;
+            };
             let f = read_fields(doc, &collection(doc, "report")?)?;
             if f.is_empty() {
                 continue;
