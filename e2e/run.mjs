@@ -176,24 +176,24 @@ async function e2e(relay) {
       },
       { timeoutMs: 30_000, what: `household ${hhId} in B's list` },
     );
-    await shot(b, 'B-households');
+    await shot(b, 'B-households', { clear: true });
     await t.click(item);
     await step.waitCount(t, 'res-item', (n) => n === 2, 'two residents on B');
     const names = await Promise.all((await t.all('res-item')).map((e) => e.text()));
     for (const p of people) {
       if (!names.some((n) => n.includes(p.name))) throw new Error(`B does not list ${p.name}`);
     }
-    await shot(b, 'B-household');
+    await shot(b, 'B-household', { clear: true });
   });
   await timed('B: shows the fever', async () => {
     await t.click('hh-go-temperature');
     const fevers = await step.waitCount(t, 'fever-item', (n) => n === 1, 'one fever on B');
     const text = await fevers[0].text();
     if (!text.includes(people[1].name) || !text.includes('38.2')) throw new Error(`B's fever row reads ${text}`);
-    await shot(b, 'B-fever');
+    await shot(b, 'B-fever', { clear: true });
     await step.goTab(t, 'tab-home');
     await waitUntil(async () => (await step.attr(t, 'home-fevers', 'data-count')) === '1', { what: 'B home: 1 fever' });
-    await shot(b, 'B-home');
+    await shot(b, 'B-home', { clear: true });
   });
   await timed('B: shows the report with its photo', async () => {
     // The photo's bytes may reach B after the report's document: like a member who sees
