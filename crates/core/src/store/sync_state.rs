@@ -59,10 +59,11 @@ impl Store {
         self.sync.states.retain(|(_, p), _| p != peer);
     }
 
-    /// The session state for a document and peer, taken out of memory or loaded from disk.
-    fn take_state(&mut self, id: &DocumentId, peer: &str) -> Result<State> {
+    /// The session state for a document and peer, taken out of memory or loaded from disk;
+    /// `true` with it when there was neither (the document was never synced with the peer).
+    fn take_state(&mut self, id: &DocumentId, peer: &str) -> Result<(State, bool)> {
         if let Some(s) = self.sync.states.remove(&(*id, peer.to_owned())) {
-            return Ok(s);
+            return Ok((s, false));
         }
         let saved: Option<Vec<u8>> = self
             .conn
@@ -73,24 +74,15 @@ impl Store {
             )
             .optional()?;
         Ok(match saved {
-            Some(bytes) => State::decode(&bytes).unwrap_or_else(|_| {
-                tracing::warn!(doc = %id, "saved sync state unreadable; starting afresh");
-                State::new()
-            }),
-            None => State::new(),
+            Some(bytes) => (
+                State::decode(&bytes).unwrap_or_else(|_| {
+                    tracing::warn!(doc = %id, "saved sync state unreadable; starting afresh");
+                    State::new()
+                }),
+                false,
+            ),
+            None => (State::new(), true),
         })
-    }
-
-    fn has_saved_state(&self, id: &DocumentId, peer: &str) -> Result<bool> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT 1 FROM sync_states WHERE doc_id = ?1 AND peer = ?2",
-                params![id.as_bytes(), peer],
-                |_| Ok(()),
-            )
-            .optional()?
-            .is_some())
     }
 
     fn put_state(&mut self, id: &DocumentId, peer: &str, state: State) {
@@ -116,9 +108,7 @@ impl Store {
         peer: &str,
     ) -> Result<Option<Vec<u8>>> {
         self.doc_or_empty(id)?;
-        let never_synced = !self.sync.states.contains_key(&(*id, peer.to_owned()))
-            && !self.has_saved_state(id, peer)?;
-        let mut state = self.take_state(id, peer)?;
+        let (mut state, never_synced) = self.take_state(id, peer)?;
         let doc = self
             .cache
             .get_mut(id)
@@ -156,7 +146,7 @@ impl Store {
             .map_err(|_| CoreError::Document("automerge panicked decoding a sync message".into()))?
             .map_err(|e| CoreError::Document(format!("not an automerge sync message: {e}")))?;
         self.doc_or_empty(id)?;
-        let mut state = self.take_state(id, peer)?;
+        let (mut state, _) = self.take_state(id, peer)?;
         let doc = self
             .cache
             .get_mut(id)
