@@ -74,12 +74,12 @@ impl Device {
     pub fn enrolled(relay_url: &str, e: Enrollment) -> Self {
         Device::Enrolled {
             relay_url: relay_url.trim_end_matches('/').to_owned(),
-            device_id: e.device_id,
-            user_id: e.user_id,
+            device_id: e.device_id.to_string(),
+            user_id: e.user_id.to_string(),
             peer_id: e.peer_id,
             token: e.token,
-            role: e.role,
-            scopes: e.scopes,
+            role: e.role.to_string(),
+            scopes: e.scopes.iter().map(ToString::to_string).collect(),
         }
     }
 

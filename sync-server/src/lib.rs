@@ -8,8 +8,8 @@
 //! # Layout
 //!
 //! - [`config`]: [`Config`] from defaults → TOML file → `WANGGE_` env.
-//! - [`scope`]: division and grid codes ([`ScopeCode`]), roles, document kinds.
-//! - [`access`]: the read/write rule table ([`Principal::can_read`], [`Principal::can_write`]).
+//! - Codes, roles, kinds, the access table and the wire types are `wangge-schema`'s, the
+//!   contract the device follows too ([`ScopeCode`], [`Role`], [`DocKind`], [`Principal`]).
 //! - [`auth`]: device tokens, enrollment codes, peer-id binding, token extraction.
 //! - [`store`]: the [`RelayStore`] trait of domain operations, its SQLite backend with
 //!   migrations, and the shared suite every backend must pass.
@@ -22,18 +22,16 @@
 //!
 //! The binary (`src/main.rs`) only parses the command line and calls into these.
 
-pub mod access;
 pub mod admin;
 pub mod auth;
 pub mod config;
 pub mod engine;
-pub mod scope;
 pub mod server;
 pub mod store;
 
-pub use access::Principal;
 pub use config::Config;
 pub use engine::Hub;
-pub use scope::{DocKind, Role, ScopeCode};
-pub use server::{EnrollRequest, EnrollResponse, Relay, shutdown_signal};
+pub use server::{Relay, shutdown_signal};
 pub use store::{RelayStore, StoreError};
+pub use wangge_schema::{DocKind, Principal, Role, ScopeCode};
+pub use wangge_schema::{EnrollRequest, EnrollResponse};

@@ -410,7 +410,7 @@ async fn device(relay: &RelayProc, s: &mut dyn RelayStore) -> Device {
     let e = enroll(&relay.url(), code.expose()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let cfg = StoreConfig {
-        member: e.user_id.clone(),
+        member: e.user_id.to_string(),
         synchronous: Synchronous::Normal,
         ..Default::default()
     };

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use wangge_core::sync::{SyncEngine, enroll};
-use wangge_core::{DbKey, GridCode, Store, StoreConfig};
+use wangge_core::{DbKey, Store, StoreConfig};
 
 const SYNC_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -27,10 +27,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     std::fs::create_dir_all(&dir)?;
     let enrolled = enroll(&relay, &code).await?;
-    let grid = GridCode::parse(enrolled.scopes.first().ok_or("the member has no grid")?)?;
+    let grid = enrolled
+        .scopes
+        .first()
+        .and_then(|s| s.grid())
+        .ok_or("the member has no grid")?;
     let key = DbKey::load_or_create_file(&dir.join("seed.key"))?;
     let cfg = StoreConfig {
-        member: enrolled.user_id.clone(),
+        member: enrolled.user_id.to_string(),
         ..Default::default()
     };
     let mut store = Store::open(&dir.join("seed.db"), &key, cfg)?;

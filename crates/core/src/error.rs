@@ -1,36 +1,6 @@
 //! The one error type of `wangge-core`, with stable codes the UI maps to Chinese text.
 
-use serde::Serialize;
-
-/// A field-level validation failure: which field, a stable code, and a developer message.
-///
-/// The UI shows Chinese text keyed by `code`; `message` is English for logs and tests and
-/// never contains the value that was refused (it may be personal data).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
-#[error("{field}: {code}: {message}")]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct FieldError {
-    /// The form field, in the record's own field names (`id_number`, `phone`, …).
-    pub field: &'static str,
-    /// Stable machine code (`invalid_id_number`, `temperature_out_of_range`, …).
-    pub code: &'static str,
-    /// What was wrong, without the refused value.
-    pub message: String,
-}
-
-impl FieldError {
-    pub(crate) fn new(field: &'static str, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            field,
-            code,
-            message: message.into(),
-        }
-    }
-
-    pub(crate) fn required(field: &'static str) -> Self {
-        Self::new(field, "required_field", "is required")
-    }
-}
+pub use wangge_schema::FieldError;
 
 /// Everything that can go wrong in core.
 #[derive(Debug, thiserror::Error)]
@@ -93,6 +63,12 @@ impl CoreError {
     }
 
     pub(crate) fn doc(e: impl std::fmt::Display) -> Self {
+        CoreError::Document(e.to_string())
+    }
+}
+
+impl From<wangge_schema::regrid::EditError> for CoreError {
+    fn from(e: wangge_schema::regrid::EditError) -> Self {
         CoreError::Document(e.to_string())
     }
 }

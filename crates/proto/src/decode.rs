@@ -227,6 +227,12 @@ impl<'l> Fields<'l> {
                 target_id: self.peer("targetId")?,
                 sync: id_list(self.required("sync")?, self.limits)?,
             },
+            "wangge-doc-refused" => Message::DocRefused {
+                sender_id: self.peer("senderId")?,
+                target_id: self.peer("targetId")?,
+                document_id: self.document()?,
+                reason: self.text("reason", short)?,
+            },
             "error" => Message::Error {
                 message: self.text("message", self.limits.max_error_text_bytes)?,
                 sender_id: self.optional_peer("senderId")?,
@@ -364,6 +370,15 @@ fn wangge(v: Value, limits: &Limits) -> Result<WanggeCapabilities, DecodeError> 
                     .collect::<Result<_, _>>()?
             }
             ("features", _) => return Err(DecodeError::BadField("wangge.features")),
+            ("kinds", Value::Array(items)) => {
+                caps.kinds = Some(
+                    items
+                        .into_iter()
+                        .map(|i| text(i, "wangge.kinds", limits.max_short_string_bytes))
+                        .collect::<Result<_, _>>()?,
+                )
+            }
+            ("kinds", _) => return Err(DecodeError::BadField("wangge.kinds")),
             _ => {}
         }
     }

@@ -25,7 +25,10 @@
 //! - [`peer_id`]: [`PeerId`], the opaque name peers use for each other.
 //! - [`message`]: [`Message`], the `join` / `peer` / `leave` / `request` / `sync` /
 //!   `doc-unavailable` / `ephemeral` / `error` messages, the Wangge
-//!   `wangge-heads` / `wangge-heads-reply` extension messages, and their encoding.
+//!   `wangge-heads` / `wangge-heads-reply` / `wangge-doc-refused` extension messages, and
+//!   their encoding.
+//! - [`refusal`]: [`RefusalReason`], why the relay refuses one document (never the
+//!   connection).
 //! - [`decode`]: [`Message::decode_with`] and [`DecodeError`]: strict, bounded decoding that
 //!   tolerates what JS peers send.
 //! - [`heads`]: the `heads-summary` extension's digest and wire layout.
@@ -44,6 +47,7 @@ pub mod limits;
 pub mod message;
 pub mod metadata;
 pub mod peer_id;
+pub mod refusal;
 mod scan;
 
 #[cfg(test)]
@@ -55,7 +59,8 @@ pub use heads::{HeadsDigest, heads_digest};
 pub use limits::Limits;
 pub use message::{Message, PROTOCOL_VERSION};
 pub use metadata::{
-    FEATURE_HEADS_SUMMARY, FEATURE_SCOPE_PUSH, PeerMetadata, WANGGE_EXTENSION_VERSION,
-    WanggeCapabilities,
+    FEATURE_DOC_REFUSED, FEATURE_HEADS_SUMMARY, FEATURE_SCOPE_PUSH, PeerMetadata,
+    WANGGE_EXTENSION_VERSION, WanggeCapabilities,
 };
 pub use peer_id::PeerId;
+pub use refusal::RefusalReason;

@@ -110,6 +110,21 @@ pub enum Message {
         /// Documents to sync with ordinary `sync` messages.
         sync: Vec<DocumentId>,
     },
+    /// Wangge `doc-refused` extension, relay → device: the relay will not take this
+    /// document (and stores nothing of it); the connection and every other document go
+    /// on. Only after both sides announced [`crate::FEATURE_DOC_REFUSED`]; other peers
+    /// get `doc-unavailable` for the same refusal.
+    DocRefused {
+        /// Sender.
+        sender_id: PeerId,
+        /// Recipient.
+        target_id: PeerId,
+        /// The document.
+        document_id: DocumentId,
+        /// Why, as a stable code (`unknown-kind`, `scope-forbidden`, …; see
+        /// [`crate::RefusalReason`]).
+        reason: String,
+    },
     /// A protocol error; the connection closes after it.
     Error {
         /// Human-readable reason (never personal data).
@@ -134,6 +149,7 @@ impl Message {
             Message::Ephemeral { .. } => "ephemeral",
             Message::HeadsSummary { .. } => "wangge-heads",
             Message::HeadsReply { .. } => "wangge-heads-reply",
+            Message::DocRefused { .. } => "wangge-doc-refused",
             Message::Error { .. } => "error",
         }
     }
@@ -144,6 +160,7 @@ impl Message {
             Message::Request { document_id, .. }
             | Message::Sync { document_id, .. }
             | Message::DocUnavailable { document_id, .. }
+            | Message::DocRefused { document_id, .. }
             | Message::Ephemeral { document_id, .. } => Some(*document_id),
             _ => None,
         }
@@ -160,7 +177,8 @@ impl Message {
             | Message::DocUnavailable { sender_id, .. }
             | Message::Ephemeral { sender_id, .. }
             | Message::HeadsSummary { sender_id, .. }
-            | Message::HeadsReply { sender_id, .. } => Some(sender_id),
+            | Message::HeadsReply { sender_id, .. }
+            | Message::DocRefused { sender_id, .. } => Some(sender_id),
             Message::Error { sender_id, .. } => sender_id.as_ref(),
         }
     }
@@ -279,6 +297,17 @@ impl Message {
                 }
                 m.put("sync", Value::Bytes(bytes));
             }
+            Message::DocRefused {
+                sender_id,
+                target_id,
+                document_id,
+                reason,
+            } => {
+                m.text("senderId", sender_id.as_str());
+                m.text("targetId", target_id.as_str());
+                m.text("documentId", &document_id.to_string());
+                m.text("reason", reason);
+            }
             Message::Error {
                 message,
                 sender_id,
@@ -332,11 +361,18 @@ fn metadata_value(meta: &PeerMetadata) -> Value {
 }
 
 fn wangge_value(w: &WanggeCapabilities) -> Value {
-    Value::Map(vec![
+    let mut m = vec![
         (Value::Text("v".into()), Value::Integer(w.version.into())),
         (
             Value::Text("features".into()),
             Value::Array(w.features.iter().map(|f| Value::Text(f.clone())).collect()),
         ),
-    ])
+    ];
+    if let Some(kinds) = &w.kinds {
+        m.push((
+            Value::Text("kinds".into()),
+            Value::Array(kinds.iter().map(|k| Value::Text(k.clone())).collect()),
+        ));
+    }
+    Value::Map(m)
 }

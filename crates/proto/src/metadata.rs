@@ -20,8 +20,18 @@ pub const FEATURE_SCOPE_PUSH: &str = "scope-push";
 /// down. Peers without it get the standard protocol.
 pub const FEATURE_HEADS_SUMMARY: &str = "heads-summary";
 
+/// Feature: a document the relay will not take (a kind it does not know, a scope or kind
+/// the device may not write) is answered with one `wangge-doc-refused` naming the
+/// document and why, instead of the plain `doc-unavailable`. Either way the refusal is
+/// for that document alone: the connection and every other document go on.
+pub const FEATURE_DOC_REFUSED: &str = "doc-refused";
+
 /// Every feature this crate knows of.
-pub const KNOWN_FEATURES: &[&str] = &[FEATURE_SCOPE_PUSH, FEATURE_HEADS_SUMMARY];
+pub const KNOWN_FEATURES: &[&str] = &[
+    FEATURE_SCOPE_PUSH,
+    FEATURE_HEADS_SUMMARY,
+    FEATURE_DOC_REFUSED,
+];
 
 /// Metadata a peer sends about itself in `join` or `peer`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -41,6 +51,10 @@ pub struct WanggeCapabilities {
     pub version: u64,
     /// Feature names, such as [`FEATURE_SCOPE_PUSH`]. Unknown names are kept, not refused.
     pub features: Vec<String>,
+    /// The document kinds the sender accepts (the relay's answer in `peer`); `None` when
+    /// it does not say. A device holds back documents of other kinds, and offers them
+    /// once a relay that accepts them answers.
+    pub kinds: Option<Vec<String>>,
 }
 
 impl WanggeCapabilities {
@@ -53,7 +67,25 @@ impl WanggeCapabilities {
         Self {
             version: WANGGE_EXTENSION_VERSION,
             features: features.into_iter().map(Into::into).collect(),
+            kinds: None,
         }
+    }
+
+    /// The same, announcing the document kinds accepted.
+    pub fn with_kinds<I, S>(mut self, kinds: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.kinds = Some(kinds.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Whether documents of `kind` are accepted (`true` when the sender does not say).
+    pub fn accepts_kind(&self, kind: &str) -> bool {
+        self.kinds
+            .as_ref()
+            .is_none_or(|k| k.iter().any(|x| x == kind))
     }
 
     /// Whether `feature` is announced.
@@ -71,6 +103,7 @@ impl WanggeCapabilities {
                 .filter(|f| other.has(f))
                 .cloned()
                 .collect(),
+            kinds: self.kinds.clone(),
         }
     }
 }

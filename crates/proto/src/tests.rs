@@ -49,6 +49,19 @@ fn samples() -> Vec<Message> {
             selected_protocol_version: "1".into(),
             peer_metadata: Some(PeerMetadata::default()),
         },
+        Message::Peer {
+            sender_id: r.clone(),
+            target_id: a.clone(),
+            selected_protocol_version: "1".into(),
+            peer_metadata: Some(PeerMetadata {
+                storage_id: None,
+                is_ephemeral: false,
+                wangge: Some(
+                    WanggeCapabilities::new([FEATURE_SCOPE_PUSH, FEATURE_DOC_REFUSED])
+                        .with_kinds(["household", "checks"]),
+                ),
+            }),
+        },
         Message::Leave {
             sender_id: a.clone(),
         },
@@ -90,6 +103,12 @@ fn samples() -> Vec<Message> {
             target_id: a.clone(),
             sync: vec![doc],
         },
+        Message::DocRefused {
+            sender_id: r.clone(),
+            target_id: a.clone(),
+            document_id: doc,
+            reason: RefusalReason::UnknownKind.as_str().into(),
+        },
         Message::Error {
             message: "bad".into(),
             sender_id: Some(r),
@@ -98,7 +117,29 @@ fn samples() -> Vec<Message> {
     ]
 }
 
-const SAMPLES: usize = 11;
+const SAMPLES: usize = 13;
+
+#[test]
+fn kinds_are_absent_unless_announced_and_absent_means_any() {
+    let plain = WanggeCapabilities::new([FEATURE_SCOPE_PUSH]);
+    assert!(plain.kinds.is_none() && plain.accepts_kind("anything"));
+    let relay = plain.with_kinds(["household"]);
+    assert!(relay.accepts_kind("household") && !relay.accepts_kind("notice"));
+    let bad = cbor(&map(vec![
+        ("type", t("peer")),
+        ("senderId", t("r")),
+        ("targetId", t("a")),
+        ("selectedProtocolVersion", t("1")),
+        (
+            "peerMetadata",
+            map(vec![("wangge", map(vec![("kinds", t("household"))]))]),
+        ),
+    ]));
+    assert_eq!(
+        Message::decode(&bad),
+        Err(DecodeError::BadField("wangge.kinds"))
+    );
+}
 
 #[test]
 fn the_sample_count_is_right() {

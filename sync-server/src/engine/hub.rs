@@ -11,10 +11,11 @@ use wangge_proto::{
     PeerId, PeerMetadata, WanggeCapabilities, heads_digest,
 };
 
-use super::doc_meta::{self, read_meta};
+use super::guard;
 use super::session::Session;
 use crate::auth::peer_id_allowed;
 use crate::store::{DeviceAuth, DocRecord, RelayStore, StoreError};
+use wangge_schema::{DocMeta, in_sync_state, read_meta};
 
 /// Identifies one connection to the hub.
 pub type ConnId = u64;
@@ -250,8 +251,8 @@ impl Hub {
                 self.check_ids(&peer, &sender_id, &target_id)?;
                 self.on_summary(conn, docs, now)
             }
-            (Message::HeadsReply { .. }, Some(_)) => {
-                Err(Fail("heads replies are sent by the relay, not to it"))
+            (Message::HeadsReply { .. } | Message::DocRefused { .. }, Some(_)) => {
+                Err(Fail("this message is sent by the relay, not to it"))
             }
             (Message::Ephemeral { .. }, Some(_)) => {
                 Err(Fail("ephemeral messages are not supported by this relay"))
@@ -464,10 +465,10 @@ impl Hub {
         {
             return Err(Fail("too many documents on one connection"));
         }
-        let Some(msg) = doc_meta::decode_sync(data) else {
+        let Some(msg) = guard::decode_sync(data) else {
             return Err(Fail("sync data is not an automerge sync message"));
         };
-        if !doc_meta::changes_well_formed(&msg) {
+        if !guard::changes_well_formed(&msg) {
             return Err(Fail("sync message carries changes that are not automerge"));
         }
         let pending = session.pending.contains_key(&doc_id);
@@ -501,7 +502,7 @@ impl Hub {
             return Ok(false);
         };
         let chunks = self.store.doc_chunks(&id)?;
-        let Some(doc) = doc_meta::load_chunks(&chunks) else {
+        let Some(doc) = guard::load_chunks(&chunks) else {
             warn!(doc = %id, "stored document does not load");
             return Err(Fail("relay storage failure; try again later"));
         };
@@ -558,7 +559,7 @@ impl Hub {
         };
         let mut changed = false;
         if msg.changes.is_empty() {
-            if !doc_meta::receive(&mut loaded.doc, state, msg) {
+            if !guard::receive(&mut loaded.doc, state, msg) {
                 self.docs.remove(&id);
                 return Err(Fail("sync message could not be applied"));
             }
@@ -571,7 +572,7 @@ impl Hub {
             // from disk, where they never went.
             let old_heads = loaded.doc.get_heads();
             let mut new_state = state.clone();
-            let applied = doc_meta::receive(&mut loaded.doc, &mut new_state, msg);
+            let applied = guard::receive(&mut loaded.doc, &mut new_state, msg);
             let outcome = if !applied {
                 Err(Fail("sync message could not be applied"))
             } else if loaded.doc.get_heads() == old_heads {
@@ -579,10 +580,10 @@ impl Hub {
             } else {
                 match read_meta(&loaded.doc) {
                     Err(_) => Err(Fail("changes remove the document's scope or kind")),
-                    Ok((scope, kind)) if !principal.can_write(&scope, kind) => Err(Fail(
+                    Ok(DocMeta { scope, kind }) if !principal.can_write(&scope, kind) => Err(Fail(
                         "changes move the document to a scope or kind this device may not write",
                     )),
-                    Ok((scope, kind)) => {
+                    Ok(DocMeta { scope, kind }) => {
                         let record = DocRecord { id, scope, kind };
                         let bytes = loaded.doc.save_after(&old_heads);
                         // On disk before the reply below names the new heads.
@@ -638,10 +639,10 @@ impl Hub {
                 // limit only for those whose changes are arriving.
                 let mut doc = Automerge::new();
                 let mut state = sync::State::new();
-                if !doc_meta::receive(&mut doc, &mut state, msg) {
+                if !guard::receive(&mut doc, &mut state, msg) {
                     return Err(Fail("sync message could not be applied"));
                 }
-                if let Ok(Some(m)) = doc_meta::generate(&doc, &mut state) {
+                if let Ok(Some(m)) = guard::generate(&doc, &mut state) {
                     let msg = Message::Sync {
                         sender_id: relay_id,
                         target_id: peer,
@@ -665,7 +666,7 @@ impl Hub {
         else {
             return Ok(());
         };
-        if !doc_meta::receive(doc, state, msg) {
+        if !guard::receive(doc, state, msg) {
             session.forget(&id);
             return Err(Fail("sync message could not be applied"));
         }
@@ -673,7 +674,7 @@ impl Hub {
             // Nothing yet: answer with what we need.
             return self.reply(conn, id);
         }
-        let (scope, kind) = match read_meta(doc) {
+        let DocMeta { scope, kind } = match read_meta(doc) {
             Ok(m) => m,
             Err(e) => {
                 session.forget(&id);
@@ -708,7 +709,7 @@ impl Hub {
         let Some(doc) = session.pending.remove(&id) else {
             return Ok(());
         };
-        info!(conn, doc = %id, kind = record.kind.as_str(), "document registered");
+        info!(conn, doc = %id, kind = record.kind.code(), "document registered");
         self.docs.insert(
             id,
             Loaded {
@@ -759,7 +760,7 @@ impl Hub {
         }
         let mut changed = false;
         if doc.get_heads() != old_heads {
-            let Ok((scope, kind)) = read_meta(&doc) else {
+            let Ok(DocMeta { scope, kind }) = read_meta(&doc) else {
                 session.forget(&id);
                 return Err(Fail("changes remove the document's scope or kind"));
             };
@@ -801,7 +802,7 @@ impl Hub {
         let Some(state) = session.states.get_mut(&id) else {
             return Ok(());
         };
-        match doc_meta::generate(doc, state) {
+        match guard::generate(doc, state) {
             Ok(Some(m)) => {
                 let msg = Message::Sync {
                     sender_id: self.relay_id.clone(),
@@ -936,23 +937,6 @@ impl Hub {
             }
         }
     }
-}
-
-/// A sync state for a peer known to hold exactly `heads`, as after a completed sync: the
-/// next message is generated only once the document moves on, and then carries the new
-/// changes at once.
-pub(crate) fn in_sync_state(heads: Vec<automerge::ChangeHash>) -> sync::State {
-    let mut s = sync::State::new();
-    s.shared_heads.clone_from(&heads);
-    s.last_sent_heads.clone_from(&heads);
-    s.their_heads = Some(heads.clone());
-    s.their_need = Some(Vec::new());
-    s.their_have = Some(vec![sync::Have {
-        last_sync: heads,
-        bloom: sync::BloomFilter::default(),
-    }]);
-    s.have_responded = true;
-    s
 }
 
 fn unavailable(conn: ConnId, relay: &PeerId, peer: &PeerId, id: DocumentId) -> Output {

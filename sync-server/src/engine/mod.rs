@@ -6,7 +6,7 @@
 //! producing the sync message that acknowledges a change. The network layer only moves
 //! bytes in and out of it ([`crate::server`]).
 
-pub mod doc_meta;
+pub mod guard;
 mod hub;
 mod session;
 #[cfg(test)]

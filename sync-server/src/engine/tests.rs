@@ -10,12 +10,12 @@ use wangge_proto::{DocumentId, Message, PeerId};
 
 use super::{EngineLimits, Hub, Output};
 use crate::auth::device_peer_id;
-use crate::scope::{Role, ScopeCode};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{
     ChunkOutcome, DeviceAuth, DocRecord, FinishOutcome, NewDevice, NewUpload, RelayStore,
     StoreError, UploadState, User,
 };
+use wangge_schema::{Role, ScopeCode};
 
 const GRID: &str = "110105001001001";
 const GRID2: &str = "110105001001002";
@@ -55,6 +55,7 @@ impl RelayStore for Flaky {
         authenticate(&self, h: &str) -> Result<Option<DeviceAuth>, StoreError>;
         device(&self, id: Uuid) -> Result<Option<DeviceAuth>, StoreError>;
         admin_generation(&self) -> Result<i64, StoreError>;
+        admin_changes_since(&self, g: i64) -> Result<Vec<DocumentId>, StoreError>;
         doc(&self, id: &DocumentId) -> Result<Option<DocRecord>, StoreError>;
         docs_under(&self, s: &[ScopeCode], l: usize) -> Result<Vec<DocRecord>, StoreError>;
         doc_chunks(&self, id: &DocumentId) -> Result<Vec<Vec<u8>>, StoreError>;
@@ -71,7 +72,7 @@ impl RelayStore for Flaky {
         add_enrollment_code(&mut self, u: Uuid, h: &str, e: i64) -> Result<(), StoreError>;
         redeem_enrollment_code(&mut self, h: &str, n: i64, d: &NewDevice) -> Result<Option<User>, StoreError>;
         revoke_device(&mut self, d: Uuid) -> Result<bool, StoreError>;
-        bump_admin_generation(&mut self) -> Result<(), StoreError>;
+        record_admin_change(&mut self, d: &[DocumentId]) -> Result<(), StoreError>;
         compact_doc(&mut self, id: &DocumentId, s: &[u8]) -> Result<(), StoreError>;
         put_sync_states(&mut self, d: Uuid, s: &[(DocumentId, Vec<u8>)]) -> Result<(), StoreError>;
         create_upload(&mut self, u: &NewUpload, m: usize) -> Result<(), StoreError>;

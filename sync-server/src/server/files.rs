@@ -20,8 +20,6 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 use tracing::{info, instrument, warn};
@@ -30,19 +28,13 @@ use uuid::Uuid;
 use super::http::{error, storage_error};
 use super::state::AppState;
 use crate::auth::{hash_secret, token_from_request};
-use crate::scope::ScopeCode;
 use crate::store::{
     ChunkOutcome, DeviceAuth, FinishOutcome, NewUpload, RelayStore, StoreError, UploadState,
 };
-
-/// The tus protocol version spoken.
-pub const TUS_VERSION: &str = "1.0.0";
-/// The tus extensions supported.
-pub const TUS_EXTENSIONS: &str = "creation,checksum";
-/// The checksum algorithms supported.
-pub const TUS_CHECKSUM_ALGORITHMS: &str = "sha256";
-/// Content type of `PATCH` bodies.
-pub const OFFSET_OCTET_STREAM: &str = "application/offset+octet-stream";
+use wangge_schema::tus::{
+    OFFSET_OCTET_STREAM, TUS_CHECKSUM_ALGORITHMS, TUS_EXTENSIONS, TUS_VERSION, UploadMetadata,
+    normalize_sha256, parse_checksum,
+};
 
 const TUS_RESUMABLE: HeaderName = HeaderName::from_static("tus-resumable");
 const UPLOAD_OFFSET: HeaderName = HeaderName::from_static("upload-offset");
@@ -173,46 +165,6 @@ fn parse_u64(headers: &HeaderMap, name: &HeaderName) -> Option<u64> {
     })
 }
 
-/// A lowercase 64-digit hex SHA-256, or `None`.
-fn normalize_sha256(s: &str) -> Option<String> {
-    (s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())).then(|| s.to_ascii_lowercase())
-}
-
-/// The `sha256` and `scope` of `Upload-Metadata` (`key base64,key base64`).
-fn parse_metadata(value: &str) -> Result<(String, ScopeCode), &'static str> {
-    if value.len() > 1024 {
-        return Err("Upload-Metadata is too long");
-    }
-    let (mut sha, mut scope) = (None, None);
-    for pair in value.split(',') {
-        let mut parts = pair.trim().splitn(2, ' ');
-        let key = parts.next().unwrap_or_default();
-        let decoded = parts
-            .next()
-            .map(|v| BASE64.decode(v.trim()))
-            .transpose()
-            .map_err(|_| "Upload-Metadata values must be base64")?
-            .unwrap_or_default();
-        let text =
-            String::from_utf8(decoded).map_err(|_| "Upload-Metadata values must be UTF-8")?;
-        match key {
-            "sha256" => {
-                sha = Some(normalize_sha256(&text).ok_or("sha256 must be 64 hex digits")?);
-            }
-            "scope" => {
-                scope = Some(
-                    ScopeCode::parse(&text).map_err(|_| "scope must be a grid or division code")?,
-                );
-            }
-            _ => {}
-        }
-    }
-    match (sha, scope) {
-        (Some(sha), Some(scope)) => Ok((sha, scope)),
-        _ => Err("Upload-Metadata must carry sha256 and scope"),
-    }
-}
-
 /// `OPTIONS /v1/files`: the tus capabilities.
 #[instrument(skip_all)]
 pub(crate) async fn options(State(app): State<AppState>, headers: HeaderMap) -> Response {
@@ -263,11 +215,11 @@ pub(crate) async fn create(State(app): State<AppState>, headers: HeaderMap) -> R
             &format!("Upload-Length is over the relay's limit of {max} bytes"),
         );
     }
-    let (sha256, scope) = match parse_metadata(header_str(&headers, &UPLOAD_METADATA).unwrap_or(""))
-    {
-        Ok(m) => m,
-        Err(msg) => return bad_request(msg),
-    };
+    let UploadMetadata { sha256, scope } =
+        match UploadMetadata::parse(header_str(&headers, &UPLOAD_METADATA).unwrap_or("")) {
+            Ok(m) => m,
+            Err(e) => return bad_request(&e.to_string()),
+        };
     // Refused before looking at the hash: the answer says nothing about the photo.
     if !auth.user.principal.can_write_blob(&scope) {
         info!(device = %auth.device_id, "upload refused: scope");
@@ -384,15 +336,10 @@ pub(crate) async fn patch(
     let Some(offset) = parse_u64(&headers, &UPLOAD_OFFSET) else {
         return bad_request("Upload-Offset (a byte count) is required");
     };
-    let checksum = match header_str(&headers, &UPLOAD_CHECKSUM) {
+    let checksum = match header_str(&headers, &UPLOAD_CHECKSUM).map(parse_checksum) {
         None => None,
-        Some(v) => match v.split_once(' ') {
-            Some(("sha256", b64)) => match BASE64.decode(b64.trim()) {
-                Ok(d) if d.len() == 32 => Some(d),
-                _ => return bad_request("Upload-Checksum must be sha256 <base64 of 32 bytes>"),
-            },
-            _ => return bad_request("Upload-Checksum: only sha256 is supported"),
-        },
+        Some(Ok(d)) => Some(d),
+        Some(Err(e)) => return bad_request(&e.to_string()),
     };
     let st = match own_upload(&app, &auth, &id).await {
         Ok(st) => st,
@@ -564,41 +511,5 @@ pub(crate) async fn download(
         }
         Ok(None) => not_found(),
         Err(resp) => resp,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn metadata_needs_sha256_and_scope() {
-        let sha = "AB".repeat(32);
-        let value = format!(
-            "filename {},sha256 {},scope {},empty",
-            BASE64.encode("a.jpg"),
-            BASE64.encode(&sha),
-            BASE64.encode("110105001001001")
-        );
-        let (got, scope) = parse_metadata(&value).unwrap();
-        assert_eq!(got, sha.to_lowercase());
-        assert_eq!(scope.as_str(), "110105001001001");
-        assert!(parse_metadata(&format!("sha256 {}", BASE64.encode(&sha))).is_err());
-        assert!(parse_metadata("sha256 !!!,scope x").is_err());
-        assert!(
-            parse_metadata(&format!(
-                "sha256 {},scope {}",
-                BASE64.encode("abc"),
-                BASE64.encode("110105001001001")
-            ))
-            .is_err()
-        );
-    }
-
-    #[test]
-    fn hashes_are_64_hex_digits() {
-        assert!(normalize_sha256(&"0".repeat(64)).is_some());
-        assert!(normalize_sha256(&"g".repeat(64)).is_none());
-        assert!(normalize_sha256("abc").is_none());
     }
 }

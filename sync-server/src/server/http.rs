@@ -5,29 +5,20 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
 use tracing::{info, instrument, warn};
 use uuid::Uuid;
 
 use super::state::AppState;
 use crate::auth::{device_peer_id, hash_secret, new_token, normalize_enrollment_code};
-use crate::scope::Role;
 use crate::store::{NewDevice, StoreError};
-
-/// The JSON error body of every HTTP error: a stable `code` and an English `message`.
-#[derive(Debug, Serialize)]
-pub struct ApiError {
-    /// Stable, machine-readable code.
-    pub code: &'static str,
-    /// Human-readable explanation.
-    pub message: String,
-}
+use wangge_schema::enroll::codes;
+use wangge_schema::{ApiError, EnrollRequest, EnrollResponse};
 
 pub(crate) fn error(status: StatusCode, code: &'static str, message: &str) -> Response {
     (
         status,
         Json(ApiError {
-            code,
+            code: code.to_owned(),
             message: message.to_owned(),
         }),
     )
@@ -38,39 +29,9 @@ pub(crate) fn storage_error(e: &StoreError) -> Response {
     warn!(cause = %e, "storage failure");
     error(
         StatusCode::SERVICE_UNAVAILABLE,
-        "storage_unavailable",
+        codes::STORAGE_UNAVAILABLE,
         "relay storage failure; try again later",
     )
-}
-
-/// `POST /v1/enroll` body.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EnrollRequest {
-    /// The one-time code, as typed (case and dashes do not matter).
-    pub code: String,
-    /// Optional device label such as the phone model (not personal data).
-    #[serde(default)]
-    pub device_label: Option<String>,
-}
-
-/// `POST /v1/enroll` success body.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct EnrollResponse {
-    /// The new device's id.
-    pub device_id: Uuid,
-    /// The user the device acts for.
-    pub user_id: Uuid,
-    /// The peer id the device must send in `join`.
-    pub peer_id: String,
-    /// The relay's peer id (`targetId` of every message to it).
-    pub relay_peer_id: String,
-    /// The device token: keep it in the OS keystore; it is shown only once.
-    pub token: String,
-    /// The user's role.
-    pub role: Role,
-    /// The user's grid or division codes.
-    pub scopes: Vec<String>,
 }
 
 /// `GET /healthz`: 200 when the store answers.
@@ -90,7 +51,7 @@ pub(crate) async fn healthz(State(app): State<AppState>) -> Response {
     } else {
         error(
             StatusCode::SERVICE_UNAVAILABLE,
-            "storage_unavailable",
+            codes::STORAGE_UNAVAILABLE,
             "store is not answering",
         )
     }
@@ -102,24 +63,18 @@ pub(crate) async fn enroll(State(app): State<AppState>, body: Bytes) -> Response
     let Ok(req) = serde_json::from_slice::<EnrollRequest>(&body) else {
         return error(
             StatusCode::BAD_REQUEST,
-            "bad_request",
+            codes::BAD_REQUEST,
             "body must be JSON {\"code\": \"…\", \"device_label\": \"…\"}",
         );
     };
     let Some(code) = normalize_enrollment_code(&req.code) else {
         return error(
             StatusCode::UNAUTHORIZED,
-            "enrollment_code_invalid",
+            codes::ENROLLMENT_CODE_INVALID,
             "enrollment code is unknown, used or expired",
         );
     };
-    let label: String = req
-        .device_label
-        .unwrap_or_default()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(64)
-        .collect();
+    let label = req.clean_label();
     let token = new_token();
     let device = NewDevice {
         device_id: Uuid::new_v4(),
@@ -145,7 +100,7 @@ pub(crate) async fn enroll(State(app): State<AppState>, body: Bytes) -> Response
             info!("enrollment refused");
             return error(
                 StatusCode::UNAUTHORIZED,
-                "enrollment_code_invalid",
+                codes::ENROLLMENT_CODE_INVALID,
                 "enrollment code is unknown, used or expired",
             );
         }
@@ -166,12 +121,7 @@ pub(crate) async fn enroll(State(app): State<AppState>, body: Bytes) -> Response
         relay_peer_id: app.config.peer_id.clone(),
         token: token.expose().to_owned(),
         role: user.principal.role,
-        scopes: user
-            .principal
-            .scopes
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
+        scopes: user.principal.scopes,
     })
     .into_response()
 }

@@ -30,8 +30,6 @@ use tokio::sync::mpsc;
 use tracing::info;
 use wangge_proto::PeerId;
 
-pub use http::{ApiError, EnrollRequest, EnrollResponse};
-
 use crate::config::Config;
 use crate::engine::Hub;
 use crate::store;

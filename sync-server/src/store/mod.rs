@@ -11,8 +11,8 @@ use serde::Serialize;
 use uuid::Uuid;
 use wangge_proto::DocumentId;
 
-use crate::access::Principal;
-use crate::scope::{DocKind, Role, ScopeCode};
+use wangge_schema::Principal;
+use wangge_schema::{DocKind, Role, ScopeCode};
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -167,8 +167,11 @@ pub trait RelayStore: Send {
     fn revoke_device(&mut self, device_id: Uuid) -> Result<bool, StoreError>;
     /// A counter that grows whenever an admin change must reach running relays.
     fn admin_generation(&self) -> Result<i64, StoreError>;
-    /// Bumps the admin generation.
-    fn bump_admin_generation(&mut self) -> Result<(), StoreError>;
+    /// Records an admin change to documents (a move): bumps the admin generation and
+    /// remembers which documents it touched, so running relays push them.
+    fn record_admin_change(&mut self, docs: &[DocumentId]) -> Result<(), StoreError>;
+    /// The documents admin changes touched after generation `since` (each once).
+    fn admin_changes_since(&self, since: i64) -> Result<Vec<DocumentId>, StoreError>;
 
     /// A registered document.
     fn doc(&self, id: &DocumentId) -> Result<Option<DocRecord>, StoreError>;
@@ -184,6 +187,10 @@ pub trait RelayStore: Send {
     }
     /// Makes the group's writes durable. After an error none of them is stored.
     fn commit_batch(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
+    /// Drops the group's writes: none of them is stored.
+    fn abort_batch(&mut self) -> Result<(), StoreError> {
         Ok(())
     }
     /// Appends change bytes (`Automerge::save_after` output) and records the document's

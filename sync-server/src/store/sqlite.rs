@@ -13,8 +13,8 @@ use super::{
     ChunkOutcome, DeviceAuth, DocRecord, FinishOutcome, NewDevice, NewUpload, RelayStore,
     StoreError, UploadState, User,
 };
-use crate::access::Principal;
-use crate::scope::{Role, ScopeCode};
+use wangge_schema::Principal;
+use wangge_schema::{DocKind, Role, ScopeCode};
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
 const MIGRATIONS: &[&str] = &[
@@ -99,6 +99,14 @@ CREATE TABLE upload_chunks (
     seq INTEGER NOT NULL,
     bytes BLOB NOT NULL,
     PRIMARY KEY (upload_id, seq)
+);
+"#,
+    // 3: which documents each admin change touched, so running relays push them.
+    r#"
+CREATE TABLE admin_doc_changes (
+    generation INTEGER NOT NULL,
+    doc_id BLOB NOT NULL,
+    PRIMARY KEY (generation, doc_id)
 );
 "#,
 ];
@@ -250,7 +258,8 @@ fn doc_record(id: &DocumentId, scope: String, kind: String) -> Result<DocRecord,
     Ok(DocRecord {
         id: *id,
         scope: ScopeCode::parse(&scope).map_err(corrupt)?,
-        kind: kind.parse().map_err(corrupt)?,
+        kind: DocKind::from_code(&kind)
+            .ok_or_else(|| corrupt(format!("unknown document kind {kind:?}")))?,
     })
 }
 
@@ -286,7 +295,7 @@ impl RelayStore for SqliteStore {
 
     fn add_grid(&mut self, code: &ScopeCode, name: &str) -> Result<(), StoreError> {
         let community = code.community().ok_or(StoreError::NotFound("grid code"))?;
-        if !self.division_exists(&community)? {
+        if !self.division_exists(community.scope())? {
             return Err(StoreError::NotFound("community division of the grid"));
         }
         let n = self
@@ -427,14 +436,44 @@ impl RelayStore for SqliteStore {
             .map_err(db)
     }
 
-    fn bump_admin_generation(&mut self) -> Result<(), StoreError> {
-        self.conn
-            .execute(
-                "UPDATE admin_generation SET generation = generation + 1",
+    fn record_admin_change(&mut self, docs: &[DocumentId]) -> Result<(), StoreError> {
+        let tx = write_tx(&mut self.conn)?;
+        let generation: i64 = tx
+            .query_row(
+                "UPDATE admin_generation SET generation = generation + 1 RETURNING generation",
                 [],
+                |r| r.get(0),
             )
             .map_err(db)?;
-        Ok(())
+        {
+            let mut ins = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO admin_doc_changes (generation, doc_id) VALUES (?1, ?2)",
+                )
+                .map_err(db)?;
+            for d in docs {
+                ins.execute(params![generation, &d.as_bytes()[..]])
+                    .map_err(db)?;
+            }
+        }
+        tx.commit().map_err(db)
+    }
+
+    fn admin_changes_since(&self, since: i64) -> Result<Vec<DocumentId>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT DISTINCT doc_id FROM admin_doc_changes WHERE generation > ?1 ORDER BY doc_id",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([since], |r| r.get::<_, Vec<u8>>(0))
+            .map_err(db)?;
+        rows.map(|r| {
+            r.map_err(db)
+                .and_then(|b| DocumentId::from_bytes(&b).map_err(corrupt))
+        })
+        .collect()
     }
 
     fn doc(&self, id: &DocumentId) -> Result<Option<DocRecord>, StoreError> {
@@ -497,7 +536,7 @@ impl RelayStore for SqliteStore {
                 params![
                     &record.id.as_bytes()[..],
                     record.scope.as_str(),
-                    record.kind.as_str(),
+                    record.kind.code(),
                     t
                 ],
             )
@@ -517,6 +556,13 @@ impl RelayStore for SqliteStore {
         self.conn.execute_batch("BEGIN IMMEDIATE").map_err(db)
     }
 
+    fn abort_batch(&mut self) -> Result<(), StoreError> {
+        if self.conn.is_autocommit() {
+            return Ok(());
+        }
+        self.conn.execute_batch("ROLLBACK").map_err(db)
+    }
+
     fn commit_batch(&mut self) -> Result<(), StoreError> {
         if let Err(e) = self.conn.execute_batch("COMMIT") {
             // Leave no half-open transaction behind: whatever the group wrote is gone.
@@ -534,7 +580,7 @@ impl RelayStore for SqliteStore {
         let n = tx
             .execute(
                 "UPDATE docs SET scope = ?2, kind = ?3, updated_at = ?4 WHERE id = ?1",
-                params![id, record.scope.as_str(), record.kind.as_str(), now()],
+                params![id, record.scope.as_str(), record.kind.code(), now()],
             )
             .map_err(db)?;
         if n == 0 {

@@ -8,7 +8,7 @@ use wangge_proto::DocumentId;
 use sha2::{Digest, Sha256};
 
 use super::{ChunkOutcome, DocRecord, FinishOutcome, NewDevice, NewUpload, RelayStore, StoreError};
-use crate::scope::{DocKind, Role, ScopeCode};
+use wangge_schema::{DocKind, Role, ScopeCode};
 
 fn code(s: &str) -> ScopeCode {
     ScopeCode::parse(s).expect("valid test code")
@@ -42,6 +42,7 @@ pub fn run_suite(mut make: impl FnMut() -> Box<dyn RelayStore>) {
     accounts_and_grids(make().as_mut());
     enrollment_codes_are_single_use_and_expire(make().as_mut());
     revoked_devices_do_not_authenticate(make().as_mut());
+    admin_changes_name_their_documents(make().as_mut());
     documents_register_append_and_compact(make().as_mut());
     docs_under_follows_the_code_prefix(make().as_mut());
     sync_states_round_trip(make().as_mut());
@@ -382,4 +383,19 @@ fn pending_uploads_are_bounded(store: &mut dyn RelayStore) {
     let other = upload(Uuid::new_v4(), b"x", GRID_A);
     store.create_upload(&other, 1).expect("create");
     assert!(store.upload_state(ups[3].id).expect("q").is_some());
+}
+
+fn admin_changes_name_their_documents(store: &mut dyn RelayStore) {
+    let g0 = store.admin_generation().expect("generation");
+    let (a, b) = (DocumentId::random(), DocumentId::random());
+    store.record_admin_change(&[a, b]).expect("record");
+    let g1 = store.admin_generation().expect("generation");
+    assert!(g1 > g0);
+    store.record_admin_change(&[b]).expect("record");
+    let mut both = vec![a, b];
+    both.sort();
+    assert_eq!(store.admin_changes_since(g0).expect("since"), both);
+    assert_eq!(store.admin_changes_since(g1).expect("since"), vec![b]);
+    let g2 = store.admin_generation().expect("generation");
+    assert!(store.admin_changes_since(g2).expect("since").is_empty());
 }

@@ -366,11 +366,33 @@ impl Device {
     /// A new document with the Wangge root keys, made offline.
     pub fn create_doc(&mut self, kind: &str, scope: &str) -> DocumentId {
         let id = DocumentId::random();
-        let mut doc = Automerge::new();
-        let mut tx = doc.transaction();
-        tx.put(ROOT, "kind", kind).expect("put kind");
-        tx.put(ROOT, "scope", scope).expect("put scope");
-        tx.commit();
+        let known = wangge_schema::DocKind::from_code(kind)
+            .zip(wangge_schema::ScopeCode::parse(scope).ok());
+        let doc = match known {
+            // As a device makes it: the kind's collections, a household's grid field.
+            Some((kind, scope)) => {
+                let mut doc = wangge_schema::genesis(&id, kind, &scope, &[]).expect("genesis");
+                doc.set_actor(automerge::ActorId::random());
+                if let Some(grid) = scope
+                    .grid()
+                    .filter(|_| kind == wangge_schema::DocKind::Household)
+                {
+                    let mut tx = doc.transaction();
+                    wangge_schema::regrid::set_household_grid(&mut tx, &grid).expect("grid");
+                    tx.commit();
+                }
+                doc
+            }
+            // Deliberately not a valid Wangge document.
+            None => {
+                let mut doc = Automerge::new();
+                let mut tx = doc.transaction();
+                tx.put(ROOT, "kind", kind).expect("put kind");
+                tx.put(ROOT, "scope", scope).expect("put scope");
+                tx.commit();
+                doc
+            }
+        };
         self.docs.insert(id, doc);
         id
     }

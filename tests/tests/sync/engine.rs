@@ -159,7 +159,7 @@ async fn a_revoked_device_is_cut_off_and_keeps_its_unsynced_changes() {
     });
     a.start(&relay.url(), fast());
     a.wait_synced(WITHIN).await;
-    let device: uuid::Uuid = a.enrolled.device_id.parse().unwrap();
+    let device: uuid::Uuid = a.enrolled.device_id;
     let mut store = relay.store();
     assert!(wangge_relay::admin::revoke_device(store.as_mut(), device).unwrap());
     let mut rx = a.engine.as_ref().unwrap().status();
@@ -283,13 +283,13 @@ async fn a_device_refused_right_after_joining_backs_off() {
     });
 
     let enrolled = wangge_core::sync::Enrollment {
-        device_id: "00000000-0000-4000-8000-000000000001".into(),
-        user_id: "00000000-0000-4000-8000-000000000002".into(),
+        device_id: uuid::Uuid::from_u128(1),
+        user_id: uuid::Uuid::from_u128(2),
         peer_id: "device-under-test".into(),
         relay_peer_id: "fake-relay".into(),
         token: "not-checked-by-this-relay".into(),
-        role: "member".into(),
-        scopes: vec![GRID_A.into()],
+        role: wangge_relay::Role::Member,
+        scopes: vec![GRID_A.parse().unwrap()],
     };
     let mut d = TestDevice::from_enrollment(enrolled);
     d.start(&format!("http://{addr}"), fast());

@@ -174,7 +174,7 @@ impl TestDevice {
 
     /// A device for an enrollment made elsewhere (a relay running as a child process).
     pub fn from_enrollment(enrolled: Enrollment) -> Self {
-        let TestStore { store, key, _dir } = store_as(&enrolled.user_id);
+        let TestStore { store, key, _dir } = store_as(&enrolled.user_id.to_string());
         Self {
             store: Arc::new(Mutex::new(store)),
             enrolled,

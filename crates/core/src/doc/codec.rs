@@ -22,30 +22,20 @@ pub(crate) fn collection(doc: &impl ReadDoc, name: &str) -> Result<ObjId> {
 
 /// The document's `kind`.
 pub(crate) fn kind_of(doc: &impl ReadDoc) -> Result<super::DocKind> {
-    match doc.get(ROOT, "kind")? {
-        Some((Value::Scalar(s), _)) => match s.as_ref() {
-            ScalarValue::Str(s) => super::DocKind::from_code(s)
-                .ok_or_else(|| CoreError::Document(format!("unknown document kind {s:?}"))),
-            _ => Err(CoreError::Document("kind is not a string".into())),
-        },
-        _ => Err(CoreError::Document("document has no kind".into())),
-    }
+    let code = root_str(doc, wangge_schema::root::KIND_KEY)?;
+    super::DocKind::from_code(&code)
+        .ok_or_else(|| CoreError::Document(format!("unknown document kind {code:?}")))
 }
 
 /// The document's `scope`.
 pub(crate) fn scope_of(doc: &impl ReadDoc) -> Result<String> {
-    root_str(doc, "scope")
+    root_str(doc, wangge_schema::root::SCOPE_KEY)
 }
 
 /// A string attribute of the document's root (`scope`, a period doc's `date` …).
 pub(crate) fn root_str(doc: &impl ReadDoc, key: &str) -> Result<String> {
-    match doc.get(ROOT, key)? {
-        Some((Value::Scalar(s), _)) => match s.as_ref() {
-            ScalarValue::Str(s) => Ok(s.to_string()),
-            _ => Err(CoreError::Document(format!("{key} is not a string"))),
-        },
-        _ => Err(CoreError::Document(format!("document has no {key}"))),
-    }
+    wangge_schema::root_str(doc, key)
+        .ok_or_else(|| CoreError::Document(format!("document has no string {key}")))
 }
 
 fn value_of(doc: &impl ReadDoc, v: &Value<'_>, id: &ObjId) -> Result<FieldValue> {

@@ -2,14 +2,15 @@
 //! and written to them. Nothing outside `doc` and `store` touches automerge.
 //!
 //! Every document's root carries `kind` and `scope` (the grid code whose people may read
-//! it); the relay relies on both. Records sit in maps keyed by id under named collections.
+//! it); the relay relies on both. What a document is (its kind, root fields, genesis, id)
+//! is the schema's ([`wangge_schema`]), shared with the relay. Records sit in maps keyed by
+//! id under named collections.
 
 mod codec;
-mod kind;
 
 pub(crate) use codec::{
     collection, conflicts, force_put, kind_of, read_collection, read_fields, record_obj, root_str,
     scope_of, write_fields,
 };
-pub use kind::DocKind;
-pub(crate) use kind::{genesis, period_doc_id};
+pub use wangge_schema::DocKind;
+pub(crate) use wangge_schema::{genesis, period_doc_id};

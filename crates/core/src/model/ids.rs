@@ -2,9 +2,6 @@
 
 use uuid::Uuid;
 
-/// Namespace for ids derived from natural keys (UUID v5), fixed forever.
-pub(crate) const ID_NAMESPACE: Uuid = Uuid::from_u128(0x5a1e_6c4e_77a6_4b7e_9d0c_2f1b_8e3a_6d51);
-
 macro_rules! id_type {
     ($($(#[$m:meta])* $name:ident;)*) => {$(
         $(#[$m])*
@@ -50,7 +47,4 @@ id_type! {
     EventId;
 }
 
-/// Derives a stable id from a natural key.
-pub(crate) fn derived(key: &str) -> Uuid {
-    Uuid::new_v5(&ID_NAMESPACE, key.as_bytes())
-}
+pub(crate) use wangge_schema::derived;

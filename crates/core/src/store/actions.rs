@@ -2,14 +2,16 @@
 
 use std::collections::BTreeMap;
 
+use automerge::ReadDoc;
 use automerge::transaction::Transactable;
-use automerge::{ROOT, ReadDoc};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use wangge_proto::DocumentId;
 
 use super::Store;
 use super::batch::Genesis;
 use super::index::read_household;
+use wangge_schema::{HouseholdMove, regrid};
+
 use crate::doc::{DocKind, collection, force_put, period_doc_id, record_obj, write_fields};
 use crate::error::{CoreError, FieldError, Result};
 use crate::model::{
@@ -19,9 +21,7 @@ use crate::model::{
     VisitInput, VisitPurpose,
 };
 
-pub(crate) fn grid_index_id(grid: &GridCode) -> DocumentId {
-    period_doc_id(DocKind::GridIndex, grid.as_str())
-}
+pub(crate) use wangge_schema::grid_index_id;
 
 pub(crate) fn checks_doc_id(grid: &GridCode, day: NaiveDate) -> DocumentId {
     period_doc_id(DocKind::Checks, &format!("{grid}/{day}"))
@@ -58,6 +58,15 @@ fn refused(problems: Vec<FieldError>) -> CoreError {
     )
 }
 
+/// How a grid's index document starts where this device has none yet.
+fn index_genesis(grid: &GridCode) -> Genesis<'_> {
+    Genesis {
+        kind: DocKind::GridIndex,
+        scope: grid.scope(),
+        attrs: &[],
+    }
+}
+
 /// Records the household in its grid's index document.
 fn add_to_index(
     batch: &mut super::Batch<'_>,
@@ -65,21 +74,9 @@ fn add_to_index(
     id: HouseholdId,
     now: i64,
 ) -> Result<()> {
-    let scope = grid.as_str();
-    batch.change(
-        grid_index_id(grid),
-        Some(Genesis {
-            kind: DocKind::GridIndex,
-            scope,
-            attrs: &[],
-        }),
-        |tx| {
-            let coll = collection(tx, "households")?;
-            let obj = record_obj(tx, &coll, &id.0.to_string())?;
-            tx.put(&obj, "added_at", now)?;
-            Ok(())
-        },
-    )
+    batch.change(grid_index_id(grid), Some(index_genesis(grid)), |tx| {
+        Ok(regrid::list_household(tx, id.0, now)?)
+    })
 }
 
 impl Store {
@@ -105,7 +102,7 @@ impl Store {
             residents: vec![],
         };
         let mut batch = self.batch();
-        let scope = grid.as_str();
+        let scope = grid.scope();
         batch.change(
             DocumentId::from_uuid(id.0),
             Some(Genesis {
@@ -277,7 +274,7 @@ impl Store {
         let date = today.to_string();
         let mut batch = self.batch();
         for (grid, list) in &by_grid {
-            let scope = grid.as_str();
+            let scope = grid.scope();
             batch.change(
                 checks_doc_id(grid, today),
                 Some(Genesis {
@@ -335,7 +332,7 @@ impl Store {
             .collect();
         let newer = h.last_visit.as_ref().is_none_or(|v| v.at <= now);
         let month = month(today);
-        let scope = h.grid.as_str();
+        let scope = h.grid.scope();
         let mut batch = self.batch();
         batch.change(
             visits_doc_id(&h.grid, &member, today),
@@ -467,7 +464,7 @@ impl Store {
             notes: notes.to_owned(),
         };
         let month = month(day);
-        let scope = grid.as_str();
+        let scope = grid.scope();
         let mut batch = self.batch();
         batch.change(
             journal_doc_id(grid, &member, day),
@@ -512,7 +509,7 @@ impl Store {
             author: self.cfg.member.clone(),
             created_at: self.now(),
         };
-        let scope = grid.as_str();
+        let scope = grid.scope();
         let mut batch = self.batch();
         batch.change(
             DocumentId::from_uuid(report.id.0),
@@ -527,7 +524,7 @@ impl Store {
             },
         )?;
         for h in &report.photos {
-            batch.queue_upload(h, scope);
+            batch.queue_upload(h, scope.as_str());
         }
         batch.commit()?;
         Ok(report.id)
@@ -576,7 +573,7 @@ impl Store {
             },
         };
         let rid = report.0.to_string();
-        let scope = r.grid.as_str();
+        let scope = r.grid.scope();
         let mut batch = self.batch();
         batch.change(
             dispatch_doc_id(report),
@@ -605,29 +602,21 @@ impl Store {
             return Ok(());
         }
         let now = self.now().timestamp_millis();
-        let from = h.grid.clone();
+        // The schema's move: the same changes the relay's `admin move-household` makes.
+        let mv = HouseholdMove {
+            household: id.0,
+            from: h.grid.clone(),
+            to: to.clone(),
+            at_millis: now,
+        };
         let mut batch = self.batch();
-        batch.change(DocumentId::from_uuid(id.0), None, |tx| {
-            tx.put(ROOT, "scope", to.as_str())?;
-            let obj = collection(tx, "household")?;
-            tx.put(&obj, "grid", to.as_str())?;
-            Ok(())
+        batch.change(mv.household_doc(), None, |tx| Ok(mv.edit_household(tx)?))?;
+        batch.change(mv.from_index(), Some(index_genesis(&mv.from)), |tx| {
+            Ok(mv.edit_from_index(tx)?)
         })?;
-        let from_scope = from.as_str();
-        batch.change(
-            grid_index_id(&from),
-            Some(Genesis {
-                kind: DocKind::GridIndex,
-                scope: from_scope,
-                attrs: &[],
-            }),
-            |tx| {
-                let coll = collection(tx, "households")?;
-                tx.delete(&coll, id.0.to_string().as_str())?;
-                Ok(())
-            },
-        )?;
-        add_to_index(&mut batch, to, id, now)?;
+        batch.change(mv.to_index(), Some(index_genesis(&mv.to)), |tx| {
+            Ok(mv.edit_to_index(tx)?)
+        })?;
         batch.commit()
     }
 

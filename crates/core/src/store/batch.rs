@@ -13,7 +13,7 @@ use crate::error::{CoreError, Result};
 /// How to create a document the action needs but the store does not have yet.
 pub(crate) struct Genesis<'a> {
     pub kind: DocKind,
-    pub scope: &'a str,
+    pub scope: &'a wangge_schema::ScopeCode,
     pub attrs: &'a [(&'a str, &'a str)],
 }
 

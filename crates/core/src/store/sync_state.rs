@@ -210,17 +210,9 @@ impl Store {
         if self.sync.states.contains_key(&key) {
             return false;
         }
-        let mut s = State::new();
-        s.shared_heads.clone_from(&heads);
-        s.last_sent_heads.clone_from(&heads);
-        s.their_heads = Some(heads.clone());
-        s.their_need = Some(Vec::new());
-        s.their_have = Some(vec![Have {
-            last_sync: heads,
-            bloom: Default::default(),
-        }]);
-        s.have_responded = true;
-        self.sync.states.insert(key, s);
+        self.sync
+            .states
+            .insert(key, wangge_schema::in_sync_state(heads));
         true
     }
 

@@ -6,43 +6,18 @@ use std::time::Duration;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
-use serde::Deserialize;
 use tokio::net::TcpStream;
 use tokio::time::timeout;
+use wangge_schema::RelayUrl;
+use wangge_schema::enroll::{ENROLL_PATH, EnrollRequest};
 
 use crate::error::{CoreError, Result};
 
 /// Largest enrollment answer read.
 const MAX_ANSWER: usize = 64 * 1024;
 
-/// What the relay hands a newly enrolled device.
-#[derive(Clone, Deserialize)]
-pub struct Enrollment {
-    /// This device.
-    pub device_id: String,
-    /// The user it belongs to.
-    pub user_id: String,
-    /// The `senderId` this device uses in `join`.
-    pub peer_id: String,
-    /// The relay's peer id.
-    pub relay_peer_id: String,
-    /// The device token (keep it in the OS keystore; never log it).
-    pub token: String,
-    /// The user's role.
-    pub role: String,
-    /// The grid or division codes the user may read.
-    pub scopes: Vec<String>,
-}
-
-impl std::fmt::Debug for Enrollment {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Enrollment")
-            .field("device_id", &self.device_id)
-            .field("peer_id", &self.peer_id)
-            .field("role", &self.role)
-            .finish_non_exhaustive()
-    }
-}
+/// What the relay hands a newly enrolled device (the schema's answer type).
+pub type Enrollment = wangge_schema::EnrollResponse;
 
 fn net(what: &str) -> CoreError {
     CoreError::Document(format!("enrollment failed: {what}"))
@@ -50,12 +25,17 @@ fn net(what: &str) -> CoreError {
 
 /// Enrolls this device at the relay `relay_url` (`http://host:port`) with a one-time code.
 pub async fn enroll(relay_url: &str, code: &str) -> Result<Enrollment> {
-    let rest = relay_url
-        .strip_prefix("http://")
-        .or_else(|| relay_url.strip_prefix("ws://"))
-        .ok_or_else(|| net("only http:// relay URLs are supported"))?;
-    let authority = rest.split('/').next().unwrap_or(rest).to_owned();
-    let body = serde_json::json!({ "code": code }).to_string();
+    let url = RelayUrl::parse(relay_url).map_err(|e| net(&e.to_string()))?;
+    if url.is_tls() {
+        return Err(net("only http:// relay URLs are supported"));
+    }
+    let authority = url.authority();
+    let path = url.path(ENROLL_PATH);
+    let body = serde_json::to_string(&EnrollRequest {
+        code: code.to_owned(),
+        device_label: None,
+    })
+    .map_err(|_| net("request"))?;
     let work = async {
         let tcp = TcpStream::connect(&authority)
             .await
@@ -64,7 +44,7 @@ pub async fn enroll(relay_url: &str, code: &str) -> Result<Enrollment> {
             .await
             .map_err(|_| net("handshake"))?;
         let driver = tokio::spawn(conn);
-        let req = hyper::Request::post("/v1/enroll")
+        let req = hyper::Request::post(path.as_str())
             .header("host", authority.as_str())
             .header("content-type", "application/json")
             .body(Full::new(Bytes::from(body)))

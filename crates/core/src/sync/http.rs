@@ -13,19 +13,16 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
 use tokio::time::timeout;
+use wangge_schema::RelayUrl;
 
-/// `host:port` of the relay from its base URL (`http://`, `ws://`, with or without a
-/// path), or the error code for a URL this client cannot reach.
-pub(super) fn authority(base: &str) -> Result<String, &'static str> {
-    let rest = base
-        .strip_prefix("http://")
-        .or_else(|| base.strip_prefix("ws://"))
-        .ok_or("tls_unsupported")?;
-    let authority = rest.split('/').next().unwrap_or_default();
-    if authority.is_empty() {
-        return Err("bad_url");
+/// The relay's address from its base URL (any form [`RelayUrl`] takes), or the error code
+/// for a URL this client cannot reach.
+pub(super) fn relay(base: &str) -> Result<RelayUrl, &'static str> {
+    let url = RelayUrl::parse(base).map_err(|_| "bad_url")?;
+    if url.is_tls() {
+        return Err("tls_unsupported");
     }
-    Ok(authority.to_owned())
+    Ok(url)
 }
 
 /// A response, its body read whole (within a limit).
@@ -156,15 +153,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn authority_comes_from_the_usual_base_urls() {
+    fn the_relay_comes_from_the_usual_base_urls() {
         for base in [
             "http://127.0.0.1:8080",
             "http://127.0.0.1:8080/",
             "ws://127.0.0.1:8080/v1/sync",
         ] {
-            assert_eq!(authority(base), Ok("127.0.0.1:8080".to_owned()));
+            assert_eq!(
+                relay(base).map(|u| u.authority()),
+                Ok("127.0.0.1:8080".to_owned())
+            );
         }
-        assert_eq!(authority("https://relay.example"), Err("tls_unsupported"));
-        assert_eq!(authority("http:///v1"), Err("bad_url"));
+        assert_eq!(relay("https://relay.example"), Err("tls_unsupported"));
+        assert_eq!(relay("http://"), Err("bad_url"));
     }
 }

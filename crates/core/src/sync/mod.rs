@@ -40,6 +40,8 @@ use wangge_proto::{
     WanggeCapabilities, heads_digest,
 };
 
+use wangge_schema::RelayUrl;
+
 use crate::store::Store;
 
 pub use enroll::{Enrollment, enroll};
@@ -132,11 +134,12 @@ impl SyncEngine {
     ) -> Self {
         let (tx, status) = watch::channel(SyncStatus::default());
         let nudge = Arc::new(Notify::new());
-        let url = sync_url(relay_url);
+        let relay = http::relay(relay_url);
+        let url = relay.as_ref().map(RelayUrl::sync_url).map_err(|e| *e);
         let photo_nudge = Arc::new(Notify::new());
         let photo_worker = photos::PhotoWorker {
             store: store.clone(),
-            authority: http::authority(relay_url),
+            relay,
             token: token.to_owned(),
             cfg: cfg.clone(),
             status: tx.clone(),
@@ -188,23 +191,6 @@ impl Drop for SyncEngine {
     }
 }
 
-/// `ws://host/v1/sync` from a base URL in any of the usual forms.
-fn sync_url(base: &str) -> String {
-    let base = base.trim_end_matches('/');
-    let base = if let Some(rest) = base.strip_prefix("http://") {
-        format!("ws://{rest}")
-    } else if let Some(rest) = base.strip_prefix("https://") {
-        format!("wss://{rest}")
-    } else {
-        base.to_owned()
-    };
-    if base.ends_with("/v1/sync") {
-        base
-    } else {
-        format!("{base}/v1/sync")
-    }
-}
-
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
@@ -219,7 +205,8 @@ enum Ended {
 
 struct Worker {
     store: Arc<Mutex<Store>>,
-    url: String,
+    /// The sync URL, or why the relay's address cannot be used.
+    url: Result<String, &'static str>,
     token: String,
     peer: PeerId,
     cfg: SyncConfig,
@@ -275,7 +262,7 @@ impl Worker {
     async fn connect(&self) -> Result<(Ws, String, bool), &'static str> {
         let mut req = self
             .url
-            .as_str()
+            .clone()?
             .into_client_request()
             .map_err(|_| "bad_url")?;
         req.headers_mut().insert(

@@ -20,14 +20,14 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use hyper::Method;
 use hyper::body::Bytes;
 use rand::Rng;
 use sha2::{Digest, Sha256};
 use tokio::sync::{Notify, watch};
 use tokio::time::{Instant, sleep, sleep_until};
+use wangge_schema::RelayUrl;
+use wangge_schema::tus::{BLOBS_PATH, FILES_PATH, TUS_VERSION, UploadMetadata, encode_checksum};
 
 use super::http::{Answer, Conn};
 use super::{SyncConfig, SyncStatus, lock};
@@ -50,8 +50,8 @@ struct Retry {
 /// The transfer task.
 pub(super) struct PhotoWorker {
     pub store: Arc<Mutex<Store>>,
-    /// `host:port` of the relay, or why it cannot be reached.
-    pub authority: Result<String, &'static str>,
+    /// The relay, or why it cannot be reached.
+    pub relay: Result<RelayUrl, &'static str>,
     pub token: String,
     pub cfg: SyncConfig,
     pub status: watch::Sender<SyncStatus>,
@@ -76,11 +76,12 @@ fn location_path(location: &str) -> Option<String> {
         Some((_, rest)) => &rest[rest.find('/')?..],
         None => location,
     };
-    path.starts_with("/v1/files/").then(|| path.to_owned())
+    path.contains(&format!("{FILES_PATH}/"))
+        .then(|| path.to_owned())
 }
 
 fn tus() -> (&'static str, String) {
-    ("tus-resumable", "1.0.0".to_owned())
+    ("tus-resumable", TUS_VERSION.to_owned())
 }
 
 /// What creating an upload gave.
@@ -168,8 +169,9 @@ impl PhotoWorker {
         if jobs.is_empty() && due.is_empty() {
             return Ok(());
         }
-        let authority = self.authority.clone()?;
-        let mut conn = Conn::open(&authority, &self.token, self.cfg.connect_timeout).await?;
+        let relay = self.relay.clone()?;
+        let mut conn =
+            Conn::open(&relay.authority(), &self.token, self.cfg.connect_timeout).await?;
         if !jobs.is_empty() {
             for job in jobs {
                 self.upload(&mut conn, job).await?;
@@ -239,15 +241,16 @@ impl PhotoWorker {
         job: &UploadJob,
         size: u64,
     ) -> Result<Created, &'static str> {
-        let metadata = format!(
-            "sha256 {},scope {}",
-            BASE64.encode(&job.hash),
-            BASE64.encode(&job.scope)
-        );
+        let scope = job.scope.parse().map_err(|_| "store")?;
+        let metadata = UploadMetadata {
+            sha256: job.hash.clone(),
+            scope,
+        }
+        .encode();
         let a = conn
             .send(
                 Method::POST,
-                "/v1/files",
+                &self.relay.as_ref().map_err(|e| *e)?.path(FILES_PATH),
                 &[
                     tus(),
                     ("upload-length", size.to_string()),
@@ -327,7 +330,7 @@ impl PhotoWorker {
             self.progress(offset, size);
             let end = (offset + chunk).min(size);
             let piece = bytes.slice(offset as usize..end as usize);
-            let sum = BASE64.encode(Sha256::digest(&piece));
+            let sum = encode_checksum(&Sha256::digest(&piece));
             let a = conn
                 .send(
                     Method::PATCH,
@@ -336,7 +339,7 @@ impl PhotoWorker {
                         tus(),
                         ("content-type", "application/offset+octet-stream".into()),
                         ("upload-offset", offset.to_string()),
-                        ("upload-checksum", format!("sha256 {sum}")),
+                        ("upload-checksum", sum),
                     ],
                     piece,
                     MAX_ANSWER,
@@ -397,7 +400,11 @@ impl PhotoWorker {
         let a: Answer = conn
             .send(
                 Method::GET,
-                &format!("/v1/blobs/{hash}"),
+                &self
+                    .relay
+                    .as_ref()
+                    .map_err(|e| *e)?
+                    .path(&format!("{BLOBS_PATH}/{hash}")),
                 &[],
                 Bytes::new(),
                 MAX_BLOB_BYTES,

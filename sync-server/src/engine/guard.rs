@@ -1,45 +1,10 @@
-//! Reading a Wangge document's `kind` and `scope` from its root map, and guarded automerge
-//! calls that turn panics on hostile bytes into errors.
+//! Guarded automerge calls that turn panics on hostile bytes into errors, and the strict
+//! check of the change chunks a sync message carries.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use automerge::sync::{self, SyncDoc};
-use automerge::{
-    Automerge, AutomergeError, Change, LoadOptions, OnPartialLoad, ROOT, ReadDoc, VerificationMode,
-};
-
-use crate::scope::{DocKind, ScopeCode};
-
-/// Why a document's root map does not declare a valid scope and kind.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum MetaError {
-    /// Root key `scope` missing or not a string.
-    #[error("document has no string `scope` in its root map")]
-    NoScope,
-    /// `scope` is not a grid or division code.
-    #[error("document `scope` is not a grid or division code")]
-    BadScope,
-    /// Root key `kind` missing or not a string.
-    #[error("document has no string `kind` in its root map")]
-    NoKind,
-    /// `kind` is not a known document kind.
-    #[error("document `kind` is not a known kind")]
-    BadKind,
-}
-
-/// The scope and kind a document declares.
-pub fn read_meta(doc: &Automerge) -> Result<(ScopeCode, DocKind), MetaError> {
-    let scope = root_str(doc, "scope").ok_or(MetaError::NoScope)?;
-    let scope = ScopeCode::parse(&scope).map_err(|_| MetaError::BadScope)?;
-    let kind = root_str(doc, "kind").ok_or(MetaError::NoKind)?;
-    let kind = kind.parse().map_err(|_| MetaError::BadKind)?;
-    Ok((scope, kind))
-}
-
-fn root_str(doc: &Automerge, key: &str) -> Option<String> {
-    let (value, _) = doc.get(ROOT, key).ok().flatten()?;
-    value.as_str().map(str::to_owned)
-}
+use automerge::{Automerge, AutomergeError, Change, LoadOptions, OnPartialLoad, VerificationMode};
 
 /// Decodes a sync message; a panic inside automerge counts as invalid.
 pub fn decode_sync(bytes: &[u8]) -> Option<sync::Message> {
@@ -151,31 +116,8 @@ pub fn load_chunks(chunks: &[Vec<u8>]) -> Option<Automerge> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use automerge::ROOT;
     use automerge::transaction::Transactable;
-
-    #[test]
-    fn a_wangge_doc_declares_scope_and_kind() {
-        let mut doc = Automerge::new();
-        let mut tx = doc.transaction();
-        tx.put(ROOT, "kind", "household").unwrap();
-        tx.put(ROOT, "scope", "110105001001001").unwrap();
-        tx.commit();
-        let (scope, kind) = read_meta(&doc).unwrap();
-        assert_eq!(scope.as_str(), "110105001001001");
-        assert_eq!(kind, DocKind::Household);
-    }
-
-    #[test]
-    fn docs_without_valid_meta_are_refused() {
-        let doc = Automerge::new();
-        assert_eq!(read_meta(&doc), Err(MetaError::NoScope));
-        let mut doc = Automerge::new();
-        let mut tx = doc.transaction();
-        tx.put(ROOT, "scope", "110105001001001").unwrap();
-        tx.put(ROOT, "kind", "novel").unwrap();
-        tx.commit();
-        assert_eq!(read_meta(&doc), Err(MetaError::BadKind));
-    }
 
     /// A household doc whose first change sets `kind`, then one change per note; returns
     /// the doc and the heads after the first change.

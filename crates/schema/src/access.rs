@@ -1,0 +1,276 @@
+//! Roles and who may read and write which documents: the rule table, in one place. The
+//! relay enforces it on every change it accepts; the device uses it to know what it may
+//! write before it tries.
+//!
+//! | role                  | scopes                | reads                 | writes                        |
+//! |-----------------------|-----------------------|-----------------------|-------------------------------|
+//! | member, informant     | one grid              | docs of their grid    | docs of their grid, any kind  |
+//! | leader                | one or more grids     | docs of their grids   | docs of their grids, any kind |
+//! | chief leader          | one community         | docs under it         | docs under it, any kind       |
+//! | centre                | one division          | docs under it         | `dispatch` docs under it only |
+//!
+//! Photos (blobs) follow the read column both ways: a device may upload a photo to, and
+//! download a photo linked to, any scope it reads ([`Principal::can_write_blob`],
+//! [`Principal::can_read`]); a centre attaches photos to its dispatches.
+//!
+//! "Under" is the code-prefix order of [`ScopeCode::covers`]: a grid's scope covers only
+//! itself, a division covers its own code and every code that starts with it.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::FieldError;
+use crate::kind::DocKind;
+use crate::scope::{Level, ScopeCode};
+
+/// What a user is, which decides what they read and write.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// 网格员: one grid.
+    Member,
+    /// 信息员: one grid.
+    Informant,
+    /// 网格长: several grids.
+    Leader,
+    /// 总网格长: every grid of one community.
+    ChiefLeader,
+    /// 指挥中心: a division subtree.
+    Centre,
+}
+
+impl Role {
+    /// Every role.
+    pub const ALL: &'static [Role] = &[
+        Role::Member,
+        Role::Informant,
+        Role::Leader,
+        Role::ChiefLeader,
+        Role::Centre,
+    ];
+
+    /// The role's name as stored and sent.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Member => "member",
+            Role::Informant => "informant",
+            Role::Leader => "leader",
+            Role::ChiefLeader => "chief-leader",
+            Role::Centre => "centre",
+        }
+    }
+
+    /// Checks that `scopes` fit the role: one grid for members and informants, grids for
+    /// leaders, one community code for chief leaders, one division for the centre.
+    pub fn check_scopes(self, scopes: &[ScopeCode]) -> Result<(), FieldError> {
+        let want = |ok: bool, expected: &str| {
+            if ok {
+                Ok(())
+            } else {
+                Err(FieldError::new(
+                    "scopes",
+                    "scope_wrong_level",
+                    format!("a {} needs {expected}", self.as_str()),
+                ))
+            }
+        };
+        let Some(first) = scopes.first() else {
+            return want(false, "at least one scope");
+        };
+        match self {
+            Role::Member | Role::Informant => {
+                want(scopes.len() == 1, "a single grid")?;
+                want(first.is_grid(), "a grid code")
+            }
+            Role::Leader => want(scopes.iter().all(ScopeCode::is_grid), "grid codes"),
+            Role::ChiefLeader => {
+                want(scopes.len() == 1, "a single community")?;
+                want(
+                    first.level() == Level::Community,
+                    "a 12-digit community code",
+                )
+            }
+            Role::Centre => {
+                want(scopes.len() == 1, "a single division")?;
+                want(!first.is_grid(), "a division code")
+            }
+        }
+    }
+
+    /// The kinds this role may write within the scopes it reads (`None`: every kind).
+    fn writable_kinds(self) -> Option<&'static [DocKind]> {
+        match self {
+            Role::Member | Role::Informant | Role::Leader | Role::ChiefLeader => None,
+            Role::Centre => Some(&[DocKind::Dispatch]),
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = FieldError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "member" => Role::Member,
+            "informant" => Role::Informant,
+            "leader" => Role::Leader,
+            "chief-leader" | "chief_leader" => Role::ChiefLeader,
+            "centre" | "center" => Role::Centre,
+            _ => {
+                return Err(FieldError::new(
+                    "role",
+                    "invalid_role",
+                    "one of member, informant, leader, chief-leader, centre",
+                ));
+            }
+        })
+    }
+}
+
+/// What a device acts as: its user's role and scope codes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Principal {
+    /// The user's role.
+    pub role: Role,
+    /// The user's grids or division.
+    pub scopes: Vec<ScopeCode>,
+}
+
+impl Principal {
+    /// Whether a document scoped to `scope` may be served to this principal.
+    pub fn can_read(&self, scope: &ScopeCode) -> bool {
+        self.scopes.iter().any(|s| s.covers(scope))
+    }
+
+    /// Whether this principal may upload a photo belonging to `scope`.
+    pub fn can_write_blob(&self, scope: &ScopeCode) -> bool {
+        self.can_read(scope)
+    }
+
+    /// Whether this principal may change a document of `kind` scoped to `scope`.
+    pub fn can_write(&self, scope: &ScopeCode, kind: DocKind) -> bool {
+        self.write_refusal(scope, kind).is_none()
+    }
+
+    /// Why this principal may not change a document of `kind` scoped to `scope`, or
+    /// `None` if it may.
+    pub fn write_refusal(&self, scope: &ScopeCode, kind: DocKind) -> Option<WriteRefusal> {
+        if !self.can_read(scope) {
+            return Some(WriteRefusal::Scope);
+        }
+        match self.role.writable_kinds() {
+            Some(kinds) if !kinds.contains(&kind) => Some(WriteRefusal::Kind),
+            _ => None,
+        }
+    }
+}
+
+/// Why a write is not allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteRefusal {
+    /// The scope is outside the principal's.
+    Scope,
+    /// The role may not write that kind there.
+    Kind,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(s: &str) -> ScopeCode {
+        ScopeCode::parse(s).unwrap()
+    }
+
+    fn who(role: Role, scopes: &[&str]) -> Principal {
+        Principal {
+            role,
+            scopes: scopes.iter().map(|s| code(s)).collect(),
+        }
+    }
+
+    const A: &str = "110105001001001";
+    const B: &str = "110105001001002";
+    const OTHER_STREET: &str = "110105002001001";
+
+    #[test]
+    fn a_member_reads_and_writes_only_their_grid() {
+        let m = who(Role::Member, &[A]);
+        assert!(m.can_read(&code(A)) && m.can_write(&code(A), DocKind::Household));
+        assert!(!m.can_read(&code(B)) && !m.can_write(&code(B), DocKind::Household));
+        assert_eq!(
+            m.write_refusal(&code(B), DocKind::Household),
+            Some(WriteRefusal::Scope)
+        );
+        assert!(!m.can_read(&code("110105001001")));
+    }
+
+    #[test]
+    fn a_leader_of_two_grids_sees_both() {
+        let l = who(Role::Leader, &[A, B]);
+        assert!(l.can_write(&code(A), DocKind::Journal) && l.can_write(&code(B), DocKind::Checks));
+        assert!(!l.can_read(&code(OTHER_STREET)));
+    }
+
+    #[test]
+    fn the_centre_reads_its_division_and_writes_only_dispatch() {
+        let c = who(Role::Centre, &["110105001"]);
+        assert!(c.can_read(&code(A)) && c.can_read(&code(B)));
+        assert!(!c.can_read(&code(OTHER_STREET)));
+        assert!(c.can_write(&code(A), DocKind::Dispatch));
+        assert_eq!(
+            c.write_refusal(&code(A), DocKind::Household),
+            Some(WriteRefusal::Kind)
+        );
+    }
+
+    #[test]
+    fn a_chief_leader_covers_the_community() {
+        let c = who(Role::ChiefLeader, &["110105001001"]);
+        assert!(c.can_write(&code(A), DocKind::Report) && c.can_write(&code(B), DocKind::Visits));
+        assert!(!c.can_read(&code(OTHER_STREET)));
+    }
+
+    #[test]
+    fn roles_check_their_scope_shapes() {
+        let grid = code(A);
+        let community = code("110105001001");
+        assert!(
+            Role::Member
+                .check_scopes(std::slice::from_ref(&grid))
+                .is_ok()
+        );
+        assert!(
+            Role::Member
+                .check_scopes(&[grid.clone(), grid.clone()])
+                .is_err()
+        );
+        assert!(
+            Role::ChiefLeader
+                .check_scopes(std::slice::from_ref(&community))
+                .is_ok()
+        );
+        let e = Role::Centre
+            .check_scopes(std::slice::from_ref(&grid))
+            .unwrap_err();
+        assert_eq!(e.code, "scope_wrong_level");
+        assert!(Role::Leader.check_scopes(&[]).is_err());
+    }
+
+    #[test]
+    fn roles_round_trip_by_name() {
+        for r in Role::ALL {
+            assert_eq!(r.as_str().parse::<Role>().unwrap(), *r);
+            let json = serde_json::to_string(r).unwrap();
+            assert_eq!(json, format!("\"{}\"", r.as_str()));
+        }
+        assert_eq!("boss".parse::<Role>().unwrap_err().code, "invalid_role");
+    }
+}
