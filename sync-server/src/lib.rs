@@ -11,8 +11,9 @@
 //! - Codes, roles, kinds, the access table and the wire types are `wangge-schema`'s, the
 //!   contract the device follows too ([`ScopeCode`], [`Role`], [`DocKind`], [`Principal`]).
 //! - [`auth`]: device tokens, enrollment codes, peer-id binding, token extraction.
-//! - [`store`]: the [`RelayStore`] trait of domain operations, its SQLite backend with
-//!   migrations, and the shared suite every backend must pass.
+//! - [`store`]: storage traits of domain operations split by concern (accounts, documents,
+//!   uploads and blobs; [`RelayStore`] is all three), the SQLite backend with its `.sql`
+//!   migrations, and the shared suites every backend must pass, one per trait.
 //! - [`engine`]: the pure sync state machine ([`Hub`]) over `automerge::sync`, with the
 //!   scope checks and persist-before-acknowledge rule.
 //! - [`server`]: axum routes (`/healthz`, `/v1/enroll`, `/v1/sync`, tus photo uploads at

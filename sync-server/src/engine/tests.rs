@@ -12,8 +12,8 @@ use super::{EngineLimits, Hub, Output};
 use crate::auth::device_peer_id;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{
-    ChunkOutcome, DeviceAuth, DocRecord, FinishOutcome, NewDevice, NewUpload, RelayStore,
-    StoreError, UploadState, User,
+    AccountStore, BlobStore, ChunkOutcome, DeviceAuth, DocRecord, DocStore, FinishOutcome,
+    NewDevice, NewUpload, StoreError, UploadState, User,
 };
 use wangge_schema::{Role, ScopeCode};
 
@@ -40,14 +40,14 @@ macro_rules! delegate_mut {
 impl Flaky {
     fn check(&self) -> Result<(), StoreError> {
         if self.fail_writes.load(std::sync::atomic::Ordering::SeqCst) {
-            Err(StoreError::Database("disk full".into()))
+            Err(StoreError::database("disk full"))
         } else {
             Ok(())
         }
     }
 }
 
-impl RelayStore for Flaky {
+impl AccountStore for Flaky {
     delegate! {
         division_exists(&self, c: &ScopeCode) -> Result<bool, StoreError>;
         grid_exists(&self, c: &ScopeCode) -> Result<bool, StoreError>;
@@ -56,14 +56,6 @@ impl RelayStore for Flaky {
         device(&self, id: Uuid) -> Result<Option<DeviceAuth>, StoreError>;
         admin_generation(&self) -> Result<i64, StoreError>;
         admin_changes_since(&self, g: i64) -> Result<Vec<DocumentId>, StoreError>;
-        doc(&self, id: &DocumentId) -> Result<Option<DocRecord>, StoreError>;
-        docs_under(&self, s: &[ScopeCode], l: usize) -> Result<Vec<DocRecord>, StoreError>;
-        doc_chunks(&self, id: &DocumentId) -> Result<Vec<Vec<u8>>, StoreError>;
-        sync_state(&self, d: Uuid, id: &DocumentId) -> Result<Option<Vec<u8>>, StoreError>;
-        upload_state(&self, id: Uuid) -> Result<Option<UploadState>, StoreError>;
-        blob_linked(&self, h: &str, s: &ScopeCode) -> Result<Option<u64>, StoreError>;
-        blob_for_scope(&self, h: &str, s: &[ScopeCode]) -> Result<Option<Vec<u8>>, StoreError>;
-        blob_count(&self) -> Result<u64, StoreError>;
     }
     delegate_mut! {
         add_division(&mut self, c: &ScopeCode, n: &str) -> Result<(), StoreError>;
@@ -73,22 +65,27 @@ impl RelayStore for Flaky {
         redeem_enrollment_code(&mut self, h: &str, n: i64, d: &NewDevice) -> Result<Option<User>, StoreError>;
         revoke_device(&mut self, d: Uuid) -> Result<bool, StoreError>;
         record_admin_change(&mut self, d: &[DocumentId]) -> Result<(), StoreError>;
+    }
+}
+
+impl DocStore for Flaky {
+    delegate! {
+        doc(&self, id: &DocumentId) -> Result<Option<DocRecord>, StoreError>;
+        docs_under(&self, s: &[ScopeCode], l: usize) -> Result<Vec<DocRecord>, StoreError>;
+        doc_chunks(&self, id: &DocumentId) -> Result<Vec<Vec<u8>>, StoreError>;
+        sync_state(&self, d: Uuid, id: &DocumentId) -> Result<Option<Vec<u8>>, StoreError>;
+    }
+    delegate_mut! {
         compact_doc(&mut self, id: &DocumentId, s: &[u8]) -> Result<(), StoreError>;
         put_sync_states(&mut self, d: Uuid, s: &[(DocumentId, Vec<u8>)]) -> Result<(), StoreError>;
-        create_upload(&mut self, u: &NewUpload, m: usize) -> Result<(), StoreError>;
-        append_upload_chunk(&mut self, id: Uuid, o: u64, b: &[u8]) -> Result<ChunkOutcome, StoreError>;
-        finish_upload(&mut self, id: Uuid) -> Result<FinishOutcome, StoreError>;
-        discard_upload(&mut self, id: Uuid) -> Result<bool, StoreError>;
-        link_blob_scope(&mut self, h: &str, s: &ScopeCode) -> Result<bool, StoreError>;
-    }
-    fn begin_batch(&mut self) -> Result<(), StoreError> {
-        self.inner.begin_batch()
+        begin_batch(&mut self) -> Result<(), StoreError>;
+        abort_batch(&mut self) -> Result<(), StoreError>;
     }
     fn commit_batch(&mut self) -> Result<(), StoreError> {
         if self.fail_writes.load(std::sync::atomic::Ordering::SeqCst) {
             // As a failed COMMIT leaves things: nothing of the group stored.
             self.inner.rollback_for_tests();
-            return Err(StoreError::Database("disk full".into()));
+            return Err(StoreError::database("disk full"));
         }
         self.inner.commit_batch()
     }
@@ -99,6 +96,22 @@ impl RelayStore for Flaky {
     fn append_changes(&mut self, r: &DocRecord, b: &[u8]) -> Result<(), StoreError> {
         self.check()?;
         self.inner.append_changes(r, b)
+    }
+}
+
+impl BlobStore for Flaky {
+    delegate! {
+        upload_state(&self, id: Uuid) -> Result<Option<UploadState>, StoreError>;
+        blob_linked(&self, h: &str, s: &ScopeCode) -> Result<Option<u64>, StoreError>;
+        blob_for_scope(&self, h: &str, s: &[ScopeCode]) -> Result<Option<Vec<u8>>, StoreError>;
+        blob_count(&self) -> Result<u64, StoreError>;
+    }
+    delegate_mut! {
+        create_upload(&mut self, u: &NewUpload, m: usize) -> Result<(), StoreError>;
+        append_upload_chunk(&mut self, id: Uuid, o: u64, b: &[u8]) -> Result<ChunkOutcome, StoreError>;
+        finish_upload(&mut self, id: Uuid) -> Result<FinishOutcome, StoreError>;
+        discard_upload(&mut self, id: Uuid) -> Result<bool, StoreError>;
+        link_blob_scope(&mut self, h: &str, s: &ScopeCode) -> Result<bool, StoreError>;
     }
 }
 

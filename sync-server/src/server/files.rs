@@ -7,7 +7,8 @@
 //! - `PATCH /v1/files/{id}`: appends a chunk (`application/offset+octet-stream`).
 //! - `GET /v1/blobs/{sha256}`: the photo, if it is linked to a scope the device reads.
 //!
-//! Every route needs the device token (`Authorization: Bearer`). Blobs are stored once by
+//! Every route needs the device token (`Authorization: Bearer`), which [`AuthDevice`]
+//! checks before the handler runs. Blobs are stored once by
 //! hash and linked to each scope they were uploaded to. An answer never tells a device
 //! that a photo exists outside its scopes: creation reports an upload complete only when
 //! the photo is already linked to the named scope, and downloads of photos outside the
@@ -25,22 +26,19 @@ use sha2::{Digest, Sha256};
 use tracing::{info, instrument, warn};
 use uuid::Uuid;
 
-use super::http::{error, storage_error};
+use super::auth_device::AuthDevice;
+use super::http::error;
 use super::state::AppState;
-use crate::auth::{hash_secret, token_from_request};
-use crate::store::{
-    ChunkOutcome, DeviceAuth, FinishOutcome, NewUpload, RelayStore, StoreError, UploadState,
+use super::tus::{
+    UPLOAD_CHECKSUM, UPLOAD_LENGTH, UPLOAD_METADATA, UPLOAD_OFFSET, bad_request, check_tus_version,
+    checksum_mismatch_status, header_str, not_found, offset_headers, parse_u64, tus_error,
+    with_headers, with_store,
 };
+use crate::store::{ChunkOutcome, DeviceAuth, FinishOutcome, NewUpload, UploadState};
 use wangge_schema::tus::{
     OFFSET_OCTET_STREAM, TUS_CHECKSUM_ALGORITHMS, TUS_EXTENSIONS, TUS_VERSION, UploadMetadata,
     normalize_sha256, parse_checksum,
 };
-
-const TUS_RESUMABLE: HeaderName = HeaderName::from_static("tus-resumable");
-const UPLOAD_OFFSET: HeaderName = HeaderName::from_static("upload-offset");
-const UPLOAD_LENGTH: HeaderName = HeaderName::from_static("upload-length");
-const UPLOAD_METADATA: HeaderName = HeaderName::from_static("upload-metadata");
-const UPLOAD_CHECKSUM: HeaderName = HeaderName::from_static("upload-checksum");
 
 /// Bytes of a chunk without `Upload-Checksum` are persisted in pieces of this size.
 const PERSIST_EVERY: usize = 64 * 1024;
@@ -55,122 +53,9 @@ async fn append(
     with_store(app, move |s| s.append_upload_chunk(id, offset, &piece)).await
 }
 
-/// tus "checksum mismatch".
-fn checksum_mismatch_status() -> StatusCode {
-    StatusCode::from_u16(460).unwrap_or(StatusCode::BAD_REQUEST)
-}
-
-fn header_str<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Option<&'a str> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-}
-
-/// Adds `Tus-Resumable` and any `extra` headers to a response.
-fn with_headers(mut resp: Response, extra: &[(HeaderName, String)]) -> Response {
-    let h = resp.headers_mut();
-    h.insert(TUS_RESUMABLE, HeaderValue::from_static(TUS_VERSION));
-    for (name, value) in extra {
-        if let Ok(v) = HeaderValue::from_str(value) {
-            h.insert(name.clone(), v);
-        }
-    }
-    resp
-}
-
-fn tus_error(status: StatusCode, code: &'static str, message: &str) -> Response {
-    with_headers(error(status, code, message), &[])
-}
-
-fn not_found() -> Response {
-    tus_error(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        "no such upload or photo",
-    )
-}
-
-/// Runs a store operation off the async threads.
-async fn with_store<T: Send + 'static>(
-    app: &AppState,
-    f: impl FnOnce(&mut dyn RelayStore) -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, Response> {
-    let store = app.store.clone();
-    let result = tokio::task::spawn_blocking(move || {
-        let mut s = store
-            .lock()
-            .map_err(|_| StoreError::Database("store lock poisoned".into()))?;
-        f(s.as_mut())
-    })
-    .await;
-    match result {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(StoreError::NotFound(_))) => Err(not_found()),
-        Ok(Err(e)) => Err(with_headers(storage_error(&e), &[])),
-        Err(_) => Err(tus_error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "upload failed",
-        )),
-    }
-}
-
-/// The device behind `Authorization: Bearer`, or the `401` to answer.
-async fn authenticate(app: &AppState, headers: &HeaderMap) -> Result<DeviceAuth, Response> {
-    let Some(token) = token_from_request(header_str(headers, &header::AUTHORIZATION), None, None)
-    else {
-        return Err(tus_error(
-            StatusCode::UNAUTHORIZED,
-            "token_missing",
-            "send the device token as Authorization: Bearer",
-        ));
-    };
-    let hash = hash_secret(&token);
-    match with_store(app, move |s| s.authenticate(&hash)).await? {
-        Some(auth) => Ok(auth),
-        None => Err(tus_error(
-            StatusCode::UNAUTHORIZED,
-            "token_invalid",
-            "device token is unknown or revoked",
-        )),
-    }
-}
-
-/// `412` unless the request speaks tus 1.0.0.
-fn check_tus_version(headers: &HeaderMap) -> Result<(), Response> {
-    if header_str(headers, &TUS_RESUMABLE) == Some(TUS_VERSION) {
-        return Ok(());
-    }
-    Err(with_headers(
-        error(
-            StatusCode::PRECONDITION_FAILED,
-            "tus_version",
-            "send Tus-Resumable: 1.0.0",
-        ),
-        &[(HeaderName::from_static("tus-version"), TUS_VERSION.into())],
-    ))
-}
-
-fn bad_request(message: &str) -> Response {
-    tus_error(StatusCode::BAD_REQUEST, "bad_request", message)
-}
-
-fn parse_u64(headers: &HeaderMap, name: &HeaderName) -> Option<u64> {
-    header_str(headers, name).and_then(|v| {
-        v.bytes()
-            .all(|b| b.is_ascii_digit())
-            .then(|| v.parse().ok())
-            .flatten()
-    })
-}
-
 /// `OPTIONS /v1/files`: the tus capabilities.
 #[instrument(skip_all)]
-pub(crate) async fn options(State(app): State<AppState>, headers: HeaderMap) -> Response {
-    if let Err(resp) = authenticate(&app, &headers).await {
-        return resp;
-    }
+pub(crate) async fn options(State(app): State<AppState>, _device: AuthDevice) -> Response {
     with_headers(
         StatusCode::NO_CONTENT.into_response(),
         &[
@@ -193,11 +78,11 @@ pub(crate) async fn options(State(app): State<AppState>, headers: HeaderMap) -> 
 
 /// `POST /v1/files`: creates an upload resource.
 #[instrument(skip_all)]
-pub(crate) async fn create(State(app): State<AppState>, headers: HeaderMap) -> Response {
-    let auth = match authenticate(&app, &headers).await {
-        Ok(a) => a,
-        Err(resp) => return resp,
-    };
+pub(crate) async fn create(
+    State(app): State<AppState>,
+    AuthDevice(auth): AuthDevice,
+    headers: HeaderMap,
+) -> Response {
     if let Err(resp) = check_tus_version(&headers) {
         return resp;
     }
@@ -280,25 +165,14 @@ async fn own_upload(app: &AppState, auth: &DeviceAuth, id: &str) -> Result<Uploa
     }
 }
 
-fn offset_headers(offset: u64, length: u64) -> Vec<(HeaderName, String)> {
-    vec![
-        (UPLOAD_OFFSET, offset.to_string()),
-        (UPLOAD_LENGTH, length.to_string()),
-        (header::CACHE_CONTROL, "no-store".into()),
-    ]
-}
-
 /// `HEAD /v1/files/{id}`: how much the relay has.
 #[instrument(skip_all)]
 pub(crate) async fn head(
     State(app): State<AppState>,
     Path(id): Path<String>,
+    AuthDevice(auth): AuthDevice,
     headers: HeaderMap,
 ) -> Response {
-    let auth = match authenticate(&app, &headers).await {
-        Ok(a) => a,
-        Err(resp) => return resp,
-    };
     if let Err(resp) = check_tus_version(&headers) {
         return resp;
     }
@@ -316,13 +190,10 @@ pub(crate) async fn head(
 pub(crate) async fn patch(
     State(app): State<AppState>,
     Path(id): Path<String>,
+    AuthDevice(auth): AuthDevice,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let auth = match authenticate(&app, &headers).await {
-        Ok(a) => a,
-        Err(resp) => return resp,
-    };
     if let Err(resp) = check_tus_version(&headers) {
         return resp;
     }
@@ -481,12 +352,8 @@ pub(crate) async fn patch(
 pub(crate) async fn download(
     State(app): State<AppState>,
     Path(sha256): Path<String>,
-    headers: HeaderMap,
+    AuthDevice(auth): AuthDevice,
 ) -> Response {
-    let auth = match authenticate(&app, &headers).await {
-        Ok(a) => a,
-        Err(resp) => return resp,
-    };
     let Some(sha256) = normalize_sha256(&sha256) else {
         return not_found();
     };

@@ -90,7 +90,7 @@ pub(crate) async fn enroll(State(app): State<AppState>, body: Bytes) -> Response
     let result = tokio::task::spawn_blocking(move || {
         let mut s = store
             .lock()
-            .map_err(|_| StoreError::Database("store lock poisoned".into()))?;
+            .map_err(|_| StoreError::database("store lock poisoned"))?;
         s.redeem_enrollment_code(&hash_secret(&code), now, &device_for_store)
     })
     .await;

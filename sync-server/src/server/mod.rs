@@ -2,17 +2,21 @@
 //!
 //! - `http`: `GET /healthz`, `POST /v1/enroll`.
 //! - `files`: photo uploads (tus 1.0: `/v1/files`) and downloads (`/v1/blobs/{sha256}`).
+//! - `tus`: what every tus answer shares (headers, error bodies, store calls).
+//! - `auth_device`: the `AuthDevice` extractor, the device behind `Authorization: Bearer`.
 //! - `ws`: `GET /v1/sync`, authenticated upgrade, then bytes in and out.
 //! - `hub_task`: the [`crate::engine::Hub`] on its own thread.
 //! - `outq`: the small queue from the hub to each connection.
 //! - `state`: what handlers share.
 //! - [`shutdown_signal`]: SIGTERM / Ctrl-C.
 
+mod auth_device;
 mod files;
 mod http;
 mod hub_task;
 mod outq;
 mod state;
+mod tus;
 mod ws;
 
 use std::collections::HashMap;

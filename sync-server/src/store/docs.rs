@@ -1,0 +1,58 @@
+//! [`DocStore`]: documents (their scope, kind and change chunks) and the relay's sync
+//! state with each device, with group commit for the hub.
+
+use uuid::Uuid;
+use wangge_proto::DocumentId;
+use wangge_schema::{DocKind, ScopeCode};
+
+use super::StoreError;
+
+/// A registered document: its scope and kind as the relay last accepted them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocRecord {
+    /// The document.
+    pub id: DocumentId,
+    /// Its scope.
+    pub scope: ScopeCode,
+    /// Its kind.
+    pub kind: DocKind,
+}
+
+/// Documents and sync states.
+pub trait DocStore: Send {
+    /// A registered document.
+    fn doc(&self, id: &DocumentId) -> Result<Option<DocRecord>, StoreError>;
+    /// Every registered document whose scope lies under one of `scopes` (code prefix),
+    /// each once, in id order, at most `limit`.
+    fn docs_under(&self, scopes: &[ScopeCode], limit: usize) -> Result<Vec<DocRecord>, StoreError>;
+    /// Registers a new document with its first bytes, atomically. `AlreadyExists` if the
+    /// id is registered (nothing changes then).
+    fn create_doc(&mut self, record: &DocRecord, bytes: &[u8]) -> Result<(), StoreError>;
+    /// Starts a group of writes that reach the disk together at [`DocStore::commit_batch`]
+    /// (group commit: one sync for many acknowledged changes). Each write in the group
+    /// still applies atomically, and a failed one leaves the group's other writes alone.
+    fn begin_batch(&mut self) -> Result<(), StoreError>;
+    /// Makes the group's writes durable. After an error none of them is stored.
+    fn commit_batch(&mut self) -> Result<(), StoreError>;
+    /// Drops the group's writes: none of them is stored. Without an open group, nothing
+    /// happens.
+    fn abort_batch(&mut self) -> Result<(), StoreError>;
+    /// Appends change bytes (`Automerge::save_after` output) and records the document's
+    /// scope and kind as of these changes, atomically. `NotFound` if it is not registered.
+    fn append_changes(&mut self, record: &DocRecord, bytes: &[u8]) -> Result<(), StoreError>;
+    /// All stored chunks of a document in order; loading them all gives the document.
+    /// Empty for an unknown document.
+    fn doc_chunks(&self, id: &DocumentId) -> Result<Vec<Vec<u8>>, StoreError>;
+    /// Replaces all chunks of a document by one snapshot (`Automerge::save`), atomically.
+    /// `NotFound` if it has no chunks.
+    fn compact_doc(&mut self, id: &DocumentId, snapshot: &[u8]) -> Result<(), StoreError>;
+
+    /// The relay's persisted sync state with a device for a document.
+    fn sync_state(&self, device: Uuid, doc: &DocumentId) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Saves sync states with a device, replacing earlier ones, atomically.
+    fn put_sync_states(
+        &mut self,
+        device: Uuid,
+        states: &[(DocumentId, Vec<u8>)],
+    ) -> Result<(), StoreError>;
+}

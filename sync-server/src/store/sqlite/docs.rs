@@ -1,0 +1,210 @@
+//! [`DocStore`] on SQLite: document records and chunks, sync states, and group commit
+//! as one open transaction whose writes are savepoints.
+
+use rusqlite::{OptionalExtension, params};
+use uuid::Uuid;
+use wangge_proto::DocumentId;
+use wangge_schema::{DocKind, ScopeCode};
+
+use super::tx::write_tx;
+use super::{SqliteStore, corrupt, db, now};
+use crate::store::{DocRecord, DocStore, StoreError};
+
+fn doc_record(id: &DocumentId, scope: String, kind: String) -> Result<DocRecord, StoreError> {
+    Ok(DocRecord {
+        id: *id,
+        scope: ScopeCode::parse(&scope).map_err(corrupt)?,
+        kind: DocKind::from_code(&kind)
+            .ok_or_else(|| corrupt(format!("unknown document kind {kind:?}")))?,
+    })
+}
+
+impl DocStore for SqliteStore {
+    fn doc(&self, id: &DocumentId) -> Result<Option<DocRecord>, StoreError> {
+        let row: Option<(String, String)> = self
+            .conn
+            .query_row(
+                "SELECT scope, kind FROM docs WHERE id = ?1",
+                [&id.as_bytes()[..]],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(db)?;
+        row.map(|(s, k)| doc_record(id, s, k)).transpose()
+    }
+
+    fn docs_under(&self, scopes: &[ScopeCode], limit: usize) -> Result<Vec<DocRecord>, StoreError> {
+        let mut out = Vec::new();
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, scope, kind FROM docs WHERE substr(scope, 1, ?2) = ?1 ORDER BY id LIMIT ?3",
+            )
+            .map_err(db)?;
+        for s in scopes {
+            let left = limit.saturating_sub(out.len());
+            let rows = stmt
+                .query_map(
+                    params![
+                        s.as_str(),
+                        i64::try_from(s.as_str().len()).unwrap_or(i64::MAX),
+                        i64::try_from(left).unwrap_or(i64::MAX)
+                    ],
+                    |r| {
+                        Ok((
+                            r.get::<_, Vec<u8>>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                        ))
+                    },
+                )
+                .map_err(db)?;
+            for row in rows {
+                let (id, scope, kind) = row.map_err(db)?;
+                let id = DocumentId::from_bytes(&id).map_err(corrupt)?;
+                out.push(doc_record(&id, scope, kind)?);
+            }
+        }
+        out.sort_by_key(|d| d.id);
+        out.dedup_by_key(|d| d.id);
+        Ok(out)
+    }
+
+    fn create_doc(&mut self, record: &DocRecord, bytes: &[u8]) -> Result<(), StoreError> {
+        let tx = write_tx(&mut self.conn)?;
+        let t = now();
+        let n = tx
+            .execute(
+                "INSERT OR IGNORE INTO docs (id, scope, kind, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?4)",
+                params![
+                    &record.id.as_bytes()[..],
+                    record.scope.as_str(),
+                    record.kind.code(),
+                    t
+                ],
+            )
+            .map_err(db)?;
+        if n == 0 {
+            return Err(StoreError::AlreadyExists("document"));
+        }
+        tx.execute(
+            "INSERT INTO doc_chunks (doc_id, seq, bytes) VALUES (?1, 0, ?2)",
+            params![&record.id.as_bytes()[..], bytes],
+        )
+        .map_err(db)?;
+        tx.commit().map_err(db)
+    }
+
+    fn begin_batch(&mut self) -> Result<(), StoreError> {
+        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(db)
+    }
+
+    fn abort_batch(&mut self) -> Result<(), StoreError> {
+        if self.conn.is_autocommit() {
+            return Ok(());
+        }
+        self.conn.execute_batch("ROLLBACK").map_err(db)
+    }
+
+    fn commit_batch(&mut self) -> Result<(), StoreError> {
+        if let Err(e) = self.conn.execute_batch("COMMIT") {
+            // Leave no half-open transaction behind: whatever the group wrote is gone.
+            if !self.conn.is_autocommit() {
+                let _ = self.conn.execute_batch("ROLLBACK");
+            }
+            return Err(db(e));
+        }
+        Ok(())
+    }
+
+    fn append_changes(&mut self, record: &DocRecord, bytes: &[u8]) -> Result<(), StoreError> {
+        let tx = write_tx(&mut self.conn)?;
+        let id = &record.id.as_bytes()[..];
+        let n = tx
+            .execute(
+                "UPDATE docs SET scope = ?2, kind = ?3, updated_at = ?4 WHERE id = ?1",
+                params![id, record.scope.as_str(), record.kind.code(), now()],
+            )
+            .map_err(db)?;
+        if n == 0 {
+            return Err(StoreError::NotFound("document"));
+        }
+        tx.execute(
+            "INSERT INTO doc_chunks (doc_id, seq, bytes)
+             VALUES (?1, (SELECT COALESCE(MAX(seq), -1) + 1 FROM doc_chunks WHERE doc_id = ?1), ?2)",
+            params![id, bytes],
+        )
+        .map_err(db)?;
+        tx.commit().map_err(db)
+    }
+
+    fn doc_chunks(&self, id: &DocumentId) -> Result<Vec<Vec<u8>>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT bytes FROM doc_chunks WHERE doc_id = ?1 ORDER BY seq")
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([&id.as_bytes()[..]], |r| r.get::<_, Vec<u8>>(0))
+            .map_err(db)?;
+        rows.collect::<Result<_, _>>().map_err(db)
+    }
+
+    fn compact_doc(&mut self, id: &DocumentId, snapshot: &[u8]) -> Result<(), StoreError> {
+        let tx = write_tx(&mut self.conn)?;
+        let id = &id.as_bytes()[..];
+        let max: Option<i64> = tx
+            .query_row(
+                "SELECT MAX(seq) FROM doc_chunks WHERE doc_id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .map_err(db)?;
+        let Some(max) = max else {
+            return Err(StoreError::NotFound("document"));
+        };
+        tx.execute(
+            "DELETE FROM doc_chunks WHERE doc_id = ?1 AND seq <= ?2",
+            params![id, max],
+        )
+        .map_err(db)?;
+        tx.execute(
+            "INSERT INTO doc_chunks (doc_id, seq, bytes) VALUES (?1, ?2, ?3)",
+            params![id, max + 1, snapshot],
+        )
+        .map_err(db)?;
+        tx.commit().map_err(db)
+    }
+
+    fn sync_state(&self, device: Uuid, doc: &DocumentId) -> Result<Option<Vec<u8>>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT state FROM sync_states WHERE device_id = ?1 AND doc_id = ?2",
+                params![device.to_string(), &doc.as_bytes()[..]],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db)
+    }
+
+    fn put_sync_states(
+        &mut self,
+        device: Uuid,
+        states: &[(DocumentId, Vec<u8>)],
+    ) -> Result<(), StoreError> {
+        let tx = write_tx(&mut self.conn)?;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO sync_states (device_id, doc_id, state) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (device_id, doc_id) DO UPDATE SET state = excluded.state",
+                )
+                .map_err(db)?;
+            for (doc, state) in states {
+                stmt.execute(params![device.to_string(), &doc.as_bytes()[..], state])
+                    .map_err(db)?;
+            }
+        }
+        tx.commit().map_err(db)
+    }
+}

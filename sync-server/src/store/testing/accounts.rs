@@ -1,0 +1,421 @@
+//! The [`AccountStore`] suite: divisions, grids, users, enrollment, devices, revocation
+//! and admin changes.
+
+use uuid::Uuid;
+use wangge_proto::DocumentId;
+use wangge_schema::Role;
+
+use super::{COMMUNITY, DISTRICT, GRID_A, GRID_B, OTHER_COMMUNITY, STREET, code};
+use crate::store::{AccountStore, NewDevice, StoreError};
+
+/// Runs every [`AccountStore`] case, each on a fresh store from `make`.
+pub fn run_accounts_suite(mut make: impl FnMut() -> Box<dyn AccountStore>) {
+    run_cases!(
+        "accounts",
+        make,
+        [
+            divisions_are_added_once,
+            a_grid_code_is_not_a_division,
+            grids_need_their_community,
+            grids_are_added_once,
+            users_keep_their_name_role_and_scopes,
+            an_unknown_user_is_none,
+            enrollment_codes_need_an_existing_user,
+            an_enrollment_code_registers_its_device,
+            an_enrollment_code_is_single_use,
+            an_enrollment_code_expires_at_its_deadline,
+            an_enrollment_code_hash_is_added_once,
+            a_redemption_that_cannot_register_the_device_leaves_the_code_unused,
+            unknown_tokens_and_devices_do_not_authenticate,
+            a_revoked_device_no_longer_authenticates,
+            revoking_one_device_leaves_the_users_others,
+            admin_changes_name_their_documents_once_in_order,
+            every_admin_change_grows_the_generation,
+        ]
+    );
+}
+
+/// A community with grids A and B, and a member of grid A.
+fn seed(store: &mut dyn AccountStore) -> Uuid {
+    store
+        .add_division(&code(COMMUNITY), "community")
+        .expect("add division");
+    store.add_grid(&code(GRID_A), "grid a").expect("add grid a");
+    store.add_grid(&code(GRID_B), "grid b").expect("add grid b");
+    store
+        .add_user("member", Role::Member, &[code(GRID_A)])
+        .expect("add user")
+}
+
+fn new_device(token_hash: &str) -> NewDevice {
+    NewDevice {
+        device_id: Uuid::new_v4(),
+        token_hash: token_hash.to_owned(),
+        label: "test".to_owned(),
+    }
+}
+
+/// Enrolls a device for `user` with a fresh code; returns it.
+fn enroll(store: &mut dyn AccountStore, user: Uuid, code_hash: &str, token: &str) -> NewDevice {
+    store
+        .add_enrollment_code(user, code_hash, i64::MAX)
+        .expect("add code");
+    let device = new_device(token);
+    store
+        .redeem_enrollment_code(code_hash, 0, &device)
+        .expect("redeem")
+        .expect("redeemable");
+    device
+}
+
+fn divisions_are_added_once(store: &mut dyn AccountStore) {
+    assert!(!store.division_exists(&code(STREET)).expect("query"));
+    store.add_division(&code(STREET), "street").expect("add");
+    store
+        .add_division(&code(DISTRICT), "district")
+        .expect("add");
+    assert!(store.division_exists(&code(STREET)).expect("query"));
+    assert!(store.division_exists(&code(DISTRICT)).expect("query"));
+    assert!(
+        !store.division_exists(&code(COMMUNITY)).expect("query"),
+        "a division under an existing one does not exist by itself"
+    );
+    assert!(matches!(
+        store.add_division(&code(STREET), "again"),
+        Err(StoreError::AlreadyExists(_))
+    ));
+    assert!(store.division_exists(&code(STREET)).expect("query"));
+}
+
+fn a_grid_code_is_not_a_division(store: &mut dyn AccountStore) {
+    assert!(matches!(
+        store.add_division(&code(GRID_A), "grid"),
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(!store.division_exists(&code(GRID_A)).expect("query"));
+    assert!(!store.grid_exists(&code(GRID_A)).expect("query"));
+}
+
+fn grids_need_their_community(store: &mut dyn AccountStore) {
+    store.add_division(&code(STREET), "street").expect("add");
+    assert!(
+        matches!(
+            store.add_grid(&code(GRID_A), "grid a"),
+            Err(StoreError::NotFound(_))
+        ),
+        "the street exists, the community does not"
+    );
+    assert!(!store.grid_exists(&code(GRID_A)).expect("query"));
+    store
+        .add_division(&code(OTHER_COMMUNITY), "other")
+        .expect("add");
+    assert!(matches!(
+        store.add_grid(&code(GRID_A), "grid a"),
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(
+        matches!(
+            store.add_grid(&code(COMMUNITY), "not a grid"),
+            Err(StoreError::NotFound(_))
+        ),
+        "a division code is not a grid"
+    );
+    assert!(!store.grid_exists(&code(COMMUNITY)).expect("query"));
+    store
+        .add_division(&code(COMMUNITY), "community")
+        .expect("add");
+    store.add_grid(&code(GRID_A), "grid a").expect("add grid");
+    assert!(store.grid_exists(&code(GRID_A)).expect("query"));
+    assert!(!store.grid_exists(&code(GRID_B)).expect("query"));
+    assert!(
+        !store.division_exists(&code(GRID_A)).expect("query"),
+        "a grid is not a division"
+    );
+}
+
+fn grids_are_added_once(store: &mut dyn AccountStore) {
+    seed(store);
+    assert!(matches!(
+        store.add_grid(&code(GRID_A), "again"),
+        Err(StoreError::AlreadyExists(_))
+    ));
+    assert!(store.grid_exists(&code(GRID_A)).expect("query"));
+}
+
+fn users_keep_their_name_role_and_scopes(store: &mut dyn AccountStore) {
+    seed(store);
+    let leader = store
+        .add_user(
+            "网格长 甲",
+            Role::Leader,
+            &[code(GRID_B), code(GRID_A), code(GRID_B)],
+        )
+        .expect("add leader");
+    let namesake = store
+        .add_user("网格长 甲", Role::Centre, &[code(COMMUNITY)])
+        .expect("add namesake");
+    assert_ne!(leader, namesake, "every user gets a fresh id");
+    let u = store.user(leader).expect("query").expect("leader exists");
+    assert_eq!(u.id, leader);
+    assert_eq!(u.name, "网格长 甲");
+    assert_eq!(u.principal.role, Role::Leader);
+    assert_eq!(
+        u.principal.scopes,
+        vec![code(GRID_A), code(GRID_B)],
+        "scopes once each, in code order"
+    );
+    let n = store
+        .user(namesake)
+        .expect("query")
+        .expect("namesake exists");
+    assert_eq!(n.principal.role, Role::Centre);
+    assert_eq!(n.principal.scopes, vec![code(COMMUNITY)]);
+}
+
+fn an_unknown_user_is_none(store: &mut dyn AccountStore) {
+    seed(store);
+    assert!(store.user(Uuid::new_v4()).expect("query").is_none());
+}
+
+fn enrollment_codes_need_an_existing_user(store: &mut dyn AccountStore) {
+    seed(store);
+    assert!(matches!(
+        store.add_enrollment_code(Uuid::new_v4(), "h", i64::MAX),
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(
+        store
+            .redeem_enrollment_code("h", 0, &new_device("tok"))
+            .expect("redeem")
+            .is_none(),
+        "nothing was stored for the unknown user"
+    );
+}
+
+fn an_enrollment_code_registers_its_device(store: &mut dyn AccountStore) {
+    let user = seed(store);
+    store
+        .add_enrollment_code(user, "h", 1000)
+        .expect("add code");
+    let d = new_device("tok");
+    let got = store
+        .redeem_enrollment_code("h", 999, &d)
+        .expect("redeem")
+        .expect("redeemable");
+    assert_eq!(got, store.user(user).expect("query").expect("user"));
+    let auth = store.authenticate("tok").expect("auth").expect("device");
+    assert_eq!(auth.device_id, d.device_id);
+    assert_eq!(auth.user.id, user);
+    assert_eq!(auth.user.principal.scopes, vec![code(GRID_A)]);
+    assert_eq!(store.device(d.device_id).expect("query"), Some(auth));
+}
+
+fn an_enrollment_code_is_single_use(store: &mut dyn AccountStore) {
+    let user = seed(store);
+    store
+        .add_enrollment_code(user, "h", 1000)
+        .expect("add code");
+    store
+        .redeem_enrollment_code("h", 10, &new_device("tok1"))
+        .expect("redeem")
+        .expect("redeemable");
+    let second = new_device("tok2");
+    assert!(
+        store
+            .redeem_enrollment_code("h", 10, &second)
+            .expect("redeem")
+            .is_none()
+    );
+    assert!(store.authenticate("tok2").expect("auth").is_none());
+    assert!(store.device(second.device_id).expect("query").is_none());
+    assert!(store.authenticate("tok1").expect("auth").is_some());
+}
+
+fn an_enrollment_code_expires_at_its_deadline(store: &mut dyn AccountStore) {
+    let user = seed(store);
+    store
+        .add_enrollment_code(user, "h", 1000)
+        .expect("add code");
+    assert!(
+        store
+            .redeem_enrollment_code("h", 1000, &new_device("late"))
+            .expect("redeem")
+            .is_none(),
+        "valid until its deadline, exclusive"
+    );
+    assert!(
+        store
+            .redeem_enrollment_code("h", 5000, &new_device("later"))
+            .expect("redeem")
+            .is_none()
+    );
+    assert!(store.authenticate("late").expect("auth").is_none());
+    // A refused redemption does not use the code up.
+    assert!(
+        store
+            .redeem_enrollment_code("h", 999, &new_device("in-time"))
+            .expect("redeem")
+            .is_some()
+    );
+    assert!(
+        store
+            .redeem_enrollment_code("unknown", 0, &new_device("other"))
+            .expect("redeem")
+            .is_none()
+    );
+}
+
+fn an_enrollment_code_hash_is_added_once(store: &mut dyn AccountStore) {
+    let user = seed(store);
+    let other = store
+        .add_user("other", Role::Member, &[code(GRID_B)])
+        .expect("add user");
+    store
+        .add_enrollment_code(user, "h", 1000)
+        .expect("add code");
+    assert!(
+        store.add_enrollment_code(other, "h", 2000).is_err(),
+        "a code names one user"
+    );
+    let got = store
+        .redeem_enrollment_code("h", 0, &new_device("tok"))
+        .expect("redeem")
+        .expect("redeemable");
+    assert_eq!(got.id, user, "the first user keeps the code");
+}
+
+fn a_redemption_that_cannot_register_the_device_leaves_the_code_unused(
+    store: &mut dyn AccountStore,
+) {
+    let user = seed(store);
+    let first = enroll(store, user, "h1", "tok");
+    store
+        .add_enrollment_code(user, "h2", 1000)
+        .expect("add code");
+    let same_token = new_device("tok");
+    assert!(
+        store.redeem_enrollment_code("h2", 0, &same_token).is_err(),
+        "two devices cannot hold one token"
+    );
+    let same_id = NewDevice {
+        device_id: first.device_id,
+        ..new_device("tok-b")
+    };
+    assert!(
+        store.redeem_enrollment_code("h2", 0, &same_id).is_err(),
+        "a device id is registered once"
+    );
+    assert!(store.authenticate("tok-b").expect("auth").is_none());
+    let auth = store.authenticate("tok").expect("auth").expect("first");
+    assert_eq!(auth.device_id, first.device_id);
+    assert!(
+        store
+            .redeem_enrollment_code("h2", 0, &new_device("tok-c"))
+            .expect("redeem")
+            .is_some(),
+        "the failed redemptions did not use the code"
+    );
+}
+
+fn unknown_tokens_and_devices_do_not_authenticate(store: &mut dyn AccountStore) {
+    let user = seed(store);
+    enroll(store, user, "h", "tok");
+    assert!(store.authenticate("tok-unknown").expect("auth").is_none());
+    assert!(
+        store.authenticate("h").expect("auth").is_none(),
+        "a code hash is not a token"
+    );
+    assert!(store.device(Uuid::new_v4()).expect("query").is_none());
+}
+
+fn a_revoked_device_no_longer_authenticates(store: &mut dyn AccountStore) {
+    let user = seed(store);
+    let d = enroll(store, user, "h", "tok");
+    let g0 = store.admin_generation().expect("generation");
+    assert!(store.revoke_device(d.device_id).expect("revoke"));
+    let g1 = store.admin_generation().expect("generation");
+    assert!(g1 > g0, "running relays must notice");
+    assert!(store.authenticate("tok").expect("auth").is_none());
+    assert!(store.device(d.device_id).expect("query").is_none());
+    assert!(
+        store.revoke_device(d.device_id).expect("revoke again"),
+        "a revoked device still exists"
+    );
+    assert!(store.authenticate("tok").expect("auth").is_none());
+    assert!(!store.revoke_device(Uuid::new_v4()).expect("revoke unknown"));
+    assert!(store.user(user).expect("query").is_some(), "the user stays");
+}
+
+fn revoking_one_device_leaves_the_users_others(store: &mut dyn AccountStore) {
+    let user = seed(store);
+    let phone = enroll(store, user, "h1", "tok-phone");
+    let tablet = enroll(store, user, "h2", "tok-tablet");
+    assert!(store.revoke_device(phone.device_id).expect("revoke"));
+    let auth = store
+        .authenticate("tok-tablet")
+        .expect("auth")
+        .expect("tablet");
+    assert_eq!(auth.device_id, tablet.device_id);
+    assert!(store.device(tablet.device_id).expect("query").is_some());
+}
+
+fn sorted(mut ids: Vec<DocumentId>) -> Vec<DocumentId> {
+    ids.sort();
+    ids
+}
+
+fn admin_changes_name_their_documents_once_in_order(store: &mut dyn AccountStore) {
+    let g0 = store.admin_generation().expect("generation");
+    assert!(store.admin_changes_since(g0).expect("since").is_empty());
+    let (a, b, c) = (
+        DocumentId::random(),
+        DocumentId::random(),
+        DocumentId::random(),
+    );
+    store.record_admin_change(&[c, a, a]).expect("record");
+    let g1 = store.admin_generation().expect("generation");
+    assert!(g1 > g0);
+    store.record_admin_change(&[b, c]).expect("record");
+    let g2 = store.admin_generation().expect("generation");
+    assert!(g2 > g1);
+    assert_eq!(
+        store.admin_changes_since(g0).expect("since"),
+        sorted(vec![a, b, c]),
+        "each document once, in id order"
+    );
+    assert_eq!(
+        store.admin_changes_since(g1).expect("since"),
+        sorted(vec![b, c]),
+        "only changes after the generation"
+    );
+    assert!(store.admin_changes_since(g2).expect("since").is_empty());
+    assert_eq!(
+        store.admin_changes_since(g0 - 1).expect("since"),
+        sorted(vec![a, b, c])
+    );
+}
+
+fn every_admin_change_grows_the_generation(store: &mut dyn AccountStore) {
+    let user = seed(store);
+    let d = enroll(store, user, "h", "tok");
+    let g0 = store.admin_generation().expect("generation");
+    store.record_admin_change(&[]).expect("record nothing");
+    let g1 = store.admin_generation().expect("generation");
+    assert!(g1 > g0, "a change without documents still counts");
+    assert!(store.admin_changes_since(g0).expect("since").is_empty());
+    store.revoke_device(d.device_id).expect("revoke");
+    let g2 = store.admin_generation().expect("generation");
+    assert!(g2 > g1);
+    assert!(
+        store.admin_changes_since(g1).expect("since").is_empty(),
+        "a revocation names no documents"
+    );
+    let doc = DocumentId::random();
+    store.record_admin_change(&[doc]).expect("record");
+    assert_eq!(store.admin_changes_since(g2).expect("since"), vec![doc]);
+    assert_eq!(
+        store.admin_generation().expect("generation"),
+        store.admin_generation().expect("generation"),
+        "reading the generation does not change it"
+    );
+}
