@@ -171,12 +171,10 @@ pub fn move_household(
         return Ok(());
     }
     store.begin_batch()?;
-    match apply_move(store, &mv, household) {
-        Ok(touched) => {
-            store.record_admin_change(&touched)?;
-            store.commit_batch()?;
-            Ok(())
-        }
+    let done = apply_move(store, &mv, household)
+        .and_then(|touched| Ok(store.record_admin_change(&touched)?));
+    match done {
+        Ok(()) => Ok(store.commit_batch()?),
         Err(e) => {
             // Nothing of a failed group is kept.
             let _ = store.abort_batch();

@@ -2,13 +2,37 @@
 //!
 //! [`Hub`] takes decoded protocol messages per connection and returns [`Output`]s (bytes to
 //! send, connections to close). It owns the loaded documents, the per-connection,
-//! per-document sync states, and the access checks; it writes through the store *before*
-//! producing the sync message that acknowledges a change. The network layer only moves
-//! bytes in and out of it ([`crate::server`]).
+//! per-document sync states, and the access checks; every change it stores passes one
+//! write gate (`gate`), which writes through the store *before* the sync message that
+//! acknowledges the change is produced. A document the relay will not take is refused for
+//! that document alone; only protocol violations and relay failures close a connection.
+//! The network layer only moves bytes in and out of it ([`crate::server`]).
+//!
+//! # Layout
+//!
+//! - `hub`: the [`Hub`] state, its public face and message dispatch, refusals, admin
+//!   changes.
+//! - `handshake`: `join` → `peer` and the extensions agreed.
+//! - `summary`: the heads-summary extension.
+//! - `admit`: sync messages for registered and new documents.
+//! - `gate`: the write gate.
+//! - `fanout`: replies, offers, scope push, pushing changes to other connections.
+//! - `cache`: documents in memory.
+//! - `session`: one connection's state.
+//! - [`guard`]: automerge calls that turn panics on hostile bytes into errors, and the
+//!   strict change-chunk check.
 
+mod admit;
+mod cache;
+mod fanout;
+mod gate;
 pub mod guard;
+mod handshake;
 mod hub;
+#[cfg(test)]
+mod refusal_tests;
 mod session;
+mod summary;
 #[cfg(test)]
 mod tests;
 

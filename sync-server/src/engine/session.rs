@@ -1,4 +1,5 @@
-//! One connection's view inside the hub: who it is, its sync states, its pending new docs.
+//! One connection's view inside the hub: who it is, what it negotiated, its sync states,
+//! the documents it is creating.
 
 use std::collections::HashMap;
 
@@ -7,6 +8,15 @@ use automerge::sync;
 use wangge_proto::{DocumentId, PeerId};
 
 use crate::store::DeviceAuth;
+
+/// A document a peer is creating, not registered yet (invisible to everyone else) until
+/// its changes show a `kind` and `scope` the peer may write.
+pub(crate) struct Pending {
+    /// What has arrived so far.
+    pub doc: Automerge,
+    /// Change bytes received for it, against the connection's budget.
+    pub bytes: usize,
+}
 
 /// A connection as the hub sees it.
 pub(crate) struct Session {
@@ -18,12 +28,17 @@ pub(crate) struct Session {
     pub push: bool,
     /// Whether both sides agreed on the heads-summary extension.
     pub summary: bool,
+    /// Whether both sides agreed on the doc-refused extension (refusals name their
+    /// reason; otherwise they are plain `doc-unavailable`).
+    pub refusals: bool,
     /// Whether the device's heads summary has arrived (at most one per connection).
     pub summarized: bool,
     /// Sync state per document, registered or pending.
     pub states: HashMap<DocumentId, sync::State>,
-    /// Documents this peer is creating, not yet registered (not visible to anyone else).
-    pub pending: HashMap<DocumentId, Automerge>,
+    /// Documents this peer is creating.
+    pub pending: HashMap<DocumentId, Pending>,
+    /// Change bytes held in `pending`.
+    pub pending_bytes: usize,
 }
 
 impl Session {
@@ -33,9 +48,11 @@ impl Session {
             peer: None,
             push: false,
             summary: false,
+            refusals: false,
             summarized: false,
             states: HashMap::new(),
             pending: HashMap::new(),
+            pending_bytes: 0,
         }
     }
 
@@ -44,9 +61,23 @@ impl Session {
         self.states.len()
     }
 
-    /// Forgets a document.
+    /// Whether the peer is creating `doc` on this connection.
+    pub fn is_pending(&self, doc: &DocumentId) -> bool {
+        self.pending.contains_key(doc)
+    }
+
+    /// Forgets a document (its state and anything pending of it).
     pub fn forget(&mut self, doc: &DocumentId) {
         self.states.remove(doc);
-        self.pending.remove(doc);
+        if let Some(p) = self.pending.remove(doc) {
+            self.pending_bytes = self.pending_bytes.saturating_sub(p.bytes);
+        }
+    }
+
+    /// Takes a pending document out (it is being registered).
+    pub fn take_pending(&mut self, doc: &DocumentId) -> Option<Automerge> {
+        let p = self.pending.remove(doc)?;
+        self.pending_bytes = self.pending_bytes.saturating_sub(p.bytes);
+        Some(p.doc)
     }
 }

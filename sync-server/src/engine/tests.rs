@@ -17,8 +17,8 @@ use crate::store::{
 };
 use wangge_schema::{Role, ScopeCode};
 
-const GRID: &str = "110105001001001";
-const GRID2: &str = "110105001001002";
+pub(super) const GRID: &str = "110105001001001";
+pub(super) const GRID2: &str = "110105001001002";
 
 /// A store whose document writes can be made to fail.
 struct Flaky {
@@ -115,15 +115,15 @@ impl BlobStore for Flaky {
     }
 }
 
-struct Setup {
-    hub: Hub,
-    auth: DeviceAuth,
+pub(super) struct Setup {
+    pub hub: Hub,
+    pub auth: DeviceAuth,
     /// A member of another grid.
-    other: DeviceAuth,
-    fail: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    pub other: DeviceAuth,
+    pub fail: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
-fn setup(limits: EngineLimits) -> Setup {
+pub(super) fn setup(limits: EngineLimits) -> Setup {
     let mut inner = SqliteStore::open_in_memory().unwrap();
     let grid = ScopeCode::parse(GRID).unwrap();
     inner
@@ -163,7 +163,7 @@ fn setup(limits: EngineLimits) -> Setup {
     }
 }
 
-fn join(hub: &mut Hub, conn: u64, auth: &DeviceAuth) -> PeerId {
+pub(super) fn join(hub: &mut Hub, conn: u64, auth: &DeviceAuth) -> PeerId {
     hub.connect(conn, auth.clone());
     let peer = device_peer_id(auth.device_id);
     let out = hub.receive(
@@ -179,11 +179,11 @@ fn join(hub: &mut Hub, conn: u64, auth: &DeviceAuth) -> PeerId {
     peer
 }
 
-fn new_doc() -> Automerge {
+pub(super) fn new_doc() -> Automerge {
     new_doc_in(GRID)
 }
 
-fn new_doc_in(grid: &str) -> Automerge {
+pub(super) fn new_doc_in(grid: &str) -> Automerge {
     let mut doc = Automerge::new();
     let mut tx = doc.transaction();
     tx.put(ROOT, "kind", "household").unwrap();
@@ -193,7 +193,7 @@ fn new_doc_in(grid: &str) -> Automerge {
 }
 
 /// Runs the sync loop between a local doc and the hub until quiet (bounded).
-fn sync_with(
+pub(super) fn sync_with(
     hub: &mut Hub,
     conn: u64,
     peer: &PeerId,
@@ -313,7 +313,7 @@ fn a_panicking_or_garbage_sync_message_changes_nothing() {
 }
 
 /// Joins announcing `features`; returns the peer id and the agreed features.
-fn join_with(
+pub(super) fn join_with(
     hub: &mut Hub,
     conn: u64,
     auth: &DeviceAuth,

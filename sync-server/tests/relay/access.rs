@@ -2,6 +2,8 @@ use std::time::Duration;
 
 use wangge_relay::admin;
 
+use wangge_proto::RefusalReason;
+
 use crate::helpers::*;
 
 #[tokio::test]
@@ -125,14 +127,24 @@ async fn the_centre_sees_its_division_and_writes_only_dispatch() {
     a.pump().await;
     assert_eq!(a.get(dispatch, "status").as_deref(), Some("dispatched"));
 
-    // Editing a household is refused and the relay keeps the old state.
+    // Editing a household is refused for that document alone (kind-forbidden), the
+    // relay keeps the old state, and the centre's connection goes on.
+    centre.doc_refused = true;
+    centre.disconnect().await;
+    centre.connect().await.unwrap();
     centre.edit(db, "head", "forged");
     centre.sync().await;
-    assert!(
-        centre.errors.iter().any(|e| e.contains("may not write")),
+    assert_eq!(
+        centre.refused.get(&db),
+        Some(&RefusalReason::KindForbidden),
         "{:?}",
         centre.errors
     );
+    assert!(centre.errors.is_empty(), "{:?}", centre.errors);
+    centre.edit(dispatch, "status", "closed");
+    centre.sync().await;
+    a.pump().await;
+    assert_eq!(a.get(dispatch, "status").as_deref(), Some("closed"));
     let mut fresh = relay.device("member", &[GRID_B]).await;
     fresh.connect().await.unwrap();
     fresh.sync().await;
@@ -149,11 +161,9 @@ async fn a_member_cannot_move_a_doc_out_of_their_grid() {
     a.sync().await;
     a.edit(doc, "scope", GRID_B);
     a.sync().await;
-    assert!(
-        a.errors.iter().any(|e| e.contains("scope")),
-        "{:?}",
-        a.errors
-    );
+    // Refused for that document (a plain peer hears doc-unavailable), not the link.
+    assert!(a.unavailable.contains(&doc), "{:?}", a.errors);
+    assert!(a.errors.is_empty(), "{:?}", a.errors);
     let rec = relay.store().doc(&doc).unwrap().unwrap();
     assert_eq!(rec.scope.as_str(), GRID_A);
     relay.stop().await;

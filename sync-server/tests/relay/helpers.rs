@@ -17,7 +17,8 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
 use wangge_proto::{
-    DocumentId, FEATURE_SCOPE_PUSH, Message, PeerId, PeerMetadata, WanggeCapabilities,
+    DocumentId, FEATURE_SCOPE_PUSH, Message, PeerId, PeerMetadata, RefusalReason,
+    WanggeCapabilities,
 };
 use wangge_relay::store::RelayStore;
 use wangge_relay::{Config, EnrollResponse, Relay, admin, store};
@@ -194,7 +195,11 @@ pub struct Device {
     states: HashMap<DocumentId, sync::State>,
     ws: Option<Ws>,
     pub scope_push: bool,
+    /// Whether the device announces the doc-refused extension (refusals then name why).
+    pub doc_refused: bool,
     pub unavailable: HashSet<DocumentId>,
+    /// Documents the relay refused, with the reason (doc-refused extension).
+    pub refused: HashMap<DocumentId, RefusalReason>,
     pub errors: Vec<String>,
 }
 
@@ -208,7 +213,9 @@ impl Device {
             states: HashMap::new(),
             ws: None,
             scope_push: true,
+            doc_refused: false,
             unavailable: HashSet::new(),
+            refused: HashMap::new(),
             errors: Vec::new(),
         }
     }
@@ -267,10 +274,15 @@ impl Device {
     }
 
     pub async fn join(&mut self, as_peer: PeerId) -> Result<(), String> {
-        let meta = self.scope_push.then(|| PeerMetadata {
+        let features = [
+            self.scope_push.then_some(FEATURE_SCOPE_PUSH),
+            self.doc_refused
+                .then_some(wangge_proto::FEATURE_DOC_REFUSED),
+        ];
+        let meta = (self.scope_push || self.doc_refused).then(|| PeerMetadata {
             storage_id: Some("test-storage".into()),
             is_ephemeral: false,
-            wangge: Some(WanggeCapabilities::new([FEATURE_SCOPE_PUSH])),
+            wangge: Some(WanggeCapabilities::new(features.into_iter().flatten())),
         });
         self.send(&Message::Join {
             sender_id: as_peer,
@@ -498,6 +510,14 @@ impl Device {
                     {
                         self.docs.remove(&document_id);
                     }
+                }
+                Message::DocRefused {
+                    document_id,
+                    reason,
+                    ..
+                } => {
+                    self.refused
+                        .insert(document_id, RefusalReason::parse(&reason));
                 }
                 Message::Error { message, .. } => {
                     self.errors.push(message);

@@ -7,5 +7,6 @@ mod access;
 mod bad_input;
 mod enroll;
 mod helpers;
+mod refusals;
 mod sync;
 mod uploads;

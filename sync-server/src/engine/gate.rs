@@ -1,0 +1,100 @@
+//! The write gate: every change a device sends is stored here and only here, after the
+//! checks that decide whether this device may make it, and before anything acknowledges
+//! it (the caller replies only once [`admit`] returned).
+//!
+//! A document the device may not write is refused with a [`RefusalReason`] for that
+//! document alone; the connection and every other document go on.
+
+use automerge::{Automerge, ChangeHash};
+use wangge_proto::{DocumentId, RefusalReason};
+use wangge_schema::{DocMeta, MetaError, Principal, WriteRefusal, read_meta};
+
+use crate::store::{DocRecord, RelayStore, StoreError};
+
+/// Why the gate did not store.
+#[derive(Debug)]
+pub(crate) enum GateError {
+    /// The device may not write this (for this document alone).
+    Refused(RefusalReason),
+    /// A new document's id was registered meanwhile (by another connection).
+    Exists,
+    /// The store failed: nothing was stored.
+    Store(StoreError),
+}
+
+impl From<StoreError> for GateError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::AlreadyExists(_) => GateError::Exists,
+            e => GateError::Store(e),
+        }
+    }
+}
+
+/// What a refusal of the root fields is called on the wire.
+pub(crate) fn meta_refusal(e: &MetaError) -> RefusalReason {
+    match e {
+        MetaError::NoScope | MetaError::NoKind => RefusalReason::NoMeta,
+        MetaError::BadScope => RefusalReason::BadScope,
+        MetaError::UnknownKind(_) => RefusalReason::UnknownKind,
+    }
+}
+
+fn write_refusal(w: WriteRefusal) -> RefusalReason {
+    match w {
+        WriteRefusal::Scope => RefusalReason::ScopeForbidden,
+        WriteRefusal::Kind => RefusalReason::KindForbidden,
+    }
+}
+
+/// Whether `principal` may change the document registered as `record` at all.
+pub(crate) fn may_change(principal: &Principal, record: &DocRecord) -> Result<(), RefusalReason> {
+    match principal.write_refusal(&record.scope, record.kind) {
+        Some(w) => Err(write_refusal(w)),
+        None => Ok(()),
+    }
+}
+
+/// The record the document would have, if `principal` may write it so.
+pub(crate) fn check(
+    principal: &Principal,
+    id: DocumentId,
+    doc: &Automerge,
+) -> Result<DocRecord, RefusalReason> {
+    let DocMeta { scope, kind } = read_meta(doc).map_err(|e| meta_refusal(&e))?;
+    let record = DocRecord { id, scope, kind };
+    may_change(principal, &record)?;
+    Ok(record)
+}
+
+/// What the changes go on top of.
+pub(crate) enum Base<'a> {
+    /// A document not registered yet: stored whole.
+    New,
+    /// A registered document: the changes since `heads` are appended.
+    Registered {
+        record: &'a DocRecord,
+        heads: &'a [ChangeHash],
+    },
+}
+
+/// Checks `doc` (the document as it would be) and stores it: the registered record must be
+/// writable by `principal`, and so must the kind and scope the document now declares.
+/// Returns the record as stored.
+pub(crate) fn admit(
+    store: &mut dyn RelayStore,
+    principal: &Principal,
+    id: DocumentId,
+    doc: &Automerge,
+    base: Base<'_>,
+) -> Result<DocRecord, GateError> {
+    if let Base::Registered { record, .. } = &base {
+        may_change(principal, record).map_err(GateError::Refused)?;
+    }
+    let record = check(principal, id, doc).map_err(GateError::Refused)?;
+    match base {
+        Base::New => store.create_doc(&record, &doc.save())?,
+        Base::Registered { heads, .. } => store.append_changes(&record, &doc.save_after(heads))?,
+    }
+    Ok(record)
+}
