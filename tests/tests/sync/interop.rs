@@ -228,3 +228,87 @@ async fn a_samod_peer_syncs_a_household_with_a_wangge_device_through_the_relay()
     repo.stop().await;
     relay.stop().await;
 }
+
+/// A household document as a third-party automerge tool writes it by hand: the root
+/// fields, the household's own fields in the layout Wangge reads, no residents yet. The
+/// first change carries no `kind` or `scope`; the second adds them (the relay must wait
+/// for them rather than refuse).
+fn household_by_hand(grid: &str) -> Automerge {
+    let mut doc = Automerge::new();
+    let mut tx = doc.transaction();
+    tx.put_object(ROOT, "household", ObjType::Map).unwrap();
+    tx.put_object(ROOT, "residents", ObjType::Map).unwrap();
+    tx.commit();
+    let mut tx = doc.transaction();
+    tx.put(ROOT, "kind", "household").unwrap();
+    tx.put(ROOT, "scope", grid).unwrap();
+    tx.commit();
+    doc
+}
+
+/// Fills the household's own fields once its id (the document's) is known.
+fn fill_household(doc: &mut Automerge, id: HouseholdId, grid: &str) {
+    let mut tx = doc.transaction();
+    let Some((Value::Object(ObjType::Map), h)) = tx.get(ROOT, "household").unwrap() else {
+        panic!("no household map");
+    };
+    for (k, v) in [
+        ("id", id.to_string()),
+        ("grid", grid.to_owned()),
+        ("address_kind", "flat".to_owned()),
+        ("estate", "幸福小区".to_owned()),
+        ("building", "9".to_owned()),
+        ("unit", "1".to_owned()),
+        ("room", "101".to_owned()),
+    ] {
+        tx.put(&h, k, v).unwrap();
+    }
+    tx.put(&h, "head", automerge::ScalarValue::Null).unwrap();
+    tx.put_object(&h, "tags", ObjType::Map).unwrap();
+    tx.put(&h, "needs_home_visit", false).unwrap();
+    let notes = tx.put_object(&h, "notes", ObjType::Text).unwrap();
+    tx.splice_text(&notes, 0, 0, "由外部工具录入").unwrap();
+    tx.put(&h, "last_visit_at", automerge::ScalarValue::Null)
+        .unwrap();
+    tx.put(&h, "last_visit_purpose", automerge::ScalarValue::Null)
+        .unwrap();
+    tx.commit();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_samod_peer_creates_a_household_that_a_wangge_device_lists() {
+    let relay = spawn_relay().await;
+    let mut a = TestDevice::new(&relay, GRID_A).await;
+    a.start(&relay.url(), fast());
+    a.wait_synced(WITHIN).await;
+
+    let repo = samod_peer(&relay, GRID_A).await;
+    let handle = timeout(WITHIN, repo.create(household_by_hand(GRID_A)))
+        .await
+        .expect("create answers in time")
+        .expect("samod creates the document");
+    let doc = DocumentId::from_bytes(handle.document_id().as_bytes()).unwrap();
+    let id = HouseholdId(uuid::Uuid::from_bytes(*doc.as_bytes()));
+    handle.with_document(|d| fill_household(d, id, GRID_A));
+
+    eventually(WITHIN, "the relay registers the household", || {
+        relay
+            .store()
+            .doc(&doc)
+            .unwrap()
+            .is_some_and(|r| r.scope.as_str() == GRID_A)
+    })
+    .await;
+    eventually(WITHIN, "the Wangge device lists the household", || {
+        a.with(|s| {
+            s.households_of_grid(&grid_a())
+                .unwrap()
+                .iter()
+                .any(|h| h.id == id && h.address == "幸福小区9栋1单元101室")
+        })
+    })
+    .await;
+    assert_eq!(a.with(|s| s.household(id).unwrap().notes), "由外部工具录入");
+    repo.stop().await;
+    relay.stop().await;
+}

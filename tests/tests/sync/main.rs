@@ -9,5 +9,6 @@ mod helpers;
 mod interop;
 mod photos;
 mod proxy;
+mod regrid;
 mod relay_crash;
 mod store_sync;

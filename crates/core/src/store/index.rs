@@ -9,6 +9,8 @@ use chrono_tz::Tz;
 use rusqlite::{Connection, params};
 use wangge_proto::DocumentId;
 
+use wangge_schema::regrid;
+
 use super::search::{grams, pinyin_keys, reversed};
 use crate::clock::local_day;
 use crate::doc::{DocKind, collection, read_collection, read_fields, root_str, scope_of};
@@ -30,7 +32,17 @@ pub(crate) fn reindex(
 ) -> Result<()> {
     match kind {
         DocKind::Household => household(conn, doc, now),
-        DocKind::GridIndex => Ok(()),
+        DocKind::GridIndex => {
+            let grid = scope_of(doc)?;
+            for key in touched(doc, before, regrid::INDEX_COLLECTION)? {
+                if record(doc, regrid::INDEX_COLLECTION, &key)?.is_none()
+                    && let Ok(household) = key.parse::<uuid::Uuid>()
+                {
+                    household_left_grid(conn, household, &grid)?;
+                }
+            }
+            Ok(())
+        }
         DocKind::Checks => {
             let (grid, date) = checks_doc_meta(doc)?;
             let mut present = vec![];
@@ -132,6 +144,34 @@ pub(crate) fn reindex(
             Ok(())
         }
     }
+}
+
+/// A household its grid's index no longer lists. Where this device lists it under that
+/// grid, its copy of the household still says so: the household moved to a grid this
+/// device does not read, so it will never see the household's own change. It leaves the
+/// lists and search here, and its document stops syncing (retired) until a change to it
+/// arrives (a move back). Its history stays in the store, and the records written in the
+/// old grid's period documents stay where the work was done.
+fn household_left_grid(conn: &Connection, household: uuid::Uuid, grid: &str) -> Result<()> {
+    let hid = household.as_bytes();
+    let n = conn
+        .prepare_cached("DELETE FROM households WHERE id = ?1 AND grid = ?2")?
+        .execute(params![hid, grid])?;
+    if n == 0 {
+        return Ok(());
+    }
+    conn.prepare_cached("DELETE FROM household_grams WHERE household_id = ?1")?
+        .execute([hid])?;
+    conn.prepare_cached(
+        "DELETE FROM resident_grams WHERE resident_id IN (SELECT id FROM residents WHERE household_id = ?1)",
+    )?
+    .execute([hid])?;
+    conn.prepare_cached("DELETE FROM residents WHERE household_id = ?1")?
+        .execute([hid])?;
+    conn.prepare_cached("UPDATE docs SET retired = 1 WHERE id = ?1")?
+        .execute([DocumentId::from_uuid(household).as_bytes()])?;
+    tracing::info!(doc = %DocumentId::from_uuid(household), "household moved out of this device's grids");
+    Ok(())
 }
 
 fn uuid_bytes(key: &str) -> Vec<u8> {

@@ -38,7 +38,7 @@ pub(crate) fn log_changes(
     tx.prepare_cached(
         "INSERT INTO docs (id, kind, scope, change_count, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (id) DO UPDATE SET kind = ?2, scope = ?3,
-           change_count = change_count + ?4, updated_at = ?5",
+           change_count = change_count + ?4, updated_at = ?5, retired = 0",
     )?
     .execute(params![
         id.as_bytes(),

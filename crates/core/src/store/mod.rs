@@ -215,7 +215,7 @@ impl Store {
     pub fn doc_ids(&self) -> Result<Vec<(DocumentId, Option<DocKind>, String)>> {
         let mut stmt = self
             .conn
-            .prepare("SELECT id, kind, scope FROM docs ORDER BY id")?;
+            .prepare("SELECT id, kind, scope FROM docs WHERE retired = 0 ORDER BY id")?;
         let rows = stmt.query_map([], |r| {
             Ok((
                 r.get::<_, Vec<u8>>(0)?,

@@ -207,6 +207,12 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE checks DROP COLUMN household_id;
     "#,
+    // 6: a document retired from sync: a household that moved to a grid this device does
+    // not read (its old grid's index let it go). Any change that arrives for it later
+    // brings it back.
+    r#"
+    ALTER TABLE docs ADD COLUMN retired INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 /// The version that added `report_photos` and `photo_uploads`: stores older than this
