@@ -5,8 +5,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use wangge_core::GridCode;
 use wangge_core::sync::Enrollment;
+use wangge_core::{ErrorCode, GridCode};
 
 use crate::error::{AppError, AppResult};
 
@@ -19,8 +19,6 @@ pub const STORE_FILE: &str = "wangge.db";
 pub const DEMO_STORE_FILE: &str = "demo.db";
 /// File name of the store's key (0600).
 pub const KEY_FILE: &str = "wangge.key";
-/// The grid the offline demo seeds (an invented community in Beijing's Chaoyang district).
-pub const DEMO_GRID: &str = "110105001001001";
 /// The member id the demo records as.
 pub const DEMO_MEMBER: &str = "demo";
 /// The member id before any set-up.
@@ -126,19 +124,19 @@ impl Device {
     pub fn load(dir: &Path) -> AppResult<Option<Self>> {
         let path = dir.join(DEVICE_FILE);
         match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|e| AppError::new("bad_device_file", format!("{}: {e}", path.display()))),
+            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+                AppError::new(ErrorCode::BadDeviceFile, format!("{}: {e}", path.display()))
+            }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(AppError::new("io_error", e.to_string())),
+            Err(e) => Err(AppError::new(ErrorCode::IoError, e.to_string())),
         }
     }
 
     /// Writes `device.json` into `dir` (mode 0600), replacing any previous one atomically.
     pub fn save(&self, dir: &Path) -> AppResult<()> {
-        let io = |e: std::io::Error| AppError::new("io_error", e.to_string());
+        let io = |e: std::io::Error| AppError::new(ErrorCode::IoError, e.to_string());
         let json = serde_json::to_vec_pretty(self)
-            .map_err(|e| AppError::new("io_error", e.to_string()))?;
+            .map_err(|e| AppError::new(ErrorCode::IoError, e.to_string()))?;
         let tmp: PathBuf = dir.join(format!("{DEVICE_FILE}.tmp"));
         let _ = std::fs::remove_file(&tmp);
         let mut opts = std::fs::OpenOptions::new();
@@ -197,7 +195,7 @@ mod tests {
         std::fs::write(dir.path().join(DEVICE_FILE), b"{not json").unwrap();
         assert_eq!(
             Device::load(dir.path()).unwrap_err().code,
-            "bad_device_file"
+            ErrorCode::BadDeviceFile
         );
     }
 }

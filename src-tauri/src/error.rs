@@ -1,14 +1,14 @@
 //! The one error type the UI sees: `{code, message}`, plus `fields` for validation.
 
 use serde::Serialize;
-use wangge_core::{CoreError, FieldError};
+use wangge_core::{CoreError, ErrorCode, FieldError};
 
 /// An error as the UI receives it. `code` is stable (the UI shows Chinese text keyed by
 /// it); `message` is English for developers and never holds personal data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct AppError {
     /// Stable machine code: `invalid` for validation, else core's or the app's own code.
-    pub code: String,
+    pub code: ErrorCode,
     /// What went wrong, for developers.
     pub message: String,
     /// Every field problem, when `code` is `invalid`.
@@ -22,52 +22,25 @@ pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
     /// An error with a code and a developer message.
-    pub fn new(code: &str, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
-            code: code.to_owned(),
+            code,
             message: message.into(),
             fields: None,
         }
-    }
-
-    /// A validation failure listing every field problem.
-    pub fn invalid(fields: Vec<FieldError>) -> Self {
-        let message = fields
-            .iter()
-            .map(|f| format!("{}: {}", f.field, f.code))
-            .collect::<Vec<_>>()
-            .join(", ");
-        Self {
-            code: "invalid".to_owned(),
-            message: format!("invalid input: {message}"),
-            fields: Some(fields),
-        }
-    }
-
-    /// `Ok(())` when there are no problems, else every problem as one error.
-    pub fn check(problems: Vec<FieldError>) -> AppResult<()> {
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(Self::invalid(problems))
-        }
-    }
-
-    /// A required field left empty.
-    pub fn required(field: &'static str) -> Self {
-        Self::invalid(vec![FieldError {
-            field,
-            code: "required_field",
-            message: "is required".into(),
-        }])
     }
 }
 
 impl From<CoreError> for AppError {
     fn from(e: CoreError) -> Self {
+        let message = e.to_string();
         match e {
-            CoreError::Invalid(f) => Self::invalid(vec![f]),
-            e => Self::new(e.code(), e.to_string()),
+            CoreError::Invalid(fields) => Self {
+                code: ErrorCode::Invalid,
+                message,
+                fields: Some(fields),
+            },
+            e => Self::new(e.code(), message),
         }
     }
 }
@@ -85,17 +58,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_core_validation_error_is_invalid_with_its_field() {
-        let e: AppError = CoreError::from(FieldError {
-            field: "id_number",
-            code: "invalid_id_number",
-            message: "bad check digit".into(),
-        })
+    fn a_core_validation_error_is_invalid_with_every_field() {
+        let e: AppError = CoreError::Invalid(vec![
+            FieldError::new("id_number", ErrorCode::IdNumberBadCheck, "bad check digit"),
+            FieldError::required("name"),
+        ])
         .into();
         let json = serde_json::to_value(&e).unwrap();
         assert_eq!(json["code"], "invalid");
         assert_eq!(json["fields"][0]["field"], "id_number");
-        assert_eq!(json["fields"][0]["code"], "invalid_id_number");
+        assert_eq!(json["fields"][0]["code"], "id_number_bad_check");
+        assert_eq!(json["fields"][1]["code"], "required_field");
     }
 
     #[test]

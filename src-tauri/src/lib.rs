@@ -4,11 +4,14 @@
 //! # Layout
 //!
 //! - [`commands`]: the Tauri commands, one file per area (`setup`, `households`,
-//!   `residents`, `checks`, `visits`, `journal`, `photos`, `reports`, `sync`). Each command
-//!   calls a method on [`AppState`] that tests call directly.
+//!   `residents`, `checks`, `visits`, `journal`, `photos`, `reports`, `sync`). Each is a
+//!   free function: take the state, call one core function, convert the error;
+//!   [`invoke_handler`] lists them all (the app and the tests use the same list).
 //! - [`state`]: [`AppState`]: the encrypted store, the device's set-up, the sync engine.
+//! - [`setup`]: enrolling (also at launch) and the offline demo: `device.json` and the
+//!   store swap around core's checks and seeding.
 //! - [`device`]: `device.json` (demo or enrollment; 0600) and the data directory's files.
-//! - [`dto`]: shapes made for the UI (masked household views, sync status, photo progress).
+//! - [`dto`]: the shell's own shapes (set-up state, sync status); views are core's.
 //! - [`sync_view`]: engine status → [`dto::SyncView`], pushed to the UI as `sync://status`.
 //! - [`error`]: [`AppError`], the one error the UI sees: `{code, message, fields?}`.
 //! - [`bindings`]: the TypeScript types of the IPC, generated into `ui/src/bindings/`.
@@ -22,13 +25,14 @@ pub mod commands;
 pub mod device;
 pub mod dto;
 pub mod error;
+pub mod setup;
 pub mod state;
 pub mod sync_view;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use tauri::{Emitter, Manager};
+use tauri::{Emitter, Manager, Runtime};
 
 pub use error::{AppError, AppResult};
 pub use state::AppState;
@@ -76,41 +80,7 @@ pub fn run() {
             app.manage(state);
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::setup::app_info,
-            commands::setup::enroll,
-            commands::setup::start_demo,
-            commands::setup::day_summary,
-            commands::households::list_households,
-            commands::households::search_residents,
-            commands::households::get_household,
-            commands::households::create_household,
-            commands::households::update_household,
-            commands::households::validate_household,
-            commands::residents::add_resident,
-            commands::residents::update_resident,
-            commands::residents::resident_input,
-            commands::residents::validate_resident,
-            commands::residents::set_moved_out,
-            commands::residents::resolve_conflict,
-            commands::checks::household_checks,
-            commands::checks::validate_temperature,
-            commands::checks::record_checks,
-            commands::checks::fever_list,
-            commands::visits::record_visit,
-            commands::visits::visits_of_day,
-            commands::journal::draft_journal,
-            commands::journal::journal_entry,
-            commands::journal::save_journal,
-            commands::journal::journal_days,
-            commands::photos::add_photo,
-            commands::photos::photo,
-            commands::reports::file_report,
-            commands::reports::list_reports,
-            commands::reports::get_report,
-            commands::sync::sync_status,
-            commands::sync::sync_now,
-        ])
+        .invoke_handler(invoke_handler())
         .build(tauri::generate_context!());
     match result {
         Ok(app) => app.run(on_event),
@@ -119,6 +89,46 @@ pub fn run() {
             std::process::exit(1);
         }
     }
+}
+
+/// Every command the UI may invoke (the app's and the tests' one list).
+pub fn invoke_handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static
+{
+    tauri::generate_handler![
+        commands::setup::app_info,
+        commands::setup::enroll,
+        commands::setup::start_demo,
+        commands::setup::day_summary,
+        commands::households::list_households,
+        commands::households::search_residents,
+        commands::households::get_household,
+        commands::households::create_household,
+        commands::households::update_household,
+        commands::households::validate_household,
+        commands::residents::add_resident,
+        commands::residents::update_resident,
+        commands::residents::resident_input,
+        commands::residents::validate_resident,
+        commands::residents::set_moved_out,
+        commands::residents::resolve_conflict,
+        commands::checks::household_checks,
+        commands::checks::validate_temperature,
+        commands::checks::record_checks,
+        commands::checks::fever_list,
+        commands::visits::record_visit,
+        commands::visits::visits_of_day,
+        commands::journal::draft_journal,
+        commands::journal::journal_entry,
+        commands::journal::save_journal,
+        commands::journal::journal_days,
+        commands::photos::add_photo,
+        commands::photos::photo,
+        commands::reports::file_report,
+        commands::reports::list_reports,
+        commands::reports::get_report,
+        commands::sync::sync_status,
+        commands::sync::sync_now,
+    ]
 }
 
 /// Syncs when the app comes back: resumed from the background (mobile) or its window

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::runtime::Handle;
 use tokio::task::JoinHandle;
 use wangge_core::sync::SyncEngine;
-use wangge_core::{DbKey, GridCode, Store, StoreConfig};
+use wangge_core::{DbKey, ErrorCode, GridCode, Store, StoreConfig};
 
 use crate::device::{DEMO_STORE_FILE, Device, KEY_FILE, LOCAL_MEMBER};
 use crate::dto::{AppInfo, SetupState, SyncView};
@@ -29,17 +29,17 @@ impl Drop for Syncing {
 pub struct AppState {
     data_dir: PathBuf,
     key: DbKey,
-    prefill_relay_url: Option<String>,
+    pub(crate) prefill_relay_url: Option<String>,
     rt: Handle,
     store: Arc<Mutex<Store>>,
     device: Mutex<Option<Device>>,
     sync: Mutex<Option<Syncing>>,
     view: Arc<Mutex<SyncView>>,
     emit: Emit,
-    enroll_error: Mutex<Option<AppError>>,
+    pub(crate) enroll_error: Mutex<Option<AppError>>,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // Every store write is one SQLite transaction, so a panic elsewhere leaves it sound.
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -87,9 +87,12 @@ impl AppState {
         self.store.clone()
     }
 
-    /// Runs `f` with the store locked.
-    pub fn with_store<T>(&self, f: impl FnOnce(&mut Store) -> AppResult<T>) -> AppResult<T> {
-        f(&mut lock(&self.store))
+    /// Runs `f` (a call into core) with the store locked; core's error becomes the UI's.
+    pub fn with_store<T>(
+        &self,
+        f: impl FnOnce(&mut Store) -> wangge_core::Result<T>,
+    ) -> AppResult<T> {
+        Ok(f(&mut lock(&self.store))?)
     }
 
     /// A copy of the device settings, when set up.
@@ -121,7 +124,7 @@ impl AppState {
             .and_then(Device::grid)
             .ok_or_else(|| {
                 AppError::new(
-                    "no_grid",
+                    ErrorCode::NoGrid,
                     "this device has no grid yet: enroll or start the demo",
                 )
             })
@@ -150,23 +153,6 @@ impl AppState {
             prefill_relay_url: self.prefill_relay_url.clone(),
             enroll_error: lock(&self.enroll_error).clone(),
         }
-    }
-
-    /// Enrolls at launch with a code given in the environment (`WANGGE_ENROLL_CODE`, for
-    /// demos and tests without a keyboard), when the device is new and a relay URL is
-    /// known. A failure is kept for the first-run screen ([`AppInfo::enroll_error`]).
-    pub async fn enroll_at_launch(&self, code: Option<String>) {
-        let (Some(code), Some(url)) = (code, self.prefill_relay_url.clone()) else {
-            return;
-        };
-        if code.trim().is_empty() || self.setup_state() != SetupState::New {
-            return;
-        }
-        let result = self.enroll(&url, &code).await;
-        if let Err(e) = &result {
-            tracing::warn!(code = %e.code, "enrolling at launch failed");
-        }
-        *lock(&self.enroll_error) = result.err();
     }
 
     /// Opens a store in the data dir as `member` (the demo seeds one before switching).
@@ -229,6 +215,11 @@ impl AppState {
         tracing::info!("sync started");
     }
 
+    /// Stops the sync engine (before the data dir is opened again, as at a relaunch).
+    pub fn stop_sync(&self) {
+        lock(&self.sync).take();
+    }
+
     /// Tells the engine there are local changes (after every write).
     pub fn nudge(&self) {
         if let Some(s) = &*lock(&self.sync) {
@@ -253,7 +244,7 @@ fn create_private_dir(dir: &Path) -> AppResult<()> {
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
     b.create(dir)
-        .map_err(|e| AppError::new("io_error", e.to_string()))
+        .map_err(|e| AppError::new(ErrorCode::IoError, e.to_string()))
 }
 
 fn store_config(member: &str) -> StoreConfig {

@@ -4,6 +4,7 @@
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::watch;
+use wangge_core::ErrorCode;
 use wangge_core::sync::SyncStatus;
 
 use crate::dto::{SyncState, SyncView};
@@ -12,7 +13,11 @@ use crate::dto::{SyncState, SyncView};
 pub const SYNC_STATUS_EVENT: &str = "sync://status";
 
 /// Link failures that only mean "no connection right now" (shown as offline, not error).
-const NO_CONNECTION: &[&str] = &["connect_failed", "connect_timeout", "link_dropped"];
+const NO_CONNECTION: &[ErrorCode] = &[
+    ErrorCode::ConnectFailed,
+    ErrorCode::ConnectTimeout,
+    ErrorCode::LinkDropped,
+];
 
 /// Where views go (the Tauri event in the app; a recorder in tests).
 pub type Emit = Arc<dyn Fn(&SyncView) + Send + Sync>;
@@ -27,8 +32,11 @@ pub struct Round {
 impl Round {
     /// The view of an engine status.
     pub fn view(&mut self, s: &SyncStatus) -> SyncView {
+        // The engine's codes are strings (its module is a separate concern); each is one of
+        // the UI's error codes, and one this build does not know shows as `unknown`.
+        let last_error = s.last_error.map(ErrorCode::of);
         let state = if !s.online {
-            match s.last_error {
+            match last_error {
                 Some(code) if !NO_CONNECTION.contains(&code) => SyncState::Error,
                 _ => SyncState::Offline,
             }
@@ -69,7 +77,7 @@ impl Round {
             photos_pending: s.photos_pending,
             photo_bytes_pending: s.photo_bytes_pending,
             last_success: s.last_success,
-            last_error: s.last_error.map(str::to_owned),
+            last_error,
             progress,
         }
     }
@@ -130,6 +138,15 @@ mod tests {
             r.view(&status(false, false, 0, Some("unauthorized"))).state,
             SyncState::Error
         );
+    }
+
+    #[test]
+    fn the_last_failure_crosses_as_an_error_code() {
+        let mut r = Round::default();
+        let v = r.view(&status(false, false, 0, Some("link_dropped")));
+        assert_eq!(v.last_error, Some(ErrorCode::LinkDropped));
+        let v = r.view(&status(false, false, 0, Some("from_a_newer_engine")));
+        assert_eq!(v.last_error, Some(ErrorCode::Unknown));
     }
 
     #[test]

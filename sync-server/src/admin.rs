@@ -265,11 +265,11 @@ mod tests {
         assert!(add_user(&mut s, "赵六", "boss", &scopes).is_err());
         assert!(matches!(
             add_grid(&mut s, "110105001001000", "x"),
-            Err(AdminError::Invalid(e)) if e.code == "invalid_grid_code"
+            Err(AdminError::Invalid(e)) if e.code == wangge_schema::ErrorCode::InvalidGridCode
         ));
         assert!(matches!(
             add_division(&mut s, "990105", "x"),
-            Err(AdminError::Invalid(e)) if e.code == "invalid_division_code"
+            Err(AdminError::Invalid(e)) if e.code == wangge_schema::ErrorCode::InvalidDivisionCode
         ));
     }
 

@@ -68,8 +68,31 @@ describe('first run', () => {
     await w.get('[data-testid="setup-code"]').setValue(' ABCD-1234 ');
     await w.get('[data-testid="setup-enroll"]').trigger('click');
     await flushPromises();
-    expect(api.argsOf('enroll')).toEqual([{ relayUrl: 'http://127.0.0.1:9000', code: 'ABCD-1234' }]);
+    // Sent as typed: core trims and checks the form.
+    expect(api.argsOf('enroll')).toEqual([{ relayUrl: 'http://127.0.0.1:9000', code: ' ABCD-1234 ' }]);
     expect(w.get('[data-testid="setup-error"]').text()).toBe('注册失败,请检查服务器地址和注册码');
+  });
+
+  it('shows what core found wrong with each field of the enrollment form beside it', async () => {
+    setAppInfo(info({ state: 'new' }));
+    backend({
+      enroll: () => {
+        throw {
+          code: 'invalid',
+          message: 'invalid input',
+          fields: [
+            { field: 'relay_url', code: 'required_field', message: 'is required' },
+            { field: 'code', code: 'required_field', message: 'is required' },
+          ],
+        };
+      },
+    });
+    const w = mount(SetupView, { global: { plugins: [testRouter()] } });
+    await w.get('[data-testid="setup-enroll"]').trigger('click');
+    await flushPromises();
+    expect(w.get('[data-testid="setup-error-relay_url"]').text()).toBe('必填');
+    expect(w.get('[data-testid="setup-error-code"]').text()).toBe('必填');
+    expect(w.find('[data-testid="setup-error"]').exists()).toBe(false);
   });
 });
 

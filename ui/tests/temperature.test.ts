@@ -71,13 +71,21 @@ describe('temperature screen', () => {
         text === '999'
           ? { tenths: null, fever: false, error: { field: 'temperature', code: 'temperature_out_of_range', message: 'x' } }
           : { tenths: Number(text.replace('.', '')), fever: text === '380', error: null },
+      // As core answers: every valid row saved (38.0 is the fever), each other row refused.
       record_checks: ({ slot, checks }) => {
-        // What core would store: 38.0 is the fever here, decided on the Rust side.
-        savedChecks = checks.map((c: { resident: string; temperature: string }) =>
-          checkRow(c.resident, c.resident === R2 ? '李秀英' : 'x', Number(c.temperature), c.resident === R2),
-        );
-        savedChecks.forEach((c) => (c.slot = slot));
-        return checks.map((_: unknown, i: number) => `check-${i}`);
+        const saved: unknown[] = [];
+        const refused: unknown[] = [];
+        checks.forEach((c: { resident: string; temperature: string }, row: number) => {
+          const tenths = Number(c.temperature.replace('.', ''));
+          if (c.temperature === '999') {
+            refused.push({ row, resident: c.resident, error: { field: 'temperature', code: 'temperature_out_of_range', message: 'x' } });
+            return;
+          }
+          saved.push({ row, resident: c.resident, id: `check-${row}`, tenths, fever: c.resident === R2 });
+          savedChecks = savedChecks.filter((x) => x.resident !== c.resident || x.slot !== slot);
+          savedChecks.push({ ...checkRow(c.resident, c.resident === R2 ? '李秀英' : 'x', tenths, c.resident === R2), slot });
+        });
+        return { saved, refused };
       },
     });
   });
@@ -143,13 +151,32 @@ describe('temperature screen', () => {
     w.unmount();
   });
 
-  it('does not save a reading core refused, and says why in Chinese', async () => {
+  it('sends every typed row once and keeps the one core refused with its reason in Chinese', async () => {
     const w = await mountScreen();
-    await tap(w, '9', '9', '9');
+    await w.get('[data-testid="temp-slot-morning"]').trigger('click');
+    await tap(w, '3', '6', '5', '9', '9', '9');
+    const judged = api.argsOf('validate_temperature').length;
     await w.get('[data-testid="temp-save"]').trigger('click');
     await flushPromises();
-    expect(api.argsOf('record_checks')).toHaveLength(0);
-    expect(rowsOf(w)[0]!.get('[data-testid="temp-error"]').text()).toBe('体温应在 34.0–43.0 ℃ 之间');
+    await settle();
+    // One call, no second round of validation before it: core answers for every row.
+    expect(api.argsOf('validate_temperature')).toHaveLength(judged);
+    const recorded = api.argsOf('record_checks');
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0].checks.map((c: { temperature: string }) => c.temperature)).toEqual(['365', '999']);
+    const rows = rowsOf(w);
+    // The saved reading is done and cleared for the next entry; the refused one stays.
+    expect((rows[0]!.get('[data-testid="temp-input"]').element as HTMLInputElement).value).toBe('36.5');
+    expect(rows[0]!.find('[data-testid="temp-error"]').exists()).toBe(false);
+    expect((rows[1]!.get('[data-testid="temp-input"]').element as HTMLInputElement).value).toBe('999');
+    expect(rows[1]!.get('[data-testid="temp-error"]').text()).toBe('体温应在 34.0–43.0 ℃ 之间');
+    expect(rows[1]!.attributes('data-current')).toBe('true');
+    // Fixing the row and saving again sends that row alone.
+    await tap(w, '3', '6', '6');
+    await w.get('[data-testid="temp-save"]').trigger('click');
+    await flushPromises();
+    expect(api.argsOf('record_checks')[1].checks).toEqual([{ resident: R2, temperature: '366', method: 'in_person' }]);
+    expect(rowsOf(w)[1]!.find('[data-testid="temp-error"]').exists()).toBe(false);
     w.unmount();
   });
 

@@ -5,7 +5,7 @@
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::error::Result;
+use crate::error::{CoreError, Result};
 use crate::model::{
     Address, GridCode, HouseholdId, HouseholdInput, Relation, ResidenceStatus, ResidentId,
     ResidentInput, Tag,
@@ -22,6 +22,14 @@ const GIVEN: &[&str] = &[
     "小红", "子涵", "浩然", "雨桐", "欣怡", "梓萱", "宇轩",
 ];
 const ESTATES: &[&str] = &["幸福小区", "和平里", "阳光花园", "东风新村"];
+
+/// The grid the app's offline demo seeds: an invented community in Beijing's Chaoyang
+/// district.
+pub const DEMO_GRID: &str = "110105001001001";
+/// Households the app's offline demo seeds.
+pub const DEMO_HOUSEHOLDS: usize = 24;
+/// The seed of the app's offline demo (the same invented people on every device).
+pub const DEMO_SEED: u64 = 7;
 
 /// What was seeded.
 #[derive(Debug, Clone, Default)]
@@ -145,4 +153,14 @@ pub fn seed_grid(
         }
     }
     Ok(out)
+}
+
+/// Seeds the app's offline demo into an empty store: [`DEMO_HOUSEHOLDS`] invented
+/// households in [`DEMO_GRID`]. Returns the grid.
+pub fn seed_offline_demo(store: &mut Store) -> Result<GridCode> {
+    let grid: GridCode = DEMO_GRID
+        .parse()
+        .map_err(|e: crate::FieldError| CoreError::Corrupt(e.to_string()))?;
+    seed_grid(store, &grid, DEMO_HOUSEHOLDS, DEMO_SEED)?;
+    Ok(grid)
 }

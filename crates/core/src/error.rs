@@ -1,13 +1,13 @@
 //! The one error type of `wangge-core`, with stable codes the UI maps to Chinese text.
 
-pub use wangge_schema::FieldError;
+pub use wangge_schema::{ErrorCode, FieldError};
 
 /// Everything that can go wrong in core.
 #[derive(Debug, thiserror::Error)]
 pub enum CoreError {
-    /// Input refused before anything was written.
-    #[error("invalid input: {0}")]
-    Invalid(#[from] FieldError),
+    /// Input refused before anything was written: every field problem at once.
+    #[error("invalid input: {}", list(.0))]
+    Invalid(Vec<FieldError>),
     /// A record or document that is not in this store.
     #[error("{what} not found")]
     NotFound {
@@ -47,24 +47,62 @@ pub enum CoreError {
 
 impl CoreError {
     /// The stable code the UI keys its Chinese text on.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            CoreError::Invalid(e) => e.code,
-            CoreError::NotFound { .. } => "not_found",
-            CoreError::WrongKey => "wrong_key",
-            CoreError::BadKey(_) => "bad_key",
-            CoreError::SchemaTooNew { .. } => "schema_too_new",
-            CoreError::Document(_) => "document_error",
-            CoreError::Corrupt(_) => "corrupt_record",
-            CoreError::Media(e) => e.code(),
-            CoreError::Storage(_) => "storage_error",
-            CoreError::Io(_) => "io_error",
+            CoreError::Invalid(_) => ErrorCode::Invalid,
+            CoreError::NotFound { .. } => ErrorCode::NotFound,
+            CoreError::WrongKey => ErrorCode::WrongKey,
+            CoreError::BadKey(_) => ErrorCode::BadKey,
+            CoreError::SchemaTooNew { .. } => ErrorCode::SchemaTooNew,
+            CoreError::Document(_) => ErrorCode::DocumentError,
+            CoreError::Corrupt(_) => ErrorCode::CorruptRecord,
+            CoreError::Media(e) => media_code(e),
+            CoreError::Storage(_) => ErrorCode::StorageError,
+            CoreError::Io(_) => ErrorCode::IoError,
+        }
+    }
+
+    /// Every field problem of an [`CoreError::Invalid`]; none for other errors.
+    pub fn problems(&self) -> &[FieldError] {
+        match self {
+            CoreError::Invalid(p) => p,
+            _ => &[],
+        }
+    }
+
+    /// `Ok(())` when `problems` is empty, else all of them as one error.
+    pub fn check(problems: Vec<FieldError>) -> Result<()> {
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(CoreError::Invalid(problems))
         }
     }
 
     pub(crate) fn doc(e: impl std::fmt::Display) -> Self {
         CoreError::Document(e.to_string())
     }
+}
+
+impl From<FieldError> for CoreError {
+    fn from(e: FieldError) -> Self {
+        CoreError::Invalid(vec![e])
+    }
+}
+
+/// `field: code` of each problem, for developers (no refused value is in a field error).
+fn list(problems: &[FieldError]) -> String {
+    let parts: Vec<String> = problems
+        .iter()
+        .map(|p| format!("{}: {}", p.field, p.code))
+        .collect();
+    parts.join(", ")
+}
+
+/// The photo pipeline's code as an [`ErrorCode`] (the pipeline's codes are plain strings:
+/// it depends on no Wangge crate).
+fn media_code(e: &wangge_media::MediaError) -> ErrorCode {
+    ErrorCode::of(e.code())
 }
 
 impl From<wangge_schema::regrid::EditError> for CoreError {
@@ -81,3 +119,50 @@ impl From<automerge::AutomergeError> for CoreError {
 
 /// Result with [`CoreError`].
 pub type Result<T, E = CoreError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wangge_media::MediaError;
+
+    #[test]
+    fn every_photo_pipeline_code_is_an_error_code() {
+        let all = [
+            MediaError::EmptyFile,
+            MediaError::FileTooLarge { size: 2, limit: 1 },
+            MediaError::UnsupportedFormat { format: "HEIC" },
+            MediaError::NotAnImage,
+            MediaError::ImageTooLarge {
+                width: 1,
+                height: 1,
+            },
+            MediaError::TruncatedImage,
+            MediaError::CorruptImage { detail: "x".into() },
+            MediaError::ReadFailed {
+                kind: std::io::ErrorKind::NotFound,
+            },
+            MediaError::InvalidSettings("x"),
+            MediaError::EncodeFailed { detail: "x".into() },
+        ];
+        for e in all {
+            let code = CoreError::Media(e).code();
+            assert_ne!(code, ErrorCode::Unknown, "{code}");
+        }
+    }
+
+    #[test]
+    fn an_invalid_input_carries_every_problem_and_names_them() {
+        let e = CoreError::check(vec![
+            FieldError::required("name"),
+            FieldError::new("phone", ErrorCode::InvalidPhone, "bad"),
+        ])
+        .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::Invalid);
+        assert_eq!(e.problems().len(), 2);
+        assert_eq!(
+            e.to_string(),
+            "invalid input: name: required_field, phone: invalid_phone"
+        );
+        assert!(CoreError::check(vec![]).is_ok());
+    }
+}

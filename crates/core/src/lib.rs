@@ -17,10 +17,16 @@
 //!   search, blobs, the photo upload queue and download list, compaction, migrations.
 //! - [`sync`]: the device sync engine (enrollment, background sync with the relay over
 //!   WebSocket, photo uploads over tus and scoped photo downloads over HTTP).
-//! - [`demo`]: invented demo and benchmark data, made through the user actions.
+//! - [`views`]: what the app's screens show (the household page with numbers masked, a
+//!   day's checks, fevers and visits over a member's grids, the report page, photo
+//!   progress), so the app shell holds no rule.
+//! - [`setup`]: the first-run enrollment form, checked before the relay is asked.
+//! - [`demo`]: invented demo and benchmark data, made through the user actions; the
+//!   app's offline demo grid.
 //! - [`photos`]: camera file → evidence JPEG + thumbnail (via `wangge-media`) → blob store.
 //! - [`clock`]: the device clock and the local day (Asia/Shanghai by default).
-//! - [`error`]: [`CoreError`] with stable codes the UI maps to Chinese text.
+//! - [`error`]: [`CoreError`] with stable codes ([`ErrorCode`], the schema's) the UI maps
+//!   to Chinese text.
 
 pub mod clock;
 pub mod demo;
@@ -28,8 +34,10 @@ pub mod doc;
 pub mod error;
 pub mod model;
 pub mod photos;
+pub mod setup;
 pub mod store;
 pub mod sync;
+pub mod views;
 
 /// Log filter directives every binary appends to its own. Defence in depth: automerge
 /// prints loaded operation values (names, ID numbers) at TRACE when built with its
@@ -37,7 +45,7 @@ pub mod sync;
 pub const LOG_FILTER_PERSONAL_DATA_SAFE: &str = "automerge=info";
 
 pub use doc::DocKind;
-pub use error::{CoreError, FieldError, Result};
+pub use error::{CoreError, ErrorCode, FieldError, Result};
 pub use model::*;
 pub use store::{DbKey, Store, StoreConfig, Synchronous};
 pub use wangge_proto::DocumentId;

@@ -15,6 +15,7 @@ use crate::store::{BlobRef, Store};
 
 /// A stored evidence photo.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PhotoRef {
     /// SHA-256 of the evidence JPEG (what reports reference).
     pub hash: String,

@@ -21,7 +21,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::FieldError;
+use crate::error::{ErrorCode, FieldError};
 use crate::kind::DocKind;
 use crate::scope::{Level, ScopeCode};
 
@@ -71,7 +71,7 @@ impl Role {
             } else {
                 Err(FieldError::new(
                     "scopes",
-                    "scope_wrong_level",
+                    ErrorCode::ScopeWrongLevel,
                     format!("a {} needs {expected}", self.as_str()),
                 ))
             }
@@ -126,7 +126,7 @@ impl FromStr for Role {
             _ => {
                 return Err(FieldError::new(
                     "role",
-                    "invalid_role",
+                    ErrorCode::InvalidRole,
                     "one of member, informant, leader, chief-leader, centre",
                 ));
             }

@@ -8,7 +8,8 @@
 //!
 //! # Layout
 //!
-//! - [`error`]: [`FieldError`], the validation failure of one field, with a stable code.
+//! - [`error`]: [`FieldError`], the validation failure of one field, and [`ErrorCode`],
+//!   every stable code an error can carry to the app's UI.
 //! - [`codes`]: [`code_enum!`], enums stored as stable snake_case codes.
 //! - [`scope`]: [`ScopeCode`], [`GridCode`], [`DivisionCode`]: one validation of the
 //!   statistical division codes and grid codes, and the prefix tree they form.
@@ -38,7 +39,7 @@ pub mod tus;
 
 pub use access::{Principal, Role, WriteRefusal};
 pub use enroll::{ApiError, EnrollRequest, EnrollResponse};
-pub use error::FieldError;
+pub use error::{ErrorCode, FieldError};
 pub use genesis::{derived, genesis, grid_index_id, period_doc_id};
 pub use kind::DocKind;
 pub use regrid::HouseholdMove;

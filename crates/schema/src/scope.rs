@@ -13,7 +13,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::FieldError;
+use crate::error::{ErrorCode, FieldError};
 
 /// The 34 province-level codes (GB/T 2260): the first two digits of every valid code.
 pub const PROVINCES: [&str; 34] = [
@@ -89,7 +89,7 @@ impl ScopeCode {
     pub fn parse(s: &str) -> Result<Self, FieldError> {
         check(s)
             .map(|_| Self(s.to_owned()))
-            .map_err(|why| FieldError::new("scope", "invalid_scope_code", why))
+            .map_err(|why| FieldError::new("scope", ErrorCode::InvalidScopeCode, why))
     }
 
     /// The code as text.
@@ -138,7 +138,7 @@ impl DivisionCode {
     /// Validates length, digits and province (surrounding spaces are ignored).
     pub fn parse(s: &str) -> Result<Self, FieldError> {
         let s = s.trim();
-        let err = |m: &str| FieldError::new("division", "invalid_division_code", m);
+        let err = |m: &str| FieldError::new("division", ErrorCode::InvalidDivisionCode, m);
         match check(s) {
             Ok(Level::Grid) => Err(err("a grid code is not a division code")),
             Ok(_) => Ok(Self(ScopeCode(s.to_owned()))),
@@ -181,7 +181,7 @@ impl GridCode {
         if s.is_empty() {
             return Err(FieldError::required("grid"));
         }
-        let err = |m: &str| FieldError::new("grid", "invalid_grid_code", m);
+        let err = |m: &str| FieldError::new("grid", ErrorCode::InvalidGridCode, m);
         if s.len() != GRID_LEN {
             return Err(err("must be 15 digits"));
         }

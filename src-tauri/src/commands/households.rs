@@ -2,112 +2,52 @@
 
 use tauri::State;
 use wangge_core::store::{HouseholdSummary, ResidentHit};
+use wangge_core::views::{HouseholdView, SEARCH_HITS};
 use wangge_core::{FieldError, HouseholdId, HouseholdInput};
 
-use crate::dto::{ConflictView, HouseholdDetail, HouseholdView};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::state::AppState;
 
-/// Most search hits returned.
-const SEARCH_LIMIT: usize = 50;
-
-impl AppState {
-    /// The member's grid's households, by address (none before set-up).
-    pub fn list_households(&self) -> AppResult<Vec<HouseholdSummary>> {
-        let Ok(grid) = self.grid() else {
-            return Ok(vec![]);
-        };
-        self.with_store(|s| Ok(s.households_of_grid(&grid)?))
-    }
-
-    /// Residents by name, pinyin, phone or ID tail, or address, in the member's grids
-    /// (everywhere on the device for a role scoped to a division).
-    pub fn search_residents(&self, query: &str) -> AppResult<Vec<ResidentHit>> {
-        let grids = self.grids();
-        self.with_store(|s| Ok(s.search_residents(query, &grids, SEARCH_LIMIT)?))
-    }
-
-    /// One household, residents masked, with any concurrent edits to settle.
-    pub fn get_household(&self, id: HouseholdId) -> AppResult<HouseholdView> {
-        self.with_store(|s| {
-            let h = s.household(id)?;
-            let mut conflicts: Vec<ConflictView> = s
-                .household_conflicts(id)?
-                .into_iter()
-                .map(|c| ConflictView {
-                    resident: None,
-                    field: c.field,
-                    values: c.values,
-                })
-                .collect();
-            for r in &h.residents {
-                conflicts.extend(
-                    s.resident_conflicts(r.id)?
-                        .into_iter()
-                        .map(|c| ConflictView {
-                            resident: Some(r.id),
-                            field: c.field,
-                            values: c.values,
-                        }),
-                );
-            }
-            Ok(HouseholdView {
-                household: HouseholdDetail::from(&h),
-                conflicts,
-            })
-        })
-    }
-
-    /// Adds a household to the member's grid.
-    pub fn create_household(&self, input: &HouseholdInput) -> AppResult<HouseholdId> {
-        AppError::check(input.problems())?;
-        let grid = self.grid()?;
-        let id = self.with_store(|s| Ok(s.create_household(&grid, input)?))?;
-        self.nudge();
-        Ok(id)
-    }
-
-    /// Edits a household's own fields.
-    pub fn update_household(&self, id: HouseholdId, input: &HouseholdInput) -> AppResult<()> {
-        AppError::check(input.problems())?;
-        self.with_store(|s| Ok(s.update_household(id, input)?))?;
-        self.nudge();
-        Ok(())
-    }
-}
-
-/// The member's grid's households.
+/// The member's grid's households, by address (none before set-up).
 #[tauri::command(async)]
 #[tracing::instrument(skip_all)]
 pub fn list_households(state: State<'_, AppState>) -> AppResult<Vec<HouseholdSummary>> {
-    state.list_households()
+    let Ok(grid) = state.grid() else {
+        return Ok(vec![]);
+    };
+    state.with_store(|s| s.households_of_grid(&grid))
 }
 
-/// Resident search.
+/// Residents by name, pinyin, phone or ID tail, or address, in the member's grids
+/// (everywhere on the device for a role scoped to a division).
 #[tauri::command(async)]
 #[tracing::instrument(skip_all)]
 pub fn search_residents(state: State<'_, AppState>, query: String) -> AppResult<Vec<ResidentHit>> {
-    state.search_residents(&query)
+    let grids = state.grids();
+    state.with_store(|s| s.search_residents(&query, &grids, SEARCH_HITS))
 }
 
-/// The household page.
+/// The household page: residents masked, concurrent edits to settle.
 #[tauri::command(async)]
 #[tracing::instrument(skip_all)]
 pub fn get_household(state: State<'_, AppState>, id: HouseholdId) -> AppResult<HouseholdView> {
-    state.get_household(id)
+    state.with_store(|s| s.household_view(id))
 }
 
-/// Creates a household; returns its id.
+/// Adds a household to the member's grid; returns its id.
 #[tauri::command(async)]
 #[tracing::instrument(skip_all)]
 pub fn create_household(
     state: State<'_, AppState>,
     input: HouseholdInput,
 ) -> AppResult<HouseholdId> {
-    state.create_household(&input)
+    let grid = state.grid()?;
+    let id = state.with_store(|s| s.create_household(&grid, &input))?;
+    state.nudge();
+    Ok(id)
 }
 
-/// Edits a household.
+/// Edits a household's own fields.
 #[tauri::command(async)]
 #[tracing::instrument(skip_all)]
 pub fn update_household(
@@ -115,7 +55,9 @@ pub fn update_household(
     id: HouseholdId,
     input: HouseholdInput,
 ) -> AppResult<()> {
-    state.update_household(id, &input)
+    state.with_store(|s| s.update_household(id, &input))?;
+    state.nudge();
+    Ok(())
 }
 
 /// Every problem with a household form, as the user types.

@@ -1,47 +1,65 @@
-//! A data dir with an [`AppState`], a recorder for sync events, real JPEGs, a relay.
+//! An app on a data dir, driven as the UI drives it: the real commands invoked over
+//! Tauri's IPC (the mock runtime), arguments in camelCase JSON, answers as the UI gets
+//! them. Plus a recorder for sync events, real JPEGs, invented people.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use serde_json::Value;
+use tauri::ipc::{CallbackFn, InvokeBody, InvokeResponseBody};
+use tauri::test::{
+    INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, mock_context, noop_assets,
+};
+use tauri::webview::InvokeRequest;
+use tauri::{App, Manager, State, WebviewWindow, WebviewWindowBuilder};
 use tokio::runtime::Runtime;
 use wangge_app_lib::AppState;
 use wangge_app_lib::dto::SyncView;
 use wangge_core::{Address, HouseholdInput, Relation, ResidenceStatus, ResidentInput};
 
-/// One app: its data dir, a runtime for its sync engine, the events it emitted.
+/// One app: the mock Tauri app holding its state, its window, the sync events it emitted,
+/// its data dir.
 pub struct TestApp {
-    pub state: AppState,
+    pub app: App<MockRuntime>,
+    pub window: WebviewWindow<MockRuntime>,
     pub events: Arc<Mutex<Vec<SyncView>>>,
     pub dir: tempfile::TempDir,
 }
 
 /// An app on a fresh, empty data dir.
 pub fn fresh_app(rt: &Runtime) -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
-    let (state, events) = open(rt, &dir);
-    TestApp { state, events, dir }
+    launch(rt, tempfile::tempdir().unwrap(), "http://127.0.0.1:8080")
 }
 
-/// Opens (or reopens) the app on `dir`.
-pub fn open(rt: &Runtime, dir: &tempfile::TempDir) -> (AppState, Arc<Mutex<Vec<SyncView>>>) {
-    open_with(rt, dir, "http://127.0.0.1:8080")
+/// Starts the app on `dir` with `prefill` as `WANGGE_RELAY_URL`.
+pub fn launch(rt: &Runtime, dir: tempfile::TempDir, prefill: &str) -> TestApp {
+    let (state, events) = open_with(rt, dir.path(), prefill);
+    let app = mock_builder()
+        .manage(state)
+        .invoke_handler(wangge_app_lib::invoke_handler())
+        .build(mock_context(noop_assets()))
+        .unwrap();
+    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    TestApp {
+        app,
+        window,
+        events,
+        dir,
+    }
 }
 
-/// Opens the app on a data dir path that may not exist yet.
-pub fn open_dir(rt: &Runtime, dir: &std::path::Path) -> AppState {
-    AppState::open(dir, None, rt.handle().clone(), Arc::new(|_: &SyncView| {})).unwrap()
-}
-
-/// Opens the app on `dir` with `prefill` as `WANGGE_RELAY_URL`.
+/// Opens the app state alone on `dir` with `prefill` as `WANGGE_RELAY_URL`.
 pub fn open_with(
     rt: &Runtime,
-    dir: &tempfile::TempDir,
+    dir: &std::path::Path,
     prefill: &str,
 ) -> (AppState, Arc<Mutex<Vec<SyncView>>>) {
     let events = Arc::new(Mutex::new(vec![]));
     let rec = events.clone();
     let state = AppState::open(
-        dir.path(),
+        dir,
         Some(prefill.into()),
         rt.handle().clone(),
         Arc::new(move |v: &SyncView| rec.lock().unwrap().push(v.clone())),
@@ -50,13 +68,74 @@ pub fn open_with(
     (state, events)
 }
 
+/// Opens the app state on a data dir path that may not exist yet.
+pub fn open_dir(rt: &Runtime, dir: &std::path::Path) -> AppState {
+    AppState::open(dir, None, rt.handle().clone(), Arc::new(|_: &SyncView| {})).unwrap()
+}
+
 impl TestApp {
-    /// Closes the app and opens it again on the same data dir (a relaunch).
+    /// The managed state (the plumbing: device, sync view).
+    pub fn state(&self) -> State<'_, AppState> {
+        self.app.state::<AppState>()
+    }
+
+    fn request(&self, cmd: &str, body: InvokeBody) -> Result<InvokeResponseBody, Value> {
+        get_ipc_response(
+            &self.window,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body,
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+    }
+
+    /// Invokes `cmd` with `args` as the UI does: the answer, or the `AppError` as JSON.
+    pub fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        self.request(cmd, InvokeBody::Json(args))
+            .map(|b| b.deserialize::<Value>().unwrap())
+    }
+
+    /// Invokes `cmd` and expects an answer.
+    pub fn call(&self, cmd: &str, args: Value) -> Value {
+        self.invoke(cmd, args)
+            .unwrap_or_else(|e| panic!("{cmd} refused: {e}"))
+    }
+
+    /// Invokes `cmd` and expects a refusal: the `AppError` as JSON.
+    pub fn refused(&self, cmd: &str, args: Value) -> Value {
+        match self.invoke(cmd, args) {
+            Ok(v) => panic!("{cmd} answered {v} where a refusal was expected"),
+            Err(e) => e,
+        }
+    }
+
+    /// Invokes `cmd` with a raw body (photo bytes): raw or JSON answer, or the error.
+    pub fn invoke_raw(&self, cmd: &str, bytes: Vec<u8>) -> Result<InvokeResponseBody, Value> {
+        self.request(cmd, InvokeBody::Raw(bytes))
+    }
+
+    /// Invokes `cmd` and expects raw bytes back.
+    pub fn bytes(&self, cmd: &str, args: Value) -> Vec<u8> {
+        match self.request(cmd, InvokeBody::Json(args)) {
+            Ok(InvokeResponseBody::Raw(b)) => b,
+            other => panic!("{cmd}: expected raw bytes, got {other:?}"),
+        }
+    }
+
+    /// Closes the app and starts it again on the same data dir (a relaunch).
     pub fn relaunch(self, rt: &Runtime) -> TestApp {
-        let TestApp { state, dir, .. } = self;
-        drop(state);
-        let (state, events) = open(rt, &dir);
-        TestApp { state, events, dir }
+        let TestApp {
+            app, window, dir, ..
+        } = self;
+        app.state::<AppState>().stop_sync();
+        drop(window);
+        drop(app);
+        launch(rt, dir, "http://127.0.0.1:8080")
     }
 }
 
@@ -66,6 +145,11 @@ pub fn runtime() -> Runtime {
         .enable_all()
         .build()
         .unwrap()
+}
+
+/// `value` as JSON (inputs cross the IPC as JSON).
+pub fn json<T: serde::Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap()
 }
 
 pub fn flat(room: &str) -> HouseholdInput {

@@ -1,5 +1,6 @@
 //! First run, demo, relaunch.
 
+use serde_json::json;
 use wangge_app_lib::device::DEVICE_FILE;
 use wangge_app_lib::dto::{SetupState, SyncState};
 
@@ -9,19 +10,14 @@ use crate::helpers::*;
 fn an_empty_data_dir_starts_new_with_sync_off() {
     let rt = runtime();
     let app = fresh_app(&rt);
-    let info = app.state.info();
-    assert_eq!(info.state, SetupState::New);
-    assert_eq!(info.grid, None);
-    assert_eq!(
-        info.prefill_relay_url.as_deref(),
-        Some("http://127.0.0.1:8080")
-    );
-    assert_eq!(app.state.sync_view().state, SyncState::Off);
-    assert!(app.state.list_households().unwrap().is_empty());
-    assert_eq!(
-        app.state.create_household(&flat("101")).unwrap_err().code,
-        "no_grid"
-    );
+    let info = app.call("app_info", json!({}));
+    assert_eq!(info["state"], "new");
+    assert_eq!(info["grid"], json!(null));
+    assert_eq!(info["prefillRelayUrl"], "http://127.0.0.1:8080");
+    assert_eq!(app.call("sync_status", json!({}))["state"], "off");
+    assert_eq!(app.call("list_households", json!({})), json!([]));
+    let err = app.refused("create_household", json!({ "input": json(&flat("101")) }));
+    assert_eq!(err["code"], "no_grid");
     assert!(app.dir.path().join("wangge.db").exists());
     #[cfg(unix)]
     {
@@ -34,46 +30,81 @@ fn an_empty_data_dir_starts_new_with_sync_off() {
     assert!(!app.dir.path().join(DEVICE_FILE).exists());
     // Relaunching an untouched data dir is still first run.
     let app = app.relaunch(&rt);
-    assert_eq!(app.state.info().state, SetupState::New);
+    assert_eq!(app.state().info().state, SetupState::New);
 }
 
 #[test]
 fn the_demo_seeds_a_grid_once_and_survives_a_relaunch() {
     let rt = runtime();
     let app = fresh_app(&rt);
-    let info = app.state.start_demo().unwrap();
-    assert_eq!(info.state, SetupState::Demo);
-    let grid = info.grid.clone().unwrap();
-    assert_eq!(info.grids, std::slice::from_ref(&grid));
-    let households = app.state.list_households().unwrap();
-    assert_eq!(households.len(), 24);
-    assert!(households.iter().all(|h| h.grid == grid));
+    let info = app.call("start_demo", json!({}));
+    assert_eq!(info["state"], "demo");
+    let grid = info["grid"].clone();
+    assert_eq!(info["grids"], json!([grid]));
+    let households = app.call("list_households", json!({}));
+    assert_eq!(households.as_array().unwrap().len(), 24);
+    assert!(
+        households
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| h["grid"] == grid)
+    );
     // Starting the demo again changes nothing.
-    app.state.start_demo().unwrap();
-    assert_eq!(app.state.list_households().unwrap().len(), 24);
-    let summary = app.state.day_summary(None).unwrap();
-    assert!(summary.checks_due > 0);
-    assert_eq!(summary.checks_done, 0);
+    app.call("start_demo", json!({}));
+    assert_eq!(
+        app.call("list_households", json!({}))
+            .as_array()
+            .unwrap()
+            .len(),
+        24
+    );
+    let summary = app.call("day_summary", json!({ "day": null }));
+    assert!(summary["checks_due"].as_i64().unwrap() > 0);
+    assert_eq!(summary["checks_done"], 0);
 
     let app = app.relaunch(&rt);
-    let again = app.state.info();
+    let again = app.state().info();
     assert_eq!(again.state, SetupState::Demo);
-    assert_eq!(again.grid, Some(grid));
-    assert_eq!(app.state.list_households().unwrap().len(), 24);
-    assert_eq!(app.state.sync_view().state, SyncState::Off);
+    assert_eq!(again.grid.as_deref(), grid.as_str());
+    assert_eq!(
+        app.call("list_households", json!({}))
+            .as_array()
+            .unwrap()
+            .len(),
+        24
+    );
+    assert_eq!(app.state().sync_view().state, SyncState::Off);
 }
 
 #[test]
-fn search_finds_a_demo_resident_by_pinyin_initials_with_masked_numbers() {
+fn search_finds_a_demo_resident_by_name_with_masked_numbers() {
     let rt = runtime();
     let app = fresh_app(&rt);
-    app.state.start_demo().unwrap();
-    let hh = app.state.list_households().unwrap();
-    let first = app.state.get_household(hh[0].id).unwrap();
-    let someone = &first.household.residents[0];
-    let hits = app.state.search_residents(&someone.name).unwrap();
-    let hit = hits.iter().find(|h| h.resident == someone.id).unwrap();
-    let masked = hit.id_masked.as_deref().unwrap();
+    app.call("start_demo", json!({}));
+    let hh = app.call("list_households", json!({}))[0]["id"].clone();
+    let first = app.call("get_household", json!({ "id": hh }));
+    let someone = &first["household"]["residents"][0];
+    let hits = app.call("search_residents", json!({ "query": someone["name"] }));
+    let hit = hits
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["resident"] == someone["id"])
+        .unwrap();
+    let masked = hit["id_masked"].as_str().unwrap();
     assert!(masked.contains("********"), "{masked}");
-    assert_eq!(Some(masked), someone.id_number.as_deref());
+    assert_eq!(hit["id_masked"], someone["id_number"]);
+}
+
+#[test]
+fn an_unknown_command_or_a_missing_argument_is_refused_not_crashed_on() {
+    let rt = runtime();
+    let app = fresh_app(&rt);
+    assert!(app.invoke("no_such_command", json!({})).is_err());
+    assert!(app.invoke("get_household", json!({})).is_err());
+    assert!(
+        app.invoke("get_household", json!({ "id": "not-a-uuid" }))
+            .is_err()
+    );
 }

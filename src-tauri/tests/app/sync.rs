@@ -2,8 +2,10 @@
 
 use std::time::Duration;
 
+use serde_json::json;
 use tokio::sync::oneshot;
 use wangge_app_lib::dto::{SetupState, SyncState};
+use wangge_core::ErrorCode;
 use wangge_relay::{Config, Relay, admin, store};
 
 use crate::helpers::*;
@@ -67,54 +69,63 @@ impl Drop for TestRelay {
     }
 }
 
+fn synced(app: &TestApp) -> bool {
+    wait_until(Duration::from_secs(20), || {
+        app.state().sync_view().state == SyncState::Synced
+    })
+}
+
 #[test]
 fn enrolling_starts_sync_and_a_relaunch_resumes_it() {
     let rt = runtime();
     let relay = TestRelay::spawn(&rt);
     let app = fresh_app(&rt);
 
-    // A wrong code is refused and the device stays new.
-    let err = rt
-        .block_on(app.state.enroll(&relay.url, "not-a-code"))
-        .unwrap_err();
-    assert_eq!(err.code, "enroll_failed");
-    assert_eq!(app.state.info().state, SetupState::New);
-
-    let info = rt
-        .block_on(app.state.enroll(&relay.url, &relay.code()))
-        .unwrap();
-    assert_eq!(info.state, SetupState::Enrolled);
-    assert_eq!(info.grid.as_deref(), Some(GRID));
-    assert_eq!(info.relay_url.as_deref(), Some(relay.url.as_str()));
-    assert!(
-        wait_until(Duration::from_secs(20), || app.state.sync_view().state
-            == SyncState::Synced),
-        "{:?}",
-        app.state.sync_view()
+    // A wrong code is refused and the device stays new; an empty form says what is missing.
+    let err = app.refused(
+        "enroll",
+        json!({ "relayUrl": relay.url, "code": "not-a-code" }),
     );
+    assert_eq!(err["code"], "enroll_failed");
+    let err = app.refused("enroll", json!({ "relayUrl": " ", "code": "" }));
+    assert_eq!(err["code"], "invalid");
+    assert_eq!(err["fields"][0]["field"], "relay_url");
+    assert_eq!(err["fields"][1]["field"], "code");
+    assert_eq!(app.state().info().state, SetupState::New);
+
+    let info = app.call(
+        "enroll",
+        json!({ "relayUrl": relay.url, "code": relay.code() }),
+    );
+    assert_eq!(info["state"], "enrolled");
+    assert_eq!(info["grid"], GRID);
+    assert_eq!(info["relayUrl"], relay.url);
+    assert!(synced(&app), "{:?}", app.state().sync_view());
     // A write is pushed: pending goes back to zero and the UI heard about it.
-    app.state.create_household(&flat("301")).unwrap();
+    app.call("create_household", json!({ "input": json(&flat("301")) }));
     assert!(wait_until(Duration::from_secs(20), || {
-        let v = app.state.sync_view();
+        let v = app.state().sync_view();
         v.state == SyncState::Synced && v.docs_pending == 0
     }));
     let seen: Vec<SyncState> = app.events.lock().unwrap().iter().map(|v| v.state).collect();
     assert!(seen.contains(&SyncState::Syncing), "{seen:?}");
     assert_eq!(seen.last(), Some(&SyncState::Synced));
-    assert!(app.state.sync_view().last_success.is_some());
+    assert!(app.call("sync_status", json!({}))["lastSuccess"].is_string());
     // Enrolling twice is refused.
-    let again = rt.block_on(app.state.enroll(&relay.url, "x")).unwrap_err();
-    assert_eq!(again.code, "already_enrolled");
+    let again = app.refused("enroll", json!({ "relayUrl": relay.url, "code": "x" }));
+    assert_eq!(again["code"], "already_enrolled");
 
     // Relaunch: device.json is read and sync restarts by itself.
     let app = app.relaunch(&rt);
-    assert_eq!(app.state.info().state, SetupState::Enrolled);
-    assert_eq!(app.state.list_households().unwrap().len(), 1);
-    assert!(wait_until(Duration::from_secs(20), || app
-        .state
-        .sync_view()
-        .state
-        == SyncState::Synced));
+    assert_eq!(app.state().info().state, SetupState::Enrolled);
+    assert_eq!(
+        app.call("list_households", json!({}))
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(synced(&app));
     drop(app);
     drop(relay);
 }
@@ -124,23 +135,30 @@ fn an_unreachable_relay_shows_offline_not_error() {
     let rt = runtime();
     let relay = TestRelay::spawn(&rt);
     let app = fresh_app(&rt);
-    rt.block_on(app.state.enroll(&relay.url, &relay.code()))
-        .unwrap();
-    assert!(wait_until(Duration::from_secs(20), || app
-        .state
-        .sync_view()
-        .state
-        == SyncState::Synced));
+    app.call(
+        "enroll",
+        json!({ "relayUrl": relay.url, "code": relay.code() }),
+    );
+    assert!(synced(&app));
     drop(relay);
     // The relay is gone; writes still succeed locally and the badge says offline.
-    app.state.create_household(&flat("302")).unwrap();
+    app.call("create_household", json!({ "input": json(&flat("302")) }));
     assert!(
-        wait_until(Duration::from_secs(20), || app.state.sync_view().state
+        wait_until(Duration::from_secs(20), || app.state().sync_view().state
             == SyncState::Offline),
         "{:?}",
-        app.state.sync_view()
+        app.state().sync_view()
     );
-    assert_eq!(app.state.list_households().unwrap().len(), 1);
+    let view = app.call("sync_status", json!({}));
+    assert_eq!(view["state"], "offline");
+    assert!(view["lastError"].is_string(), "{view}");
+    assert_eq!(
+        app.call("list_households", json!({}))
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[test]
@@ -148,13 +166,13 @@ fn a_code_in_the_environment_enrolls_a_new_device_at_launch() {
     let rt = runtime();
     let relay = TestRelay::spawn(&rt);
     let dir = tempfile::tempdir().unwrap();
-    let (state, _) = open_with(&rt, &dir, &relay.url);
+    let (state, _) = open_with(&rt, dir.path(), &relay.url);
     rt.block_on(state.enroll_at_launch(Some("wrong".into())));
     let info = state.info();
     assert_eq!(info.state, SetupState::New);
     assert_eq!(
-        info.enroll_error.map(|e| e.code).as_deref(),
-        Some("enroll_failed")
+        info.enroll_error.map(|e| e.code),
+        Some(ErrorCode::EnrollFailed)
     );
     rt.block_on(state.enroll_at_launch(Some(relay.code())));
     let info = state.info();
@@ -171,31 +189,32 @@ fn enrolling_after_the_demo_starts_clean_and_no_demo_record_syncs() {
     let rt = runtime();
     let relay = TestRelay::spawn(&rt);
     let app = fresh_app(&rt);
-    app.state.start_demo().unwrap();
-    assert_eq!(app.state.list_households().unwrap().len(), 24);
+    app.call("start_demo", json!({}));
+    assert_eq!(
+        app.call("list_households", json!({}))
+            .as_array()
+            .unwrap()
+            .len(),
+        24
+    );
     assert!(app.dir.path().join("demo.db").exists());
-    let info = rt
-        .block_on(app.state.enroll(&relay.url, &relay.code()))
-        .unwrap();
-    assert_eq!(info.state, SetupState::Enrolled);
+    let info = app.call(
+        "enroll",
+        json!({ "relayUrl": relay.url, "code": relay.code() }),
+    );
+    assert_eq!(info["state"], "enrolled");
     // The demo grid has the same code as the relay's grid: nothing invented may show up.
-    assert_eq!(info.grid.as_deref(), Some(GRID));
-    assert!(app.state.list_households().unwrap().is_empty());
+    assert_eq!(info["grid"], GRID);
+    assert_eq!(app.call("list_households", json!({})), json!([]));
     assert!(!app.dir.path().join("demo.db").exists());
-    assert!(wait_until(Duration::from_secs(20), || app
-        .state
-        .sync_view()
-        .state
-        == SyncState::Synced));
-    assert_eq!(app.state.sync_view().docs_pending, 0);
+    assert!(synced(&app));
+    assert_eq!(app.state().sync_view().docs_pending, 0);
     // A second device of the same grid receives no demo household from the relay.
     let other = fresh_app(&rt);
-    rt.block_on(other.state.enroll(&relay.url, &relay.code()))
-        .unwrap();
-    assert!(wait_until(Duration::from_secs(20), || other
-        .state
-        .sync_view()
-        .state
-        == SyncState::Synced));
-    assert!(other.state.list_households().unwrap().is_empty());
+    other.call(
+        "enroll",
+        json!({ "relayUrl": relay.url, "code": relay.code() }),
+    );
+    assert!(synced(&other));
+    assert_eq!(other.call("list_households", json!({})), json!([]));
 }

@@ -7,8 +7,8 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type {
   AppInfo,
-  CheckId,
   CheckInput,
+  ChecksRecorded,
   CheckRow,
   DaySummary,
   FieldError,
@@ -81,8 +81,9 @@ export const householdChecks = (household: HouseholdId, day?: Day | null) =>
   invoke<CheckRow[]>('household_checks', { household, day: day ?? null });
 export const validateTemperature = (text: string) =>
   invoke<TemperatureReading>('validate_temperature', { text });
+/** Saves every valid row; `refused` says, per row, what core refused and why. */
 export const recordChecks = (slot: Slot, checks: CheckInput[]) =>
-  invoke<CheckId[]>('record_checks', { slot, checks });
+  invoke<ChecksRecorded>('record_checks', { slot, checks });
 export const feverList = (day?: Day | null) =>
   invoke<CheckRow[]>('fever_list', { day: day ?? null });
 

@@ -11,6 +11,7 @@ export type HouseholdView = {
  */
 household: HouseholdDetail, 
 /**
- * Concurrent edits waiting for the member to pick a value.
+ * Concurrent edits waiting for the member to pick a value: the household's own
+ * fields first, then each resident's.
  */
 conflicts: Array<ConflictView>, };

@@ -5,18 +5,22 @@
  */
 export type PhotoRef = { 
 /**
- * SHA-256 of the evidence JPEG (what a report references).
+ * SHA-256 of the evidence JPEG (what reports reference).
  */
 hash: string, 
 /**
  * Evidence size in bytes.
  */
-bytes: number, 
+size: number, 
 /**
- * Evidence width.
+ * Evidence dimensions.
  */
 width: number, 
 /**
- * Evidence height.
+ * Evidence dimensions.
  */
-height: number, };
+height: number, 
+/**
+ * False when the same evidence was already stored.
+ */
+new: boolean, };

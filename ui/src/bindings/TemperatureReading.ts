@@ -2,7 +2,8 @@
 import type { FieldError } from "./FieldError";
 
 /**
- * A temperature as typed on the keypad, judged by core.
+ * Keypad text as core judges it while the member types: the reading and whether it is a
+ * fever, or why it is not a temperature.
  */
 export type TemperatureReading = { 
 /**

@@ -4,7 +4,7 @@ import { onBeforeUnmount, ref } from 'vue';
 import type { UnlistenFn } from '@tauri-apps/api/event';
 import { api } from '@/lib/api';
 import { toAppError } from '@/lib/errors';
-import type { PhotoProgress } from '@/lib/types';
+import type { ErrorCode, PhotoProgress } from '@/lib/types';
 
 export interface AddedPhoto {
   hash: string;
@@ -26,7 +26,7 @@ export function usePhotos() {
   const photos = ref<AddedPhoto[]>([]);
   const busy = ref(0);
   const progress = ref<PhotoProgress | null>(null);
-  const errorCode = ref<string | null>(null);
+  const errorCode = ref<ErrorCode | null>(null);
   let unlisten: UnlistenFn | null = null;
   let disposed = false;
 

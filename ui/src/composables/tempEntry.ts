@@ -1,8 +1,10 @@
 // Batch temperature entry for one household: one row per resident, one shared keypad.
 // A normal reading is three taps (`365` → 36.5 ℃); a complete entry moves to the next
-// resident by itself. Whether a reading is valid or a fever is core's answer, never TS's.
+// resident by itself. Whether a reading is valid or a fever is core's answer, never TS's:
+// core judges each reading as it is finished (`validate_temperature`), and saving sends
+// every typed row once; core saves the valid ones and says why it refused the others.
 import { computed, ref, type Ref } from 'vue';
-import type { CheckInput, TemperatureReading } from '@/lib/types';
+import type { CheckInput, ChecksRecorded, ErrorCode, TemperatureReading } from '@/lib/types';
 
 export type Key = '0' | '1' | '2' | '3' | '4' | '5' | '6' | '7' | '8' | '9' | 'dot' | 'del' | 'next';
 
@@ -11,7 +13,7 @@ export interface TempRow {
   name: string;
   text: string;
   /** Error code from core, when the reading was refused. */
-  error: string | null;
+  error: ErrorCode | null;
   /** Core said this reading is a fever. */
   fever: boolean;
   /** The typed reading in tenths of ℃, as core read it. */
@@ -116,7 +118,25 @@ export function useTempEntry(
       .filter((r) => r.text !== '')
       .map((r) => ({ resident: r.resident, temperature: r.text, method: 'in_person' as const })),
   );
-  const hasErrors = computed(() => rows.value.some((r) => r.error !== null));
 
-  return { rows, current, load, press, select, check, entered, hasErrors };
+  /**
+   * Applies core's answer to a save: a saved row shows its reading as done and is cleared
+   * for the next entry; a refused row keeps what was typed, with core's reason.
+   */
+  function applyRecorded(answer: ChecksRecorded) {
+    generation++; // a keypad judgement still on its way is about text that is gone
+    for (const s of answer.saved) {
+      const row = rows.value.find((r) => r.resident === s.resident);
+      if (!row) continue;
+      Object.assign(row, { text: '', error: null, tenths: null, savedTenths: s.tenths, fever: s.fever });
+    }
+    for (const r of answer.refused) {
+      const row = rows.value.find((x) => x.resident === r.resident);
+      if (row && row.error === null) row.error = r.error.code;
+    }
+    const first = rows.value.findIndex((r) => r.error !== null);
+    if (first >= 0) current.value = first;
+  }
+
+  return { rows, current, load, press, select, check, entered, applyRecorded };
 }

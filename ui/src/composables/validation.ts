@@ -1,6 +1,8 @@
 // Ask core to validate a form as the user types (debounced); never re-code a rule in TS.
+// Saving does not validate again: the save's own refusal carries every field problem
+// (`AppError.fields`), shown with `showErrors`.
 import { onBeforeUnmount, ref, watch, type Ref } from 'vue';
-import type { FieldError } from '@/lib/types';
+import type { ErrorCode, FieldError } from '@/lib/types';
 import { byField } from '@/lib/errors';
 
 export const VALIDATE_DELAY_MS = 150;
@@ -11,7 +13,7 @@ export function useCoreValidation<I>(
   delayMs = VALIDATE_DELAY_MS,
 ) {
   /** field → error code, for every problem core reports. */
-  const all = ref<Record<string, string>>({});
+  const all = ref<Record<string, ErrorCode>>({});
   /** Fields the user has changed (errors show for these, or for all after a save attempt). */
   const touched = ref<Set<string>>(new Set());
   const showAll = ref(false);
@@ -19,7 +21,7 @@ export function useCoreValidation<I>(
   let seq = 0;
 
   /** Validates the input as it is now; a result for an input typed over since is dropped. */
-  async function run(): Promise<Record<string, string>> {
+  async function run(): Promise<Record<string, ErrorCode>> {
     const mine = ++seq;
     const asked = JSON.stringify(input.value);
     const result = byField(await validate(JSON.parse(asked) as I));
@@ -27,8 +29,13 @@ export function useCoreValidation<I>(
     return result;
   }
 
-  function schedule() {
+  function cancel() {
     if (timer) clearTimeout(timer);
+    timer = null;
+  }
+
+  function schedule() {
+    cancel();
     timer = setTimeout(() => {
       timer = null;
       void run().catch(() => undefined);
@@ -36,9 +43,7 @@ export function useCoreValidation<I>(
   }
 
   watch(input, schedule, { deep: true });
-  onBeforeUnmount(() => {
-    if (timer) clearTimeout(timer);
-  });
+  onBeforeUnmount(cancel);
 
   /** The user edited `field`: its old message goes until core has judged the new value. */
   function touch(field: string) {
@@ -51,28 +56,19 @@ export function useCoreValidation<I>(
   }
 
   /** The error code to show beside `field`, if any. */
-  function errorOf(field: string): string | null {
+  function errorOf(field: string): ErrorCode | null {
     const code = all.value[field];
     if (!code) return null;
     return showAll.value || touched.value.has(field) ? code : null;
   }
 
-  /** Validates now (before saving) and shows every error; true when the input is valid. */
-  async function validateNow(): Promise<boolean> {
-    if (timer) {
-      clearTimeout(timer);
-      timer = null;
-    }
-    showAll.value = true;
-    const result = await run();
-    return Object.keys(result).length === 0;
-  }
-
-  /** Shows field errors that came back from a save (`AppError.fields`). */
+  /** Shows every field error a save came back with (`AppError.fields`). */
   function showErrors(errors: readonly FieldError[]) {
+    cancel();
+    seq++; // an answer to an earlier keystroke must not hide these
     showAll.value = true;
     all.value = byField(errors);
   }
 
-  return { all, touched, errorOf, touch, validateNow, showErrors, run };
+  return { all, touched, errorOf, touch, showErrors, run };
 }

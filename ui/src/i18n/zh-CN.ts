@@ -4,6 +4,8 @@
 // until it has its Chinese here.
 import type {
   Category,
+  ErrorCode,
+  PhotoStage,
   ReportStatus,
   Relation,
   ResidenceStatus,
@@ -90,7 +92,6 @@ export const zh = {
     demoHint: '演示网格中的人员均为虚构,数据只存在本机。',
     enrolled: '注册成功',
     demoReady: '演示网格已就绪',
-    needBoth: '请填写服务器地址和注册码',
     backToDemo: '返回演示网格',
     enrollFromDemo: '注册到网格中心服务器',
     demoOffline: '演示网格只在本机,不同步。',
@@ -176,6 +177,7 @@ export const zh = {
     hint: '输入三位数字即可,如 365 表示 36.5 ℃,自动跳到下一位。',
     save: '保存本户测温',
     saved: (n: number) => `已保存 ${n} 人测温`,
+    partlySaved: (n: number) => (n > 0 ? `已保存 ${n} 人,标红的体温请改正后再保存` : '体温有误,请改正标红的项目'),
     nothing: '请先录入体温',
     fevers: '发热人员',
     feverMark: '发热',
@@ -319,9 +321,8 @@ export const zh = {
     thumbnail: '生成缩略图',
     captioning: '加注水印',
     encoding: '压缩保存',
-    storing: '保存照片',
     done: '处理完成',
-  } as Record<string, string>,
+  } satisfies Record<PhotoStage, string>,
   // Form field names, keyed by core's field names.
   fields: {
     name: '姓名',
@@ -347,13 +348,13 @@ export const zh = {
     grid: '网格',
     checks: '测温记录',
   } as Record<string, string>,
-  // Error codes from core (FieldError.code, CoreError::code), the media pipeline, the
-  // sync engine (SyncView.lastError) and the app shell (AppError.code).
+  // Every code the UI can receive (ErrorCode, generated from the Rust enum in
+  // wangge-schema): a code without Chinese here, or one Rust no longer has, fails the
+  // type check.
   errors: {
     // validation (FieldError)
     required_field: '必填',
     too_long: '内容太长',
-    invalid: '填写有误,请检查标红的项目',
     invalid_id_number: '身份证号格式不对(应为18位,末位可为X)',
     id_number_bad_date: '身份证号中的出生日期不对',
     id_number_bad_check: '身份证号校验位不对,请核对每一位',
@@ -362,6 +363,9 @@ export const zh = {
     temperature_out_of_range: '体温应在 34.0–43.0 ℃ 之间',
     invalid_grid_code: '网格编码不对(应为15位数字)',
     invalid_division_code: '区划代码不对',
+    invalid_scope_code: '网格或区划代码不对',
+    scope_wrong_level: '所选网格或区划与角色不符',
+    invalid_role: '角色不对',
     invalid_need: '每条需求 1–200 字',
     invalid_item: '日志每条为一行,不超过500字',
     invalid_gps: '位置坐标不对',
@@ -372,6 +376,7 @@ export const zh = {
     invalid_status: '事件状态变更无效',
     invalid_rating: '评价应为1–5星',
     // core
+    invalid: '填写有误,请检查标红的项目',
     not_found: '没有找到该记录',
     wrong_key: '数据库密钥不匹配,无法打开本机数据',
     bad_key: '数据库密钥文件损坏',
@@ -393,12 +398,12 @@ export const zh = {
     encode_failed: '照片压缩失败',
     // shell / enrollment
     enroll_failed: '注册失败,请检查服务器地址和注册码',
-    not_enrolled: '本设备尚未注册',
-    no_grid: '尚未选择网格',
     already_enrolled: '本设备已注册',
-    internal: '应用内部错误',
+    no_grid: '尚未选择网格',
     bad_device_file: '本机设备信息文件损坏,请重新注册',
     invalid_body: '照片数据无效',
+    internal: '应用内部错误',
+    unknown: '出了点问题,请重试',
     // sync engine (SyncView.lastError)
     connect_failed: '连接不上服务器,请检查网络',
     connect_timeout: '连接服务器超时',
@@ -410,14 +415,27 @@ export const zh = {
     store: '本机存储出错,同步暂停',
     relay_error: '服务器出错',
     link_dropped: '网络中断,稍后自动重试',
-    unknown: '出了点问题,请重试',
-  } as Record<string, string>,
+    tls_unsupported: '暂不支持 https 服务器地址',
+    bad_request: '发往服务器的请求有误',
+    photo_connect_failed: '照片上传连接不上服务器,稍后自动重试',
+    photo_connect_timeout: '照片上传连接超时,稍后自动重试',
+    photo_link_dropped: '照片传输中断,稍后自动续传',
+    photo_timeout: '照片传输超时,稍后自动重试',
+    photo_protocol: '照片传输与服务器通信出错',
+    photo_relay_error: '服务器处理照片出错',
+    photo_checksum: '照片传输校验不一致,将重新上传',
+    photo_upload_gone: '服务器上的照片上传已失效,将重新上传',
+  } satisfies Record<ErrorCode, string>,
 };
 
-/** Chinese text for an error code; unknown codes get a generic sentence (never English). */
-export function errorText(code: string | null | undefined): string {
+/**
+ * Chinese text for an error code. A code this build does not know (from a newer relay,
+ * say) gets the generic sentence at runtime, never English.
+ */
+export function errorText(code: ErrorCode | null | undefined): string {
   if (!code) return '';
-  return zh.errors[code] ?? zh.errors.unknown;
+  const table: Readonly<Record<string, string>> = zh.errors;
+  return table[code] ?? zh.errors.unknown;
 }
 
 /** A label from one of the code tables, falling back to the code itself. */

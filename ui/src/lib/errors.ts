@@ -1,4 +1,4 @@
-import type { AppError, FieldError } from './types';
+import type { AppError, ErrorCode, FieldError } from './types';
 import { errorText } from '@/i18n/zh-CN';
 
 /** Normalises whatever a rejected `invoke` gave into `AppError`. */
@@ -15,8 +15,8 @@ export function errorMessage(e: unknown): string {
 }
 
 /** Field errors as `field → code` (the first error per field wins). */
-export function byField(errors: readonly FieldError[] | null | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
+export function byField(errors: readonly FieldError[] | null | undefined): Record<string, ErrorCode> {
+  const out: Record<string, ErrorCode> = {};
   for (const e of errors ?? []) {
     if (!(e.field in out)) out[e.field] = e.code;
   }

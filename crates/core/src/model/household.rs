@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::fields::{FieldReader, Fields, FieldsBuilder};
 use super::{GridCode, HouseholdId, Resident, ResidentId, Tag, VisitPurpose};
-use crate::error::{CoreError, FieldError};
+use crate::error::{CoreError, ErrorCode, FieldError};
 
 /// Longest address part accepted (characters).
 pub const MAX_ADDRESS_CHARS: usize = 80;
@@ -67,7 +67,7 @@ impl Address {
             } else if v.chars().count() > MAX_ADDRESS_CHARS {
                 errs.push(FieldError::new(
                     field,
-                    "too_long",
+                    ErrorCode::TooLong,
                     format!("at most {MAX_ADDRESS_CHARS} characters"),
                 ));
             }
@@ -154,7 +154,11 @@ impl HouseholdInput {
     pub fn problems(&self) -> Vec<FieldError> {
         let mut errs = self.address.validate();
         if self.notes.chars().count() > super::resident::MAX_NOTES_CHARS {
-            errs.push(FieldError::new("notes", "too_long", "notes too long"));
+            errs.push(FieldError::new(
+                "notes",
+                ErrorCode::TooLong,
+                "notes too long",
+            ));
         }
         errs
     }

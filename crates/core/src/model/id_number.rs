@@ -5,7 +5,7 @@ use std::fmt;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use crate::error::FieldError;
+use crate::error::{ErrorCode, FieldError};
 
 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const CHECK_CHARS: [u8; 11] = *b"10X98765432";
@@ -41,25 +41,28 @@ impl IdNumber {
         }
         let b = s.as_bytes();
         if b.len() != 18 {
-            return Err(err("invalid_id_number", "must be 18 characters"));
+            return Err(err(ErrorCode::InvalidIdNumber, "must be 18 characters"));
         }
         if !b[..17].iter().all(u8::is_ascii_digit) || !(b[17].is_ascii_digit() || b[17] == b'X') {
             return Err(err(
-                "invalid_id_number",
+                ErrorCode::InvalidIdNumber,
                 "must be 17 digits and a digit or X",
             ));
         }
         let province = (b[0] - b'0') * 10 + (b[1] - b'0');
         if !PROVINCES.contains(&province) {
-            return Err(err("invalid_id_number", "unknown province code"));
+            return Err(err(ErrorCode::InvalidIdNumber, "unknown province code"));
         }
         let birth = birth_date_of(b)
-            .ok_or_else(|| err("id_number_bad_date", "birth date is not a real date"))?;
+            .ok_or_else(|| err(ErrorCode::IdNumberBadDate, "birth date is not a real date"))?;
         if birth > today || birth.year() < 1900 {
-            return Err(err("id_number_bad_date", "birth date out of range"));
+            return Err(err(ErrorCode::IdNumberBadDate, "birth date out of range"));
         }
         if check_char(b) != b[17] {
-            return Err(err("id_number_bad_check", "check character does not match"));
+            return Err(err(
+                ErrorCode::IdNumberBadCheck,
+                "check character does not match",
+            ));
         }
         Ok(Self(s))
     }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::fields::{FieldReader, Fields, FieldsBuilder};
 use super::{JournalId, derived};
-use crate::error::{CoreError, FieldError};
+use crate::error::{CoreError, ErrorCode, FieldError};
 
 /// A journal entry: one per member per day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,12 +38,16 @@ impl JournalEntry {
         {
             errs.push(FieldError::new(
                 "items",
-                "invalid_item",
+                ErrorCode::InvalidItem,
                 "items are single lines of at most 500 characters",
             ));
         }
         if notes.chars().count() > 5000 {
-            errs.push(FieldError::new("notes", "too_long", "notes too long"));
+            errs.push(FieldError::new(
+                "notes",
+                ErrorCode::TooLong,
+                "notes too long",
+            ));
         }
         errs
     }

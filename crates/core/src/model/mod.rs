@@ -29,5 +29,8 @@ pub use report::{
 };
 pub use resident::{Relation, ResidenceStatus, Resident, ResidentInput};
 pub use tags::Tag;
-pub use temperature::{Celsius, CheckInput, FEVER_TENTHS, Method, Slot, TemperatureCheck};
+pub use temperature::{
+    Celsius, CheckInput, CheckSaved, ChecksRecorded, FEVER_TENTHS, Method, RowError, Slot,
+    TemperatureCheck, TemperatureReading,
+};
 pub use visit::{Need, Visit, VisitInput, VisitPurpose};

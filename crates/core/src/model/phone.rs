@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::FieldError;
+use crate::error::{ErrorCode, FieldError};
 
 /// A validated phone number, normalised: mobiles as 11 digits, landlines as `0AA-NNNNNNNN`.
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -14,7 +14,7 @@ pub struct Phone(String);
 impl Phone {
     /// Accepts spaces and dashes inside; refuses anything else.
     pub fn parse(input: &str) -> Result<Self, FieldError> {
-        let err = |m: &str| FieldError::new("phone", "invalid_phone", m);
+        let err = |m: &str| FieldError::new("phone", ErrorCode::InvalidPhone, m);
         let trimmed = input.trim();
         if trimmed.is_empty() {
             return Err(FieldError::required("phone"));

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::codes::code_enum;
 use super::fields::{FieldReader, Fields, FieldsBuilder};
 use super::{EventId, GridCode, ReportId};
-use crate::error::{CoreError, FieldError};
+use crate::error::{CoreError, ErrorCode, FieldError};
 
 code_enum! {
     /// Report category.
@@ -138,7 +138,7 @@ impl ReportInput {
         } else if self.place.chars().count() > 200 {
             errs.push(FieldError::new(
                 "place",
-                "too_long",
+                ErrorCode::TooLong,
                 "at most 200 characters",
             ));
         }
@@ -147,7 +147,7 @@ impl ReportInput {
         } else if self.description.chars().count() > 5000 {
             errs.push(FieldError::new(
                 "description",
-                "too_long",
+                ErrorCode::TooLong,
                 "at most 5000 characters",
             ));
         }
@@ -157,14 +157,14 @@ impl ReportInput {
         {
             errs.push(FieldError::new(
                 "gps",
-                "invalid_gps",
+                ErrorCode::InvalidGps,
                 "latitude or longitude out of range",
             ));
         }
         if self.photos.iter().any(|h| !is_sha256_hex(h)) {
             errs.push(FieldError::new(
                 "photos",
-                "invalid_photo_ref",
+                ErrorCode::InvalidPhotoRef,
                 "photo refs are SHA-256 hex",
             ));
         }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::codes::code_enum;
 use super::fields::{FieldReader, Fields, FieldsBuilder};
 use super::{IdNumber, Phone, ResidentId, Sex, Tag};
-use crate::error::{CoreError, FieldError};
+use crate::error::{CoreError, ErrorCode, FieldError};
 
 /// Longest name accepted (characters).
 pub const MAX_NAME_CHARS: usize = 40;
@@ -114,7 +114,7 @@ impl ResidentInput {
         } else if name.chars().count() > MAX_NAME_CHARS {
             errs.push(FieldError::new(
                 "name",
-                "too_long",
+                ErrorCode::TooLong,
                 format!("at most {MAX_NAME_CHARS} characters"),
             ));
         }
@@ -139,7 +139,7 @@ impl ResidentInput {
         if self.notes.chars().count() > MAX_NOTES_CHARS {
             errs.push(FieldError::new(
                 "notes",
-                "too_long",
+                ErrorCode::TooLong,
                 format!("at most {MAX_NOTES_CHARS} characters"),
             ));
         }
@@ -161,6 +161,27 @@ impl ResidentInput {
 }
 
 impl Resident {
+    /// The form's values for editing this resident: numbers as stored (unmasked).
+    pub fn to_input(&self) -> ResidentInput {
+        ResidentInput {
+            name: self.name.clone(),
+            id_number: self
+                .id_number
+                .as_ref()
+                .map(|n| n.as_str().to_owned())
+                .unwrap_or_default(),
+            phone: self
+                .phone
+                .as_ref()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_default(),
+            relation: Some(self.relation),
+            status: Some(self.status),
+            tags: self.tags.iter().copied().collect(),
+            notes: self.notes.clone(),
+        }
+    }
+
     /// Birth date from the ID number, when known.
     pub fn birth_date(&self) -> Option<NaiveDate> {
         self.id_number.as_ref().map(IdNumber::birth_date)

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::codes::code_enum;
 use super::fields::{FieldReader, Fields, FieldsBuilder};
 use super::{CheckId, GridCode, ResidentId, derived};
-use crate::error::{CoreError, FieldError};
+use crate::error::{CoreError, ErrorCode, FieldError};
 
 /// Lowest accepted reading, tenths of °C.
 pub const MIN_TENTHS: i64 = 340;
@@ -44,7 +44,13 @@ impl Celsius {
     /// Parses what a keypad produces: `36.5`, `36,5`, `365` (tenths) or `36`.
     pub fn parse(input: &str) -> Result<Self, FieldError> {
         let s = input.trim().replace(',', ".");
-        let err = || FieldError::new("temperature", "invalid_temperature", "not a temperature");
+        let err = || {
+            FieldError::new(
+                "temperature",
+                ErrorCode::InvalidTemperature,
+                "not a temperature",
+            )
+        };
         if s.is_empty() {
             return Err(FieldError::required("temperature"));
         }
@@ -75,7 +81,7 @@ impl Celsius {
         } else {
             Err(FieldError::new(
                 "temperature",
-                "temperature_out_of_range",
+                ErrorCode::TemperatureOutOfRange,
                 "must be between 34.0 and 43.0 °C",
             ))
         }
@@ -95,6 +101,37 @@ impl Celsius {
 impl std::fmt::Display for Celsius {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}.{}", self.0 / 10, self.0 % 10)
+    }
+}
+
+/// Keypad text as core judges it while the member types: the reading and whether it is a
+/// fever, or why it is not a temperature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct TemperatureReading {
+    /// Tenths of °C when valid (`365` → 36.5 °C).
+    pub tenths: Option<i64>,
+    /// At or above the fever line.
+    pub fever: bool,
+    /// Why the text is not a temperature.
+    pub error: Option<FieldError>,
+}
+
+impl TemperatureReading {
+    /// Judges keypad text (`365`, `36.5`, `36,5`).
+    pub fn of(text: &str) -> Self {
+        match Celsius::parse(text) {
+            Ok(c) => Self {
+                tenths: Some(c.tenths()),
+                fever: c.is_fever(),
+                error: None,
+            },
+            Err(e) => Self {
+                tenths: None,
+                fever: false,
+                error: Some(e),
+            },
+        }
     }
 }
 
@@ -138,6 +175,54 @@ pub struct CheckInput {
     pub temperature: String,
     /// How taken.
     pub method: Method,
+}
+
+/// What `Store::record_checks` did with a household's rows: each valid row saved, each
+/// refused row with every problem it has. The saved rows are one change, so a refused row
+/// never holds the others back (a fever reading is recorded even if a neighbour's reading
+/// was a keypad slip) and saving the corrected row again only adds that row.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ChecksRecorded {
+    /// The rows saved, in row order.
+    pub saved: Vec<CheckSaved>,
+    /// The problems of the rows refused, in row order (a row may have several).
+    pub refused: Vec<RowError>,
+}
+
+/// A row of a batch that was saved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CheckSaved {
+    /// The row's index in the batch (0-based).
+    pub row: usize,
+    /// Who.
+    pub resident: ResidentId,
+    /// The check's id.
+    pub id: CheckId,
+    /// The reading, tenths of °C.
+    pub tenths: i64,
+    /// ≥ 37.3 °C.
+    pub fever: bool,
+}
+
+/// A problem with one row of a batch: which row, whose, and the field error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RowError {
+    /// The row's index in the batch (0-based).
+    pub row: usize,
+    /// The resident the row is for.
+    pub resident: ResidentId,
+    /// What was wrong (`temperature`: `temperature_out_of_range`, `resident`: `not_found`, …).
+    pub error: FieldError,
+}
+
+impl ChecksRecorded {
+    /// The ids of the checks saved, in row order.
+    pub fn ids(&self) -> Vec<CheckId> {
+        self.saved.iter().map(|c| c.id).collect()
+    }
 }
 
 impl TemperatureCheck {
@@ -231,6 +316,20 @@ mod tests {
                 "{s}"
             );
         }
+    }
+
+    #[test]
+    fn keypad_text_is_judged_with_its_fever_or_its_error() {
+        let r = TemperatureReading::of("373");
+        assert_eq!((r.tenths, r.fever, r.error), (Some(373), true, None));
+        let r = TemperatureReading::of("36.5");
+        assert_eq!((r.tenths, r.fever), (Some(365), false));
+        let r = TemperatureReading::of("3");
+        assert_eq!(r.tenths, None);
+        assert_eq!(
+            r.error.map(|e| e.code),
+            Some(ErrorCode::TemperatureOutOfRange)
+        );
     }
 
     #[test]

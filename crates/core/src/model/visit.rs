@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::codes::code_enum;
 use super::fields::{FieldReader, Fields, FieldsBuilder};
 use super::{GridCode, HouseholdId, NeedId, VisitId};
-use crate::error::{CoreError, FieldError};
+use crate::error::{CoreError, ErrorCode, FieldError};
 
 code_enum! {
     /// 六大员: a member's six duties, the purposes of a visit.
@@ -94,7 +94,11 @@ impl VisitInput {
     pub fn problems(&self) -> Vec<FieldError> {
         let mut errs = vec![];
         if self.notes.chars().count() > super::resident::MAX_NOTES_CHARS {
-            errs.push(FieldError::new("notes", "too_long", "notes too long"));
+            errs.push(FieldError::new(
+                "notes",
+                ErrorCode::TooLong,
+                "notes too long",
+            ));
         }
         if self
             .needs
@@ -103,7 +107,7 @@ impl VisitInput {
         {
             errs.push(FieldError::new(
                 "needs",
-                "invalid_need",
+                ErrorCode::InvalidNeed,
                 "each need is 1-200 characters",
             ));
         }

@@ -13,12 +13,12 @@ use super::index::read_household;
 use wangge_schema::{HouseholdMove, regrid};
 
 use crate::doc::{DocKind, collection, force_put, period_doc_id, record_obj, write_fields};
-use crate::error::{CoreError, FieldError, Result};
+use crate::error::{CoreError, ErrorCode, FieldError, Result};
 use crate::model::{
-    Category, Celsius, CheckId, CheckInput, EventId, FieldValue, GridCode, Household, HouseholdId,
-    HouseholdInput, JournalEntry, LastVisit, Need, NeedId, Relation, Report, ReportId, ReportInput,
-    ReportStatus, ResidentId, ResidentInput, Slot, StatusEvent, TemperatureCheck, Visit, VisitId,
-    VisitInput, VisitPurpose,
+    Category, Celsius, CheckInput, CheckSaved, ChecksRecorded, EventId, FieldValue, GridCode,
+    Household, HouseholdId, HouseholdInput, JournalEntry, LastVisit, Need, NeedId, Relation,
+    Report, ReportId, ReportInput, ReportStatus, ResidentId, ResidentInput, RowError, Slot,
+    StatusEvent, TemperatureCheck, Visit, VisitId, VisitInput, VisitPurpose, is_sha256_hex,
 };
 
 pub(crate) use wangge_schema::grid_index_id;
@@ -41,21 +41,6 @@ pub(crate) fn journal_doc_id(grid: &GridCode, member: &str, day: NaiveDate) -> D
 
 pub(crate) fn dispatch_doc_id(report: ReportId) -> DocumentId {
     period_doc_id(DocKind::Dispatch, &report.0.to_string())
-}
-
-fn first_problem(problems: Vec<FieldError>) -> Result<()> {
-    match problems.into_iter().next() {
-        Some(e) => Err(e.into()),
-        None => Ok(()),
-    }
-}
-
-/// The first of a form's field errors, as the action's error.
-fn refused(problems: Vec<FieldError>) -> CoreError {
-    problems.into_iter().next().map_or(
-        CoreError::Corrupt("validation failed without a reason".into()),
-        CoreError::from,
-    )
 }
 
 /// How a grid's index document starts where this device has none yet.
@@ -87,7 +72,7 @@ impl Store {
         grid: &GridCode,
         input: &HouseholdInput,
     ) -> Result<HouseholdId> {
-        first_problem(input.problems())?;
+        CoreError::check(input.problems())?;
         let id = HouseholdId::new();
         let now = self.now().timestamp_millis();
         let h = Household {
@@ -123,7 +108,7 @@ impl Store {
     /// Edits a household's own fields (address, tags, 红心户, notes).
     #[tracing::instrument(skip_all)]
     pub fn update_household(&mut self, id: HouseholdId, input: &HouseholdInput) -> Result<()> {
-        first_problem(input.problems())?;
+        CoreError::check(input.problems())?;
         let mut h = self.household(id)?;
         h.address = input.address.clone();
         h.tags = input.tags.iter().copied().collect();
@@ -146,7 +131,9 @@ impl Store {
         input: &ResidentInput,
     ) -> Result<ResidentId> {
         let id = ResidentId::new();
-        let r = input.validate(id, self.today()).map_err(refused)?;
+        let r = input
+            .validate(id, self.today())
+            .map_err(CoreError::Invalid)?;
         let h = self.household(household)?;
         let becomes_head = r.relation == Relation::Head && h.head.is_none();
         let fields = r.to_fields();
@@ -169,7 +156,9 @@ impl Store {
     /// field on another device survives the merge.
     #[tracing::instrument(skip_all)]
     pub fn update_resident(&mut self, resident: ResidentId, input: &ResidentInput) -> Result<()> {
-        let mut r = input.validate(resident, self.today()).map_err(refused)?;
+        let mut r = input
+            .validate(resident, self.today())
+            .map_err(CoreError::Invalid)?;
         let hid = self.household_of(resident)?;
         let current = self.household(hid)?;
         if let Some(old) = current.residents.iter().find(|x| x.id == resident) {
@@ -219,11 +208,20 @@ impl Store {
             .ok_or(CoreError::NotFound { what: "resident" })?;
         let mut fields = r.to_fields();
         if !fields.contains_key(field) || field == "id" {
-            return Err(FieldError::new("field", "unknown_field", "no such resident field").into());
+            return Err(FieldError::new(
+                "field",
+                ErrorCode::UnknownField,
+                "no such resident field",
+            )
+            .into());
         }
         fields.insert(field.to_owned(), value.clone());
         crate::model::Resident::from_fields(&fields).map_err(|_| {
-            FieldError::new("field", "invalid_value", "value does not fit the field")
+            FieldError::new(
+                "field",
+                ErrorCode::InvalidValue,
+                "value does not fit the field",
+            )
         })?;
         let mut batch = self.batch();
         batch.change(DocumentId::from_uuid(hid.0), None, |tx| {
@@ -235,42 +233,66 @@ impl Store {
     }
 
     /// Records a batch of checks for one slot today: one resident's, or a household's saved
-    /// at once. One change to the grid's day document, one transaction.
+    /// at once. Every valid row is saved (one change to each grid's day document, one
+    /// transaction); every refused row comes back with its problems (an unreadable reading,
+    /// an unknown resident), so one call answers for the whole batch. An empty batch is
+    /// [`CoreError::Invalid`]; a batch with every row refused writes nothing.
     #[tracing::instrument(skip_all, fields(n = checks.len()))]
-    pub fn record_checks(&mut self, slot: Slot, checks: &[CheckInput]) -> Result<Vec<CheckId>> {
+    pub fn record_checks(&mut self, slot: Slot, checks: &[CheckInput]) -> Result<ChecksRecorded> {
         if checks.is_empty() {
             return Err(FieldError::required("checks").into());
         }
         let now = self.now();
         let today = self.today();
+        let mut out = ChecksRecorded::default();
         let mut by_grid: BTreeMap<GridCode, Vec<TemperatureCheck>> = BTreeMap::new();
-        for c in checks {
-            let celsius = Celsius::parse(&c.temperature)?;
-            let household = self.household_of(c.resident)?;
-            let grid: String = self.conn().query_row(
-                "SELECT grid FROM households WHERE id = ?1",
-                [household.0.as_bytes()],
-                |r| r.get(0),
-            )?;
-            let grid: GridCode = grid
-                .parse()
-                .map_err(|e: FieldError| CoreError::Corrupt(e.to_string()))?;
-            by_grid
-                .entry(grid.clone())
-                .or_default()
-                .push(TemperatureCheck {
-                    id: TemperatureCheck::id_for(c.resident, today, slot),
-                    resident: c.resident,
-                    grid,
-                    date: today,
-                    slot,
-                    celsius,
-                    method: c.method,
-                    member: self.cfg.member.clone(),
-                    at: now,
-                });
+        for (row, c) in checks.iter().enumerate() {
+            let refuse = |error: FieldError| RowError {
+                row,
+                resident: c.resident,
+                error,
+            };
+            let celsius = Celsius::parse(&c.temperature).map_err(refuse);
+            let grid = match self.grid_of_resident(c.resident) {
+                Ok(g) => Ok(g),
+                Err(CoreError::NotFound { .. }) => Err(refuse(FieldError::new(
+                    "resident",
+                    ErrorCode::NotFound,
+                    "no such resident on this device",
+                ))),
+                Err(e) => return Err(e),
+            };
+            let (celsius, grid) = match (celsius, grid) {
+                (Ok(celsius), Ok(grid)) => (celsius, grid),
+                (celsius, grid) => {
+                    out.refused.extend(celsius.err());
+                    out.refused.extend(grid.err());
+                    continue;
+                }
+            };
+            let check = TemperatureCheck {
+                id: TemperatureCheck::id_for(c.resident, today, slot),
+                resident: c.resident,
+                grid: grid.clone(),
+                date: today,
+                slot,
+                celsius,
+                method: c.method,
+                member: self.cfg.member.clone(),
+                at: now,
+            };
+            out.saved.push(CheckSaved {
+                row,
+                resident: c.resident,
+                id: check.id,
+                tenths: celsius.tenths(),
+                fever: celsius.is_fever(),
+            });
+            by_grid.entry(grid).or_default().push(check);
         }
-        let ids = by_grid.values().flatten().map(|c| c.id).collect();
+        if by_grid.is_empty() {
+            return Ok(out);
+        }
         let date = today.to_string();
         let mut batch = self.batch();
         for (grid, list) in &by_grid {
@@ -299,13 +321,31 @@ impl Store {
             )?;
         }
         batch.commit()?;
-        Ok(ids)
+        Ok(out)
+    }
+
+    /// The grid of a resident's household, from the index.
+    fn grid_of_resident(&self, resident: ResidentId) -> Result<GridCode> {
+        let household = self.household_of(resident)?;
+        let grid: String = self
+            .conn()
+            .query_row(
+                "SELECT grid FROM households WHERE id = ?1",
+                [household.0.as_bytes()],
+                |r| r.get(0),
+            )
+            .map_err(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => CoreError::NotFound { what: "household" },
+                e => e.into(),
+            })?;
+        grid.parse()
+            .map_err(|e: FieldError| CoreError::Corrupt(e.to_string()))
     }
 
     /// Records a visit and the needs collected; the household remembers its last visit.
     #[tracing::instrument(skip_all, fields(purpose = input.purpose.code(), needs = input.needs.len()))]
     pub fn record_visit(&mut self, input: &VisitInput) -> Result<VisitId> {
-        first_problem(input.problems())?;
+        CoreError::check(input.problems())?;
         let h = self.household(input.household)?;
         let now = self.now();
         let today = self.today();
@@ -450,7 +490,7 @@ impl Store {
         items: &[String],
         notes: &str,
     ) -> Result<()> {
-        first_problem(JournalEntry::problems(items, notes))?;
+        CoreError::check(JournalEntry::problems(items, notes))?;
         let member = self.cfg.member.clone();
         let entry = JournalEntry {
             id: JournalEntry::id_for(&member, day),
@@ -486,17 +526,19 @@ impl Store {
     /// upload to the report's grid in the same transaction.
     #[tracing::instrument(skip_all, fields(grid = %grid, category = input.category.code(), photos = input.photos.len()))]
     pub fn file_report(&mut self, grid: &GridCode, input: &ReportInput) -> Result<ReportId> {
-        first_problem(input.problems())?;
-        for h in &input.photos {
-            if !self.has_blob(h)? {
-                return Err(FieldError::new(
-                    "photos",
-                    "photo_missing",
-                    "photo is not in the store",
-                )
-                .into());
-            }
+        let mut problems = input.problems();
+        let mut missing = false;
+        for h in input.photos.iter().filter(|h| is_sha256_hex(h)) {
+            missing |= !self.has_blob(h)?;
         }
+        if missing {
+            problems.push(FieldError::new(
+                "photos",
+                ErrorCode::PhotoMissing,
+                "photo is not in the store",
+            ));
+        }
+        CoreError::check(problems)?;
         let report = Report {
             id: ReportId::new(),
             grid: grid.clone(),
@@ -540,20 +582,25 @@ impl Store {
         deadline: Option<DateTime<Utc>>,
         rating: Option<u8>,
     ) -> Result<EventId> {
+        let mut problems = vec![];
         if status == ReportStatus::Reported {
-            return Err(FieldError::new(
+            problems.push(FieldError::new(
                 "status",
-                "invalid_status",
+                ErrorCode::InvalidStatus,
                 "a report is reported by filing it",
-            )
-            .into());
+            ));
         }
         if status == ReportStatus::Rated && !matches!(rating, Some(1..=5)) {
-            return Err(FieldError::new("rating", "invalid_rating", "rating is 1-5").into());
+            problems.push(FieldError::new(
+                "rating",
+                ErrorCode::InvalidRating,
+                "rating is 1-5",
+            ));
         }
         if note.chars().count() > 2000 {
-            return Err(FieldError::new("note", "too_long", "note too long").into());
+            problems.push(FieldError::new("note", ErrorCode::TooLong, "note too long"));
         }
+        CoreError::check(problems)?;
         let (r, _) = self.report(report)?;
         let event = StatusEvent {
             id: EventId::new(),

@@ -5,7 +5,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::Store;
-use crate::error::{CoreError, FieldError, Result};
+use crate::error::{CoreError, ErrorCode, FieldError, Result};
 use crate::model::is_sha256_hex;
 
 /// Largest blob accepted (bytes). Evidence JPEGs are ~300 KB; this bounds mistakes.
@@ -27,12 +27,15 @@ impl Store {
     #[tracing::instrument(skip_all, fields(size = bytes.len()))]
     pub fn put_blob(&mut self, bytes: &[u8], thumbnail: Option<&[u8]>) -> Result<BlobRef> {
         if bytes.is_empty() {
-            return Err(FieldError::new("photo", "empty_file", "empty blob").into());
+            return Err(FieldError::new("photo", ErrorCode::EmptyFile, "empty blob").into());
         }
         if bytes.len() > MAX_BLOB_BYTES {
-            return Err(
-                FieldError::new("photo", "file_too_large", "blob over the size cap").into(),
-            );
+            return Err(FieldError::new(
+                "photo",
+                ErrorCode::FileTooLarge,
+                "blob over the size cap",
+            )
+            .into());
         }
         let hash = hex::encode(Sha256::digest(bytes));
         let now = self.now().timestamp_millis();
@@ -84,7 +87,9 @@ impl Store {
 
     fn blob_from(&self, table: &str, hash: &str) -> Result<Vec<u8>> {
         if !is_sha256_hex(hash) {
-            return Err(FieldError::new("photo", "invalid_photo_ref", "not a SHA-256").into());
+            return Err(
+                FieldError::new("photo", ErrorCode::InvalidPhotoRef, "not a SHA-256").into(),
+            );
         }
         self.conn()
             .query_row(

@@ -421,7 +421,7 @@ impl Worker {
                             let reply = {
                                 let mut store = lock(&self.store);
                                 if let Err(e) = store.receive_sync_message(&document_id, &relay, &data) {
-                                    tracing::warn!(doc = %document_id, code = e.code(), "sync message refused");
+                                    tracing::warn!(doc = %document_id, code = %e.code(), "sync message refused");
                                     return Ended::Dropped("store");
                                 }
                                 match store.generate_sync_message(&document_id, &relay) {

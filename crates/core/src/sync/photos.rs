@@ -424,7 +424,7 @@ impl PhotoWorker {
                     Ok(Err(e)) => {
                         tracing::warn!(
                             photo,
-                            code = e.code(),
+                            code = %e.code(),
                             "no thumbnail for a downloaded photo"
                         );
                         None

@@ -115,6 +115,12 @@ pub fn person(name: &str, relation: Relation) -> ResidentInput {
     }
 }
 
+/// `(field, code)` of every problem of an invalid-input error.
+pub fn problems(e: &CoreError) -> Vec<(&'static str, ErrorCode)> {
+    assert_eq!(e.code(), ErrorCode::Invalid, "{e}");
+    e.problems().iter().map(|p| (p.field, p.code)).collect()
+}
+
 pub fn str_value(v: &str) -> FieldValue {
     FieldValue::Str(v.into())
 }
@@ -125,4 +131,29 @@ pub fn sync_into(from: &mut Store, to: &mut Store) {
         let changes = from.doc_changes(&id).unwrap();
         to.apply_changes(&id, &changes).unwrap();
     }
+}
+
+/// A household in grid A with 陈一 (head) and 陈二 (spouse).
+pub fn chen_household(store: &mut Store) -> (HouseholdId, ResidentId, ResidentId) {
+    let h = store
+        .create_household(&grid_a(), &flat("1", "1", "101"))
+        .unwrap();
+    let a = store
+        .add_resident(h, &person("陈一", Relation::Head))
+        .unwrap();
+    let b = store
+        .add_resident(h, &person("陈二", Relation::Spouse))
+        .unwrap();
+    (h, a, b)
+}
+
+/// The store's one checks document.
+pub fn checks_doc(store: &Store) -> DocumentId {
+    store
+        .doc_ids()
+        .unwrap()
+        .into_iter()
+        .find(|(_, k, _)| *k == Some(DocKind::Checks))
+        .unwrap()
+        .0
 }

@@ -3,9 +3,11 @@
 
 mod actions;
 mod at_rest;
+mod checks;
 mod crash;
 mod helpers;
 mod merge;
 mod photos;
 mod regrid;
 mod search;
+mod views;

@@ -366,14 +366,11 @@ fn a_clash_on_one_field_resolves_alike_everywhere_and_the_loser_stays_readable()
             .name;
         assert_eq!(name, "王芳");
     }
-    assert_eq!(
-        b.replicas[0]
-            .store
-            .resolve_resident_conflict(r, "relation", &str_value("nonsense"))
-            .unwrap_err()
-            .code(),
-        "invalid_value"
-    );
+    let e = b.replicas[0]
+        .store
+        .resolve_resident_conflict(r, "relation", &str_value("nonsense"))
+        .unwrap_err();
+    assert_eq!(problems(&e), [("field", ErrorCode::InvalidValue)]);
 }
 
 #[test]

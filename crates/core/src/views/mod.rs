@@ -1,0 +1,25 @@
+//! What the app's screens show, built in core: the household page with personal numbers
+//! masked (PIPL), the resident form's values, a day's checks, fevers and visits across a
+//! member's grids, the report page, photo progress. The app shell only calls these and
+//! sends the result; it holds no rule of its own.
+//!
+//! # Layout
+//!
+//! - [`household`]: [`HouseholdView`] (residents masked, concurrent edits to settle) and
+//!   the resident form's unmasked values.
+//! - [`day`]: reads of one local day (today when no day is given) over a household or a
+//!   member's grids.
+//! - [`report`]: [`ReportView`], a report with its history and the photos not here yet.
+//! - [`photo`]: [`PhotoProgress`] of the evidence pipeline, a stored photo's bytes.
+
+mod day;
+mod household;
+mod photo;
+mod report;
+
+pub use household::{ConflictView, HouseholdDetail, HouseholdView, ResidentView};
+pub use photo::{PhotoProgress, PhotoStage};
+pub use report::ReportView;
+
+/// Most resident search hits a screen shows.
+pub const SEARCH_HITS: usize = 50;
