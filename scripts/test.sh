@@ -15,5 +15,12 @@ if git rev-parse --git-dir >/dev/null 2>&1; then
   echo "== bindings";   test -z "$(git status --porcelain -- ui/src/bindings)" \
     || { git status --porcelain -- ui/src/bindings; echo "ui/src/bindings is stale: commit the regenerated files" >&2; exit 1; }
 fi
+# Every input a fuzz target ever failed on, replayed (stable); then each target fuzzed for a
+# bounded time from a seed corpus (nightly, cargo-fuzz).
+echo "== fuzz regressions"
+cargo fmt --manifest-path fuzz/Cargo.toml -- --check
+cargo clippy --manifest-path fuzz/Cargo.toml --all-targets --locked -- -D warnings
+cargo test --manifest-path fuzz/Cargo.toml --locked
+echo "== fuzz";         FUZZ_SECONDS="${FUZZ_SECONDS:-30}" bash scripts/fuzz.sh
 # The real desktop app, two instances and a relay, driven over WebDriver under Xvfb.
 echo "== e2e";          bash scripts/e2e.sh

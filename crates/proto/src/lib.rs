@@ -35,8 +35,8 @@
 //! - [`metadata`]: [`PeerMetadata`] of `join` / `peer`, and the Wangge extension point
 //!   ([`WanggeCapabilities`]) negotiated there.
 //! - [`limits`]: [`Limits`], the size caps a decoder enforces.
-//! - `scan` (private): the header-only pre-scan that refuses forged lengths before any
-//!   allocation.
+//! - [`scan()`]: the header-only pre-scan that refuses forged lengths before any
+//!   allocation (run by every decode; public for fuzzing).
 //!
 //! Pure code: no I/O, no async, nothing that can block.
 
@@ -64,3 +64,4 @@ pub use metadata::{
 };
 pub use peer_id::PeerId;
 pub use refusal::RefusalReason;
+pub use scan::scan;

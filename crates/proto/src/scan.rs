@@ -11,7 +11,7 @@ use crate::limits::Limits;
 type Open = Option<u64>;
 
 /// Checks that `input` is exactly one well-formed CBOR item within `limits`.
-pub(crate) fn scan(input: &[u8], limits: &Limits) -> Result<(), DecodeError> {
+pub fn scan(input: &[u8], limits: &Limits) -> Result<(), DecodeError> {
     if input.len() > limits.max_message_bytes {
         return Err(DecodeError::TooLarge {
             len: input.len(),

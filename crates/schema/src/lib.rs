@@ -16,6 +16,7 @@
 //! - [`kind`]: [`DocKind`] and the collections at each kind's root.
 //! - [`root`]: reading a document's root `kind` and `scope` ([`read_meta`]).
 //! - [`genesis`]: ids derived from natural keys and the byte-identical first change.
+//! - [`guard`]: automerge calls guarded against hostile bytes, the strict change check.
 //! - [`access`]: [`Role`], [`Principal`] and the read/write rule table.
 //! - [`sync_state`]: the sync state of a peer known to hold given heads.
 //! - [`enroll`]: `POST /v1/enroll` request and answer, the relay's error body.
@@ -29,6 +30,7 @@ pub mod codes;
 pub mod enroll;
 pub mod error;
 pub mod genesis;
+pub mod guard;
 pub mod kind;
 pub mod regrid;
 pub mod relay_url;

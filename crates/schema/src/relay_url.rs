@@ -83,7 +83,11 @@ impl RelayUrl {
             .port_or_known_default()
             .unwrap_or(if tls { 443 } else { 80 });
         let path = url.path().trim_end_matches('/');
-        let prefix = path.strip_suffix(SYNC_PATH).unwrap_or(path).to_owned();
+        let prefix = path
+            .strip_suffix(SYNC_PATH)
+            .unwrap_or(path)
+            .trim_end_matches('/')
+            .to_owned();
         Ok(Self {
             tls,
             host,
@@ -211,6 +215,10 @@ mod tests {
         assert!(v6.is_loopback());
         assert_eq!(v6.authority(), "[::1]:3030");
         assert!(RelayUrl::parse("http://LOCALHOST:1").unwrap().is_loopback());
+        // Found by fuzzing: a slash before the sync path left a prefix of "/".
+        let doubled = RelayUrl::parse("ws://[::1]:8080//v1/sync").unwrap();
+        assert_eq!(doubled.base(), "http://[::1]:8080");
+        assert_eq!(RelayUrl::parse(&doubled.base()).unwrap(), doubled);
     }
 
     #[test]

@@ -19,14 +19,14 @@
 //! - `fanout`: replies, offers, scope push, pushing changes to other connections.
 //! - `cache`: documents in memory.
 //! - `session`: one connection's state.
-//! - [`guard`]: automerge calls that turn panics on hostile bytes into errors, and the
-//!   strict change-chunk check.
+//! - [`guard`] (the schema's): automerge calls that turn panics on hostile bytes into
+//!   errors, and the strict change-chunk check.
 
 mod admit;
 mod cache;
 mod fanout;
 mod gate;
-pub mod guard;
+pub use wangge_schema::guard;
 mod handshake;
 mod hub;
 #[cfg(test)]

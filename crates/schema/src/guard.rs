@@ -1,5 +1,6 @@
 //! Guarded automerge calls that turn panics on hostile bytes into errors, and the strict
-//! check of the change chunks a sync message carries.
+//! check of the change chunks a sync message carries: what both sides may take from the
+//! network. Pure; every function here is a fuzzing target (`fuzz/`).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 

@@ -1,0 +1,157 @@
+//! The properties each fuzz target checks, as plain functions: the cargo-fuzz targets in
+//! `fuzz_targets/` call them on what libFuzzer generates, and `tests/regressions.rs`
+//! replays every input that ever failed (`regressions/<target>/`) through them on stable.
+//!
+//! Panics inside the guarded automerge calls are contained by the guards themselves
+//! (production builds unwind); [`contain_panics`] keeps libFuzzer's panic hook from
+//! turning those into crashes, so only a panic that escapes our code is one.
+
+use std::sync::Once;
+
+use automerge::Automerge;
+use automerge::sync::{Message as SyncMessage, MessageVersion, State};
+use wangge_proto::{Limits, Message, scan};
+use wangge_schema::enroll::MAX_DEVICE_LABEL_CHARS;
+use wangge_schema::tus::{UploadMetadata, encode_checksum, normalize_sha256, parse_checksum};
+use wangge_schema::{
+    ApiError, EnrollRequest, EnrollResponse, RelayUrl, guard, read_meta, regrid, root_str,
+};
+
+/// Replaces the panic hook with a quiet one (set `FUZZ_SHOW_PANICS` to see them): a panic
+/// a guard catches is then no crash; one that escapes still aborts the run.
+pub fn contain_panics() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let show = std::env::var_os("FUZZ_SHOW_PANICS").is_some();
+        std::panic::set_hook(Box::new(move |info| {
+            if show {
+                eprintln!("panic: {info}");
+            }
+        }));
+    });
+}
+
+/// The protocol decoder refuses or decodes, and what it decodes round-trips.
+pub fn message(data: &[u8]) {
+    let limits = Limits::default();
+    if let Ok(msg) = Message::decode_with(data, &limits) {
+        let again = Message::decode_with(&msg.encode(), &limits);
+        assert_eq!(again.as_ref(), Ok(&msg), "a decoded message round-trips");
+    }
+}
+
+/// The pre-scan passes whatever the full decoder accepts, under default and tight limits.
+pub fn prescan(data: &[u8]) {
+    let tight = Limits {
+        max_items: 64,
+        max_depth: 4,
+        max_message_bytes: 4096,
+        ..Limits::default()
+    };
+    for limits in [Limits::default(), tight] {
+        let scanned = scan(data, &limits);
+        if Message::decode_with(data, &limits).is_ok() {
+            assert!(scanned.is_ok(), "decoded but the scan refused: {scanned:?}");
+        }
+    }
+}
+
+/// A sync payload as the relay takes it: decoded, its changes checked, applied to an empty
+/// document and answered, every automerge call guarded.
+pub fn sync_message(data: &[u8]) {
+    let Some(msg) = guard::decode_sync(data) else {
+        return;
+    };
+    if !guard::changes_well_formed(&msg) {
+        return;
+    }
+    let mut doc = Automerge::new();
+    let mut state = State::new();
+    if guard::receive(&mut doc, &mut state, msg) {
+        let _ = guard::generate(&doc, &mut state);
+    }
+}
+
+/// One change-list entry: the strict check, then a guarded load of what it passes.
+pub fn change_chunks(data: &[u8]) {
+    let msg = SyncMessage {
+        heads: vec![],
+        need: vec![],
+        have: vec![],
+        changes: data.to_vec().into(),
+        flags: None,
+        version: MessageVersion::V2,
+    };
+    if guard::changes_well_formed(&msg) {
+        let _ = guard::load_chunks(&[data.to_vec()]);
+    }
+}
+
+/// A stored document's bytes, read the way both sides read roots, grids and indexes.
+pub fn doc_root(data: &[u8]) {
+    let Some(doc) = guard::load_chunks(&[data.to_vec()]) else {
+        return;
+    };
+    if let Ok(meta) = read_meta(&doc) {
+        assert_eq!(
+            root_str(&doc, "scope").as_deref(),
+            Some(meta.scope.as_str())
+        );
+    }
+    let _ = regrid::household_grid(&doc);
+    let _ = regrid::listed_households(&doc);
+}
+
+/// `Upload-Metadata` and `Upload-Checksum`: what parses encodes to what parses the same.
+pub fn tus_headers(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    if let Ok(m) = UploadMetadata::parse(&text) {
+        assert_eq!(UploadMetadata::parse(&m.encode()), Ok(m.clone()));
+        assert_eq!(
+            normalize_sha256(&m.sha256).as_deref(),
+            Some(m.sha256.as_str())
+        );
+    }
+    if let Ok(d) = parse_checksum(&text) {
+        assert_eq!(parse_checksum(&encode_checksum(&d)), Ok(d));
+    }
+}
+
+/// The enrollment request, answer and error bodies; a kept label is short and clean.
+pub fn enroll_body(data: &[u8]) {
+    if let Ok(req) = serde_json::from_slice::<EnrollRequest>(data) {
+        let label = req.clean_label();
+        assert!(label.chars().count() <= MAX_DEVICE_LABEL_CHARS);
+        assert!(!label.chars().any(char::is_control));
+    }
+    if let Ok(answer) = serde_json::from_slice::<EnrollResponse>(data) {
+        let json = serde_json::to_vec(&answer).expect("an answer serialises");
+        let back: EnrollResponse = serde_json::from_slice(&json).expect("and parses back");
+        assert_eq!(back, answer);
+    }
+    let _ = serde_json::from_slice::<ApiError>(data);
+}
+
+/// A relay address: every URL derived from it parses back to the same relay.
+pub fn relay_url(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    if let Ok(url) = RelayUrl::parse(&text) {
+        assert_eq!(RelayUrl::parse(&url.base()).as_ref(), Ok(&url));
+        assert_eq!(RelayUrl::parse(&url.sync_url()).as_ref(), Ok(&url));
+    }
+}
+
+/// A target's property over one input.
+pub type Target = fn(&[u8]);
+
+/// Every target by name (the names of `fuzz_targets/`).
+pub const TARGETS: &[(&str, Target)] = &[
+    ("message", message),
+    ("prescan", prescan),
+    ("sync_message", sync_message),
+    ("change_chunks", change_chunks),
+    ("doc_root", doc_root),
+    ("tus_headers", tus_headers),
+    ("enroll_body", enroll_body),
+    ("relay_url", relay_url),
+];
