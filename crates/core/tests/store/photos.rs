@@ -209,6 +209,7 @@ fn a_store_from_before_photo_transfers_queues_the_photos_of_its_reports_on_open(
             "PRAGMA key = \"x'{}'\";
              DROP TABLE report_photos; DROP TABLE photo_uploads;
              ALTER TABLE checks ADD COLUMN household_id BLOB;
+             ALTER TABLE docs DROP COLUMN retired;
              PRAGMA user_version = 3;",
             hex::encode(t.key.as_bytes())
         ))
