@@ -103,21 +103,29 @@ impl<'s> Batch<'s> {
         self.uploads.push((hash.to_owned(), scope.to_owned()));
     }
 
-    /// Writes every touched document's new changes and index rows in one transaction.
-    pub(crate) fn commit(mut self) -> Result<()> {
-        let result = self.write();
-        self.committed = result.is_ok();
-        if result.is_ok() {
-            self.compact_if_due();
-        }
-        result
+    /// Writes every touched document's new changes and index rows in one transaction,
+    /// then names the changed documents on the store's change feed.
+    pub(crate) fn commit(self) -> Result<()> {
+        self.commit_touched().map(drop)
     }
 
-    fn write(&mut self) -> Result<()> {
+    /// [`Batch::commit`], returning the ids of the documents that gained a change (a
+    /// document the action only read, or left as it was, is not among them).
+    pub(crate) fn commit_touched(mut self) -> Result<Vec<DocumentId>> {
+        let changed = self.write()?;
+        self.committed = true;
+        self.store.publish(&changed, !self.uploads.is_empty());
+        self.compact_if_due();
+        Ok(changed)
+    }
+
+    /// The transaction; returns the documents it wrote changes of.
+    fn write(&mut self) -> Result<Vec<DocumentId>> {
         let now = self.store.now().timestamp_millis();
         let tz = self.store.cfg.tz;
         let Store { conn, cache, .. } = &mut *self.store;
         let tx = conn.transaction()?;
+        let mut changed = Vec::with_capacity(self.touched.len());
         for t in &self.touched {
             let doc = cache
                 .get_mut(&t.id)
@@ -143,12 +151,13 @@ impl<'s> Batch<'s> {
                 now,
                 tz,
             )?;
+            changed.push(t.id);
         }
         for (hash, scope) in &self.uploads {
             super::transfers::queue_upload(&tx, hash, scope, now)?;
         }
         tx.commit()?;
-        Ok(())
+        Ok(changed)
     }
 
     fn compact_if_due(&mut self) {

@@ -7,12 +7,14 @@
 //! A user action is one [`Batch`]: each document it touches gets one automerge change, and
 //! all of them, with their index rows, commit in one SQLite transaction. If the transaction
 //! fails, the touched documents are dropped from memory and reload from disk, so memory
-//! never runs ahead of what is stored.
+//! never runs ahead of what is stored. A committed action names the documents it changed
+//! on the change feed ([`Store::subscribe`]), which the sync engine follows.
 
 mod actions;
 mod batch;
 mod blobs;
 mod cache;
+mod feed;
 mod index;
 mod key;
 mod log;
@@ -38,6 +40,7 @@ use crate::error::{CoreError, Result};
 
 pub(crate) use batch::Batch;
 pub use blobs::{BlobRef, MAX_BLOB_BYTES};
+pub use feed::{Changes, Interest, Subscription};
 pub use key::DbKey;
 pub use queries::{Changed, CheckRow, DaySummary, HouseholdSummary, ReportRow};
 pub use remote::ApplyOutcome;
@@ -104,6 +107,7 @@ pub struct Store {
     cache: cache::DocCache,
     path: PathBuf,
     sync: sync_state::Sessions,
+    feed: feed::Feed,
 }
 
 impl Store {
@@ -155,6 +159,7 @@ impl Store {
             actor,
             path: path.to_owned(),
             sync: sync_state::Sessions::default(),
+            feed: feed::Feed::default(),
         };
         if (1..schema::PHOTO_TRANSFERS).contains(&found) {
             store.backfill_photo_transfers()?;
@@ -211,7 +216,8 @@ impl Store {
         Batch::new(self)
     }
 
-    /// Every document id in the store, with its kind and scope.
+    /// Every document id in the store that syncs, with its kind and scope (documents
+    /// retired from sync, households that moved out of this device's grids, are not).
     pub fn doc_ids(&self) -> Result<Vec<(DocumentId, Option<DocKind>, String)>> {
         let mut stmt = self
             .conn

@@ -42,8 +42,11 @@ impl Store {
             self.cache.insert(*id, doc);
         }
         let result = self.apply_parsed(id, parsed);
-        if result.is_err() {
-            self.cache.remove(id);
+        match &result {
+            Err(_) => self.cache.remove(id),
+            // Changes handed over from elsewhere go on to the relay like local ones.
+            Ok(outcome) if outcome.new_changes > 0 => self.publish(&[*id], false),
+            Ok(_) => {}
         }
         result
     }
@@ -102,7 +105,14 @@ impl Store {
         }
         let (kind, scope) = match (kind_of(&*doc), scope_of(&*doc)) {
             (Ok(k), Ok(s)) => (Some(k), s),
-            _ => (None, String::new()),
+            _ => {
+                if !to_store.is_empty() && !doc.get_heads().is_empty() {
+                    // From a newer app (a kind this build does not know), or without its
+                    // root fields yet: kept and synced, not indexed.
+                    tracing::info!(doc = %id, "document kept without index: kind not known here");
+                }
+                (None, String::new())
+            }
         };
         let tx = conn.transaction()?;
         if !to_store.is_empty() {
