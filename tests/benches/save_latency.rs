@@ -106,6 +106,8 @@ async fn ws_proxy(relay: SocketAddr) -> (SocketAddr, mpsc::UnboundedReceiver<Fra
     (addr, rx)
 }
 
+// The handshake callback's error type is tungstenite's (a whole HTTP response).
+#[allow(clippy::result_large_err)]
 async fn forward(tcp: tokio::net::TcpStream, relay: SocketAddr, tx: mpsc::UnboundedSender<Frame>) {
     let mut auth: Option<HeaderValue> = None;
     let Ok(device) = tokio_tungstenite::accept_hdr_async(tcp, |req: &Request, resp: Response| {
@@ -315,6 +317,7 @@ async fn run() {
         )
         .await;
     }
+    let end = rx.borrow().clone();
     engine.stop();
     for v in [&mut samples, &mut from_start, &mut save_ms] {
         v.sort_by(f64::total_cmp);
@@ -346,8 +349,9 @@ async fn run() {
         );
     }
     println!(
-        "(a frame sent while the saving thread is still being scheduled back counts as 0 ms \
-         after the return)"
+        "(connections {}, last error {:?}; a frame sent while the saving thread is still being scheduled back counts as 0 ms \
+         after the return)",
+        end.connections, end.last_error
     );
     drop(relay);
 }
@@ -355,6 +359,12 @@ async fn run() {
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
+    }
+    if let Ok(filter) = std::env::var("WANGGE_BENCH_LOG") {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

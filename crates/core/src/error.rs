@@ -43,6 +43,9 @@ pub enum CoreError {
     /// Filesystem failure.
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),
+    /// Enrolling at the relay failed: the address, the network, the code or the relay.
+    #[error("enrollment failed: {0}")]
+    Enroll(#[from] crate::sync::EnrollError),
 }
 
 impl CoreError {
@@ -59,6 +62,11 @@ impl CoreError {
             CoreError::Media(e) => media_code(e),
             CoreError::Storage(_) => ErrorCode::StorageError,
             CoreError::Io(_) => ErrorCode::IoError,
+            // Until the UI's code list carries enrollment's own codes, they show as the
+            // general `enroll_failed`.
+            CoreError::Enroll(e) => {
+                ErrorCode::from_code(e.code()).unwrap_or(ErrorCode::EnrollFailed)
+            }
         }
     }
 

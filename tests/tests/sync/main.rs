@@ -4,11 +4,14 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 mod engine;
+mod enroll;
+mod fake_relay;
 mod faults;
 mod helpers;
 mod interop;
 mod photos;
 mod proxy;
+mod refusals;
 mod regrid;
 mod relay_crash;
 mod store_sync;

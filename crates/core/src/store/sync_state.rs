@@ -59,6 +59,13 @@ impl Store {
         self.sync.states.retain(|(_, p), _| p != peer);
     }
 
+    /// Forgets the in-memory sync state of one document with `peer` (the peer dropped what
+    /// it had of it, refusing it for now): the next message starts from the saved state,
+    /// as on a new connection.
+    pub(crate) fn restart_sync(&mut self, id: &DocumentId, peer: &str) {
+        self.sync.states.remove(&(*id, peer.to_owned()));
+    }
+
     /// The session state for a document and peer, taken out of memory or loaded from disk;
     /// `true` with it when there was neither (the document was never synced with the peer).
     fn take_state(&mut self, id: &DocumentId, peer: &str) -> Result<(State, bool)> {

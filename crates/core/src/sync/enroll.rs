@@ -1,5 +1,8 @@
 //! `POST /v1/enroll`: trade a one-time code for a device token (plain HTTP/1.1 via hyper;
 //! TLS is for the reverse proxy in front of the relay and a later change here).
+//!
+//! Failures say which side is wrong ([`EnrollError`]): the address, the network (relay
+//! unreachable, no answer in time), the code (unknown, used or expired), or the relay.
 
 use std::time::Duration;
 
@@ -8,26 +11,110 @@ use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tokio::time::timeout;
-use wangge_schema::RelayUrl;
-use wangge_schema::enroll::{ENROLL_PATH, EnrollRequest};
+use wangge_schema::enroll::{ENROLL_PATH, EnrollRequest, codes};
+use wangge_schema::{RelayUrl, RelayUrlError};
 
-use crate::error::{CoreError, Result};
+use crate::error::Result;
 
 /// Largest enrollment answer read.
 const MAX_ANSWER: usize = 64 * 1024;
+/// Time [`enroll`] allows for connecting, asking and reading the answer.
+pub const ENROLL_TIMEOUT: Duration = Duration::from_secs(30);
+/// Longest relay error code kept from an answer (a code, never free text).
+const MAX_CODE_CHARS: usize = 64;
 
 /// What the relay hands a newly enrolled device (the schema's answer type).
 pub type Enrollment = wangge_schema::EnrollResponse;
 
-fn net(what: &str) -> CoreError {
-    CoreError::Document(format!("enrollment failed: {what}"))
+/// Why enrolling failed. Each has a stable [`EnrollError::code`] the UI maps to Chinese
+/// text; it reaches the app as [`crate::CoreError::Enroll`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EnrollError {
+    /// The relay address is not a usable URL.
+    #[error("the relay address is not usable: {0}")]
+    BadUrl(#[from] RelayUrlError),
+    /// The address is `https://`, which this build does not speak yet.
+    #[error("https:// relay addresses are not supported yet")]
+    TlsUnsupported,
+    /// Nothing answered at that address (nothing listening, no route, no such host), or
+    /// the connection broke before an answer.
+    #[error("the relay cannot be reached")]
+    Unreachable,
+    /// The relay did not answer in time.
+    #[error("the relay did not answer in time")]
+    Timeout,
+    /// The relay does not take this code: unknown, already used or expired (the relay
+    /// does not say which, so a guessed code learns nothing).
+    #[error("the enrollment code is unknown, used or expired")]
+    CodeInvalid,
+    /// The relay's storage is failing; trying again later may work.
+    #[error("the relay's storage is unavailable; try again later")]
+    RelayUnavailable,
+    /// The relay refused with another status.
+    #[error("the relay refused the enrollment (HTTP {status}, code {code:?})")]
+    Refused {
+        /// The HTTP status.
+        status: u16,
+        /// The relay's error code, if its answer carried one.
+        code: Option<String>,
+    },
+    /// An answer that is not an enrollment (not HTTP, or a success without the fields).
+    #[error("the relay's answer is not an enrollment")]
+    BadAnswer,
 }
 
-/// Enrolls this device at the relay `relay_url` (`http://host:port`) with a one-time code.
+impl EnrollError {
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            EnrollError::BadUrl(_) => "enroll_bad_url",
+            EnrollError::TlsUnsupported => "enroll_tls_unsupported",
+            EnrollError::Unreachable => "enroll_unreachable",
+            EnrollError::Timeout => "enroll_timeout",
+            EnrollError::CodeInvalid => "enroll_code_invalid",
+            EnrollError::RelayUnavailable => "enroll_relay_unavailable",
+            EnrollError::Refused { .. } => "enroll_refused",
+            EnrollError::BadAnswer => "enroll_bad_answer",
+        }
+    }
+
+    /// The error for a relay answer with a non-success `status` and JSON error `body`.
+    fn from_answer(status: u16, body: &[u8]) -> Self {
+        let code = serde_json::from_slice::<serde_json::Value>(body)
+            .ok()
+            .and_then(|v| v.get("code").and_then(|c| c.as_str()).map(str::to_owned))
+            .filter(|c| {
+                c.len() <= MAX_CODE_CHARS
+                    && c.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            });
+        match code.as_deref() {
+            Some(codes::ENROLLMENT_CODE_INVALID) => EnrollError::CodeInvalid,
+            Some(codes::STORAGE_UNAVAILABLE) => EnrollError::RelayUnavailable,
+            _ => EnrollError::Refused { status, code },
+        }
+    }
+}
+
+/// Enrolls this device at the relay `relay_url` (`http://host:port`) with a one-time code,
+/// allowing [`ENROLL_TIMEOUT`].
 pub async fn enroll(relay_url: &str, code: &str) -> Result<Enrollment> {
-    let url = RelayUrl::parse(relay_url).map_err(|e| net(&e.to_string()))?;
+    enroll_within(relay_url, code, ENROLL_TIMEOUT).await
+}
+
+/// [`enroll`] allowing `within` for the whole exchange.
+pub async fn enroll_within(relay_url: &str, code: &str, within: Duration) -> Result<Enrollment> {
+    Ok(try_enroll(relay_url, code, within).await?)
+}
+
+async fn try_enroll(
+    relay_url: &str,
+    code: &str,
+    within: Duration,
+) -> std::result::Result<Enrollment, EnrollError> {
+    let url = RelayUrl::parse(relay_url)?;
     if url.is_tls() {
-        return Err(net("only http:// relay URLs are supported"));
+        return Err(EnrollError::TlsUnsupported);
     }
     let authority = url.authority();
     let path = url.path(ENROLL_PATH);
@@ -35,38 +122,168 @@ pub async fn enroll(relay_url: &str, code: &str) -> Result<Enrollment> {
         code: code.to_owned(),
         device_label: None,
     })
-    .map_err(|_| net("request"))?;
+    .map_err(|_| EnrollError::BadAnswer)?;
     let work = async {
         let tcp = TcpStream::connect(&authority)
             .await
-            .map_err(|_| net("connect"))?;
+            .map_err(|_| EnrollError::Unreachable)?;
         let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp))
             .await
-            .map_err(|_| net("handshake"))?;
+            .map_err(|_| EnrollError::Unreachable)?;
         let driver = tokio::spawn(conn);
         let req = hyper::Request::post(path.as_str())
             .header("host", authority.as_str())
             .header("content-type", "application/json")
             .body(Full::new(Bytes::from(body)))
-            .map_err(|_| net("request"))?;
-        let resp = sender.send_request(req).await.map_err(|_| net("send"))?;
+            .map_err(|_| EnrollError::BadUrl(RelayUrlError::NotAUrl))?;
+        let sent = sender.send_request(req).await;
+        let resp = match sent {
+            Ok(r) => r,
+            // Something answered, but not HTTP.
+            Err(e) if e.is_parse() => {
+                driver.abort();
+                return Err(EnrollError::BadAnswer);
+            }
+            Err(_) => {
+                driver.abort();
+                return Err(EnrollError::Unreachable);
+            }
+        };
         let status = resp.status();
         let bytes = Limited::new(resp.into_body(), MAX_ANSWER)
             .collect()
             .await
-            .map_err(|_| net("read"))?
+            .map_err(|_| EnrollError::BadAnswer)?
             .to_bytes();
         driver.abort();
         if !status.is_success() {
-            let code = serde_json::from_slice::<serde_json::Value>(&bytes)
-                .ok()
-                .and_then(|v| v.get("code").and_then(|c| c.as_str()).map(str::to_owned))
-                .unwrap_or_else(|| status.as_u16().to_string());
-            return Err(net(&code));
+            return Err(EnrollError::from_answer(status.as_u16(), &bytes));
         }
-        serde_json::from_slice::<Enrollment>(&bytes).map_err(|_| net("bad answer"))
+        serde_json::from_slice::<Enrollment>(&bytes).map_err(|_| EnrollError::BadAnswer)
     };
-    timeout(Duration::from_secs(30), work)
+    timeout(within, work)
         .await
-        .map_err(|_| net("timeout"))?
+        .map_err(|_| EnrollError::Timeout)?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::CoreError;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    /// A server on loopback that reads a request and answers `answer` (bytes as given),
+    /// once; `None` never answers.
+    async fn fake_relay(answer: Option<&'static str>) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let Ok((mut tcp, _)) = listener.accept().await else {
+                return;
+            };
+            let mut buf = vec![0u8; 4096];
+            let _ = tcp.read(&mut buf).await;
+            match answer {
+                Some(a) => {
+                    let _ = tcp.write_all(a.as_bytes()).await;
+                    let _ = tcp.shutdown().await;
+                }
+                None => tokio::time::sleep(Duration::from_secs(30)).await,
+            }
+        });
+        format!("http://{addr}")
+    }
+
+    fn json(status: &str, body: &str) -> String {
+        format!(
+            "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
+             connection: close\r\n\r\n{body}",
+            body.len()
+        )
+    }
+
+    async fn code_of(url: &str) -> &'static str {
+        match enroll_within(url, "ABCD-EFGH", Duration::from_millis(500)).await {
+            Err(CoreError::Enroll(e)) => e.code(),
+            other => panic!("expected an enrollment error, got {other:?}"),
+        }
+    }
+
+    fn leak(s: String) -> &'static str {
+        Box::leak(s.into_boxed_str())
+    }
+
+    #[tokio::test]
+    async fn addresses_this_build_cannot_use_are_refused_before_any_connection() {
+        assert_eq!(code_of("").await, "enroll_bad_url");
+        assert_eq!(code_of("ftp://relay.example").await, "enroll_bad_url");
+        assert_eq!(
+            code_of("https://relay.example").await,
+            "enroll_tls_unsupported"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_closed_port_is_unreachable_and_silence_is_a_timeout() {
+        let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", closed.local_addr().unwrap());
+        drop(closed);
+        assert_eq!(code_of(&url).await, "enroll_unreachable");
+        assert_eq!(code_of(&fake_relay(None).await).await, "enroll_timeout");
+    }
+
+    #[tokio::test]
+    async fn the_relay_error_codes_map_to_their_own_errors() {
+        let invalid = json(
+            "403 Forbidden",
+            r#"{"code":"enrollment_code_invalid","message":"no"}"#,
+        );
+        assert_eq!(
+            code_of(&fake_relay(Some(leak(invalid))).await).await,
+            "enroll_code_invalid"
+        );
+        let storage = json(
+            "503 Service Unavailable",
+            r#"{"code":"storage_unavailable","message":"later"}"#,
+        );
+        assert_eq!(
+            code_of(&fake_relay(Some(leak(storage))).await).await,
+            "enroll_relay_unavailable"
+        );
+        let busy = json(
+            "429 Too Many Requests",
+            r#"{"code":"too_many_connections","message":"slow down"}"#,
+        );
+        let url = fake_relay(Some(leak(busy))).await;
+        match enroll_within(&url, "x", Duration::from_secs(5)).await {
+            Err(CoreError::Enroll(EnrollError::Refused { status, code })) => {
+                assert_eq!(status, 429);
+                assert_eq!(code.as_deref(), Some("too_many_connections"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn answers_that_are_not_an_enrollment_say_so() {
+        let not_json = json("200 OK", "<html>welcome</html>");
+        assert_eq!(
+            code_of(&fake_relay(Some(leak(not_json))).await).await,
+            "enroll_bad_answer"
+        );
+        assert_eq!(
+            code_of(&fake_relay(Some("SSH-2.0-OpenSSH_9.6\r\n")).await).await,
+            "enroll_bad_answer"
+        );
+        // An error body whose code is free text keeps no code.
+        let odd = json("418 I'm a teapot", r#"{"code":"名字 and more"}"#);
+        let url = fake_relay(Some(leak(odd))).await;
+        match enroll_within(&url, "x", Duration::from_secs(5)).await {
+            Err(CoreError::Enroll(EnrollError::Refused { status, code })) => {
+                assert_eq!((status, code), (418, None));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 }

@@ -15,12 +15,14 @@ use tokio::task::JoinHandle;
 use tokio::time::timeout;
 use wangge_schema::RelayUrl;
 
-/// The relay's address from its base URL (any form [`RelayUrl`] takes), or the error code
-/// for a URL this client cannot reach.
-pub(super) fn relay(base: &str) -> Result<RelayUrl, &'static str> {
-    let url = RelayUrl::parse(base).map_err(|_| "bad_url")?;
+use super::LinkError;
+
+/// The relay's address from its base URL (any form [`RelayUrl`] takes), or why this
+/// client cannot reach it.
+pub(super) fn relay(base: &str) -> Result<RelayUrl, LinkError> {
+    let url = RelayUrl::parse(base).map_err(|_| LinkError::BadUrl)?;
     if url.is_tls() {
-        return Err("tls_unsupported");
+        return Err(LinkError::TlsUnsupported);
     }
     Ok(url)
 }
@@ -164,7 +166,10 @@ mod tests {
                 Ok("127.0.0.1:8080".to_owned())
             );
         }
-        assert_eq!(relay("https://relay.example"), Err("tls_unsupported"));
-        assert_eq!(relay("http://"), Err("bad_url"));
+        assert_eq!(
+            relay("https://relay.example"),
+            Err(LinkError::TlsUnsupported)
+        );
+        assert_eq!(relay("http://"), Err(LinkError::BadUrl));
     }
 }

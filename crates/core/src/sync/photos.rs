@@ -32,7 +32,7 @@ use wangge_schema::tus::{BLOBS_PATH, FILES_PATH, TUS_VERSION, UploadMetadata, en
 use super::http::{Answer, Conn};
 use super::{SyncConfig, SyncStatus, lock};
 use crate::photos::{Settings, thumbnail_of};
-use crate::store::{MAX_BLOB_BYTES, Store, UploadJob};
+use crate::store::{MAX_BLOB_BYTES, Store, Subscription, UploadJob};
 
 /// Largest non-photo answer read.
 const MAX_ANSWER: usize = 64 * 1024;
@@ -55,8 +55,10 @@ pub(super) struct PhotoWorker {
     pub token: String,
     pub cfg: SyncConfig,
     pub status: watch::Sender<SyncStatus>,
-    /// Wakes this task (a nudge: something to upload).
+    /// Wakes this task (a nudge: sync now).
     pub wake: Arc<Notify>,
+    /// The store's change feed, for uploads queued by an action.
+    pub uploads: Subscription,
     /// Wakes the WebSocket worker, which recomputes `synced`.
     pub docs: Arc<Notify>,
 }
@@ -143,6 +145,9 @@ impl PhotoWorker {
             };
             tokio::select! {
                 () = self.wake.notified() => {}
+                () = self.uploads.changed() => {
+                    let _ = self.uploads.take();
+                }
                 () = sleep(self.cfg.poll_interval) => {}
                 () = retry_at => {}
                 () = docs_changed(&mut seen, &mut last) => {}
