@@ -44,6 +44,8 @@ mod http;
 mod link;
 mod photos;
 mod session;
+#[cfg(test)]
+mod session_tests;
 mod status;
 mod worker;
 
