@@ -305,3 +305,33 @@ async fn a_device_refused_right_after_joining_backs_off() {
         "the device did not back off: {tries} connections in 3 s"
     );
 }
+
+/// The store's change feed tells the engine: with no nudge and no periodic round in
+/// sight, a record saved while connected reaches the relay on the same connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saved_record_reaches_the_relay_without_a_nudge_or_a_poll() {
+    let relay = spawn_relay().await;
+    let mut a = TestDevice::new(&relay, GRID_A).await;
+    a.start(
+        &relay.url(),
+        wangge_core::sync::SyncConfig {
+            poll_interval: Duration::from_secs(3600),
+            ..fast()
+        },
+    );
+    a.wait_synced(WITHIN).await;
+    let h = a.with(|s| {
+        let h = s.create_household(&grid_a(), &flat("801")).unwrap();
+        s.add_resident(h, &person("王芳", Relation::Head)).unwrap();
+        h
+    });
+    let doc = DocumentId::from_uuid(h.0);
+    eventually(WITHIN, "the saved household reaches the relay", || {
+        relay_heads_of(&relay, &doc) == Some(a.with(|s| device_heads_of(s, &doc)))
+    })
+    .await;
+    a.wait_synced(WITHIN).await;
+    let st = a.engine.as_ref().unwrap().status().borrow().clone();
+    assert_eq!((st.connections, st.docs_pending), (1, 0), "{st:?}");
+    relay.stop().await;
+}

@@ -277,6 +277,10 @@ impl Session {
         let to_sync: HashSet<DocumentId> = to_sync.into_iter().collect();
         let mut msgs = Vec::new();
         for (id, h) in heads {
+            if self.waiting.contains_key(&id) {
+                // Refused while the summary was on its way: it waits.
+                continue;
+            }
             if to_sync.contains(&id) {
                 if let Some(data) = store.generate_sync_message(&id, self.peer())? {
                     msgs.push(self.sync_msg(id, data));
