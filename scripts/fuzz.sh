@@ -3,6 +3,7 @@
 # bounded time, from a seed corpus of real messages, documents, headers and bodies.
 #   bash scripts/fuzz.sh              every target, FUZZ_SECONDS (default 30) each
 #   bash scripts/fuzz.sh message 600  one target for 600 s
+# FUZZ_SEED fixes libFuzzer's seed (CI: the same run for the same code).
 # Needs the nightly toolchain (cargo-fuzz builds with sanitizers); installs cargo-fuzz.
 # A crash stops the run and leaves its input in fuzz/artifacts/<target>/: turn it into a
 # regression test beside the decoder, then fix.
@@ -41,6 +42,7 @@ for t in "${targets[@]}"; do
   log="$work/$t.log"
   if ! cargo +"$toolchain" fuzz run -O "$t" "$work/corpus/$t" -- \
     -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+    ${FUZZ_SEED:+-seed="$FUZZ_SEED"} \
     >"$log" 2>&1; then
     grep -v '^"' "$log" | tail -n 40 >&2
     echo "fuzz target $t failed: its input is in fuzz/artifacts/$t/" >&2

@@ -21,6 +21,6 @@ echo "== fuzz regressions"
 cargo fmt --manifest-path fuzz/Cargo.toml -- --check
 cargo clippy --manifest-path fuzz/Cargo.toml --all-targets --locked -- -D warnings
 cargo test --manifest-path fuzz/Cargo.toml --locked
-echo "== fuzz";         FUZZ_SECONDS="${FUZZ_SECONDS:-30}" bash scripts/fuzz.sh
+echo "== fuzz";         FUZZ_SECONDS="${FUZZ_SECONDS:-30}" FUZZ_SEED="${FUZZ_SEED:-1}" bash scripts/fuzz.sh
 # The real desktop app, two instances and a relay, driven over WebDriver under Xvfb.
 echo "== e2e";          bash scripts/e2e.sh

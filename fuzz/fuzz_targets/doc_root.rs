@@ -1,5 +1,5 @@
-//! A stored document's bytes, loaded under the guard, then read the way both sides read a
-//! document's root (kind, scope) and a household's grid or an index's households.
+//! A document from a peer (within the chunk bounds), loaded under the guard, then read the
+//! way both sides read a document's root (kind, scope), a household's grid, an index.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

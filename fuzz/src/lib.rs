@@ -87,8 +87,12 @@ pub fn change_chunks(data: &[u8]) {
     }
 }
 
-/// A stored document's bytes, read the way both sides read roots, grids and indexes.
+/// A document's bytes as they arrive from a peer (within the chunk bounds), loaded and
+/// read the way both sides read roots, grids and indexes.
 pub fn doc_root(data: &[u8]) {
+    if guard::bounds::chunk_within_bounds(data).is_err() {
+        return;
+    }
     let Some(doc) = guard::load_chunks(&[data.to_vec()]) else {
         return;
     };

@@ -7,6 +7,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use automerge::sync::{self, SyncDoc};
 use automerge::{Automerge, AutomergeError, Change, LoadOptions, OnPartialLoad, VerificationMode};
 
+pub mod bounds;
+
 /// Decodes a sync message; a panic inside automerge counts as invalid.
 pub fn decode_sync(bytes: &[u8]) -> Option<sync::Message> {
     catch_unwind(|| sync::Message::decode(bytes).ok())
@@ -60,6 +62,10 @@ fn chunk_len(bytes: &[u8]) -> Option<usize> {
 }
 
 fn chunk_well_formed(chunk: &[u8]) -> bool {
+    // Before automerge sees it: a chunk that would make it inflate or expand without end.
+    if bounds::chunk_within_bounds(chunk).is_err() {
+        return false;
+    }
     if chunk.get(8) == Some(&CHANGE_CHUNK) {
         // A change on its own: parse its columns and check its checksum, without loading
         // it into a document (which would log its missing dependencies as an error).
