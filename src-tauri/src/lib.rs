@@ -12,7 +12,7 @@
 //!   store swap around core's checks and seeding.
 //! - [`device`]: `device.json` (demo or enrollment; 0600) and the data directory's files.
 //! - [`dto`]: the shell's own shapes (set-up state, sync status); views are core's.
-//! - [`sync_view`]: engine status → [`dto::SyncView`], pushed to the UI as `sync://status`.
+//! - [`sync_view`]: core's sync view of the engine's status, pushed to the UI as `sync://status`.
 //! - [`error`]: [`AppError`], the one error the UI sees: `{code, message, fields?}`.
 //! - [`bindings`]: the TypeScript types of the IPC, generated into `ui/src/bindings/`.
 //!
@@ -37,8 +37,8 @@ use tauri::{Emitter, Manager, Runtime};
 pub use error::{AppError, AppResult};
 pub use state::AppState;
 
-use crate::dto::SyncView;
 use crate::sync_view::{Emit, SYNC_STATUS_EVENT};
+use wangge_core::views::SyncView;
 
 /// Sets the log subscriber once: `RUST_LOG` or `info`, with personal-data-safe caps.
 fn init_tracing() {

@@ -20,9 +20,8 @@ impl AppState {
             ));
         }
         let form = EnrollForm::parse(relay_url, code)?;
-        let enrollment = wangge_core::sync::enroll(&form.relay_url, &form.code)
-            .await
-            .map_err(|e| AppError::new(ErrorCode::EnrollFailed, e.to_string()))?;
+        // A wrong code, an unreachable relay, a refusing one: each its own code.
+        let enrollment = wangge_core::sync::enroll(&form.relay_url, &form.code).await?;
         self.set_device(Device::enrolled(&form.relay_url, enrollment))?;
         tracing::info!("device enrolled");
         Ok(self.info())

@@ -9,7 +9,9 @@ use wangge_core::sync::SyncEngine;
 use wangge_core::{DbKey, ErrorCode, GridCode, Store, StoreConfig};
 
 use crate::device::{DEMO_STORE_FILE, Device, KEY_FILE, LOCAL_MEMBER};
-use crate::dto::{AppInfo, SetupState, SyncView};
+use wangge_core::views::SyncView;
+
+use crate::dto::{AppInfo, SetupState};
 use crate::error::{AppError, AppResult};
 use crate::sync_view::{Emit, follow};
 
@@ -220,7 +222,8 @@ impl AppState {
         lock(&self.sync).take();
     }
 
-    /// Tells the engine there are local changes (after every write).
+    /// Asks the engine to sync now ("sync now", the app back in front). Saves need no
+    /// nudge: the store tells the engine which documents each action changed.
     pub fn nudge(&self) {
         if let Some(s) = &*lock(&self.sync) {
             s.engine.nudge();

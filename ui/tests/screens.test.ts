@@ -60,7 +60,7 @@ describe('first run', () => {
     setAppInfo(info({ state: 'new', prefillRelayUrl: 'http://127.0.0.1:9000' }));
     const api = backend({
       enroll: () => {
-        throw { code: 'enroll_failed', message: 'enrollment failed: invalid_code' };
+        throw { code: 'enroll_code_invalid', message: 'the enrollment code is unknown, used or expired' };
       },
     });
     const w = mount(SetupView, { global: { plugins: [testRouter()] } });
@@ -70,7 +70,7 @@ describe('first run', () => {
     await flushPromises();
     // Sent as typed: core trims and checks the form.
     expect(api.argsOf('enroll')).toEqual([{ relayUrl: 'http://127.0.0.1:9000', code: ' ABCD-1234 ' }]);
-    expect(w.get('[data-testid="setup-error"]').text()).toBe('注册失败,请检查服务器地址和注册码');
+    expect(w.get('[data-testid="setup-error"]').text()).toBe('注册码无效、已使用或已过期,请向网格中心重新索取');
   });
 
   it('shows what core found wrong with each field of the enrollment form beside it', async () => {
@@ -135,6 +135,8 @@ describe('sync page', () => {
         state: 'error',
         online: false,
         docsPending: 7,
+        docsWaiting: 0,
+        waiting: [],
         photosPending: 2,
         photoBytesPending: 900000,
         lastSuccess: null,
@@ -155,6 +157,38 @@ describe('sync page', () => {
     await w.get('[data-testid="sync-now"]').trigger('click');
     await flushPromises();
     expect(api.argsOf('sync_now')).toHaveLength(1);
+    expect(w.find('[data-testid="sync-docs-waiting"]').exists()).toBe(false);
+  });
+
+  it('shows documents the relay does not take yet as kept and waiting, with why', async () => {
+    const { startSyncStatus } = await import('@/composables/sync');
+    backend({
+      sync_status: () => ({
+        state: 'synced',
+        online: true,
+        docsPending: 0,
+        docsWaiting: 3,
+        waiting: [
+          { reason: 'waiting_unknown_kind', count: 2 },
+          { reason: 'waiting_scope_forbidden', count: 1 },
+        ],
+        photosPending: 0,
+        photoBytesPending: 0,
+        lastSuccess: '2026-12-01T02:00:00Z',
+        lastError: null,
+        progress: 100,
+      }),
+    });
+    const SyncView = (await import('@/views/SyncView.vue')).default;
+    const w = mount(SyncView, { global: { plugins: [testRouter()] } });
+    await startSyncStatus();
+    await flushPromises();
+    expect(w.get('[data-testid="sync-state"]').attributes('data-state')).toBe('synced');
+    expect(w.get('[data-testid="sync-docs-waiting"]').text()).toBe('3');
+    const reasons = w.findAll('[data-testid="sync-waiting"] li');
+    expect(reasons.map((r) => r.attributes('data-reason'))).toEqual(['waiting_unknown_kind', 'waiting_scope_forbidden']);
+    expect(reasons[0]!.text()).toBe('服务器版本较旧,暂不接收这类记录;服务器升级后自动上传(2)');
+    expect(w.text()).toContain('不会丢失');
   });
 });
 

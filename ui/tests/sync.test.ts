@@ -11,6 +11,8 @@ function view(p: Partial<SyncView>): SyncView {
     state: 'offline',
     online: false,
     docsPending: 0,
+    docsWaiting: 0,
+    waiting: [],
     photosPending: 0,
     photoBytesPending: 0,
     lastSuccess: null,

@@ -62,11 +62,8 @@ impl CoreError {
             CoreError::Media(e) => media_code(e),
             CoreError::Storage(_) => ErrorCode::StorageError,
             CoreError::Io(_) => ErrorCode::IoError,
-            // Until the UI's code list carries enrollment's own codes, they show as the
-            // general `enroll_failed`.
-            CoreError::Enroll(e) => {
-                ErrorCode::from_code(e.code()).unwrap_or(ErrorCode::EnrollFailed)
-            }
+            // Which side is wrong: the address, the network, the code or the relay.
+            CoreError::Enroll(e) => e.code(),
         }
     }
 

@@ -104,9 +104,7 @@ code_enum! {
         /// The evidence JPEG could not be encoded.
         EncodeFailed = "encode_failed",
 
-        // The app shell: AppError.code, and enrollment.
-        /// Enrolling at the relay failed.
-        EnrollFailed = "enroll_failed",
+        // The app shell: AppError.code.
         /// The device is already enrolled.
         AlreadyEnrolled = "already_enrolled",
         /// The device has no grid yet (neither enrolled nor a demo).
@@ -161,6 +159,46 @@ code_enum! {
         PhotoChecksum = "photo_checksum",
         /// The relay forgot an upload in progress.
         PhotoUploadGone = "photo_upload_gone",
+
+        // Enrollment: which side is wrong.
+        /// The relay address is not a usable URL.
+        EnrollBadUrl = "enroll_bad_url",
+        /// The relay address is `https://`, which this build does not speak yet.
+        EnrollTlsUnsupported = "enroll_tls_unsupported",
+        /// Nothing answered at the relay address.
+        EnrollUnreachable = "enroll_unreachable",
+        /// The relay did not answer in time.
+        EnrollTimeout = "enroll_timeout",
+        /// The enrollment code is unknown, used or expired.
+        EnrollCodeInvalid = "enroll_code_invalid",
+        /// The relay's storage is failing; try again later.
+        EnrollRelayUnavailable = "enroll_relay_unavailable",
+        /// The relay refused the enrollment for another reason.
+        EnrollRefused = "enroll_refused",
+        /// The relay's answer is not an enrollment.
+        EnrollBadAnswer = "enroll_bad_answer",
+
+        // Why a document kept on this device waits instead of syncing (SyncView.waiting).
+        /// The relay does not take documents of its kind yet (an older relay).
+        WaitingUnknownKind = "waiting_unknown_kind",
+        /// Its changes show no kind and scope.
+        WaitingNoMeta = "waiting_no_meta",
+        /// Its scope is not a grid or division code.
+        WaitingBadScope = "waiting_bad_scope",
+        /// This device may not write in its scope (a grid it no longer works in).
+        WaitingScopeForbidden = "waiting_scope_forbidden",
+        /// This device's role may not write documents of its kind.
+        WaitingKindForbidden = "waiting_kind_forbidden",
+        /// The connection syncs as many documents as the relay allows; it goes next.
+        WaitingTooMany = "waiting_too_many",
+        /// The relay is busy with this device's other new documents; it goes next.
+        WaitingBusy = "waiting_busy",
+        /// Too large for the relay to take while it is being created.
+        WaitingTooLarge = "waiting_too_large",
+        /// The relay does not say why.
+        WaitingOther = "waiting_other",
+        /// The relay does not take it and does not say why (an older relay).
+        WaitingUnavailable = "waiting_unavailable",
     }
 }
 

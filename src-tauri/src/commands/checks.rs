@@ -34,9 +34,7 @@ pub fn record_checks(
     slot: Slot,
     checks: Vec<CheckInput>,
 ) -> AppResult<ChecksRecorded> {
-    let recorded = state.with_store(|s| s.record_checks(slot, &checks))?;
-    state.nudge();
-    Ok(recorded)
+    state.with_store(|s| s.record_checks(slot, &checks))
 }
 
 /// The day's fever readings in the member's grids.

@@ -42,9 +42,7 @@ pub fn create_household(
     input: HouseholdInput,
 ) -> AppResult<HouseholdId> {
     let grid = state.grid()?;
-    let id = state.with_store(|s| s.create_household(&grid, &input))?;
-    state.nudge();
-    Ok(id)
+    state.with_store(|s| s.create_household(&grid, &input))
 }
 
 /// Edits a household's own fields.
@@ -55,9 +53,7 @@ pub fn update_household(
     id: HouseholdId,
     input: HouseholdInput,
 ) -> AppResult<()> {
-    state.with_store(|s| s.update_household(id, &input))?;
-    state.nudge();
-    Ok(())
+    state.with_store(|s| s.update_household(id, &input))
 }
 
 /// Every problem with a household form, as the user types.

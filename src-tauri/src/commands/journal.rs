@@ -33,9 +33,7 @@ pub fn journal_entry(
 #[tracing::instrument(skip_all)]
 pub fn save_journal(state: State<'_, AppState>, day: NaiveDate, text: String) -> AppResult<()> {
     let grid = state.grid()?;
-    state.with_store(|s| s.save_journal(&grid, day, &[], &text))?;
-    state.nudge();
-    Ok(())
+    state.with_store(|s| s.save_journal(&grid, day, &[], &text))
 }
 
 /// Days with a saved entry, newest first.

@@ -1,7 +1,7 @@
 //! The Tauri commands, one file per area. Each is a free function: take the state, call
-//! one `wangge-core` function, convert the error (and tell the sync engine after a
-//! write). Every command runs off the main thread (`async`), so the window never waits on
-//! SQLite.
+//! one `wangge-core` function, convert the error. Writes need nothing more: the store
+//! tells the sync engine what each action changed. Every command runs off the main thread
+//! (`async`), so the window never waits on SQLite.
 
 pub mod checks;
 pub mod households;

@@ -40,7 +40,6 @@ pub async fn add_photo<R: Runtime>(
     })
     .await
     .map_err(|e| AppError::new(ErrorCode::Internal, format!("photo worker failed: {e}")))??;
-    state.nudge();
     Ok(added)
 }
 

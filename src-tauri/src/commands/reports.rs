@@ -13,9 +13,7 @@ use crate::state::AppState;
 #[tracing::instrument(skip_all)]
 pub fn file_report(state: State<'_, AppState>, input: ReportInput) -> AppResult<ReportId> {
     let grid = state.grid()?;
-    let id = state.with_store(|s| s.file_report(&grid, &input))?;
-    state.nudge();
-    Ok(id)
+    state.with_store(|s| s.file_report(&grid, &input))
 }
 
 /// Reports in the member's grids (every report on the device for a role scoped to a

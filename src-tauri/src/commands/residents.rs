@@ -15,9 +15,7 @@ pub fn add_resident(
     household: HouseholdId,
     input: ResidentInput,
 ) -> AppResult<ResidentId> {
-    let id = state.with_store(|s| s.add_resident(household, &input))?;
-    state.nudge();
-    Ok(id)
+    state.with_store(|s| s.add_resident(household, &input))
 }
 
 /// Edits a resident (only changed fields are written).
@@ -28,9 +26,7 @@ pub fn update_resident(
     id: ResidentId,
     input: ResidentInput,
 ) -> AppResult<()> {
-    state.with_store(|s| s.update_resident(id, &input))?;
-    state.nudge();
-    Ok(())
+    state.with_store(|s| s.update_resident(id, &input))
 }
 
 /// The edit form's values: numbers unmasked.
@@ -57,9 +53,7 @@ pub fn set_moved_out(
     resident: ResidentId,
     moved_out: bool,
 ) -> AppResult<()> {
-    state.with_store(|s| s.set_moved_out(resident, moved_out))?;
-    state.nudge();
-    Ok(())
+    state.with_store(|s| s.set_moved_out(resident, moved_out))
 }
 
 /// Settles a conflicting resident field on the value the member picked.
@@ -71,7 +65,5 @@ pub fn resolve_conflict(
     field: String,
     value: FieldValue,
 ) -> AppResult<()> {
-    state.with_store(|s| s.resolve_resident_conflict(resident, &field, &value))?;
-    state.nudge();
-    Ok(())
+    state.with_store(|s| s.resolve_resident_conflict(resident, &field, &value))
 }

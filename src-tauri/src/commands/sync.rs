@@ -2,7 +2,8 @@
 
 use tauri::State;
 
-use crate::dto::SyncView;
+use wangge_core::views::SyncView;
+
 use crate::error::AppResult;
 use crate::state::AppState;
 

@@ -11,9 +11,7 @@ use crate::state::AppState;
 #[tauri::command(async)]
 #[tracing::instrument(skip_all)]
 pub fn record_visit(state: State<'_, AppState>, input: VisitInput) -> AppResult<VisitId> {
-    let id = state.with_store(|s| s.record_visit(&input))?;
-    state.nudge();
-    Ok(id)
+    state.with_store(|s| s.record_visit(&input))
 }
 
 /// The member's visits in their grids on a day (today when absent), oldest first.

@@ -14,7 +14,7 @@ use tauri::webview::InvokeRequest;
 use tauri::{App, Manager, State, WebviewWindow, WebviewWindowBuilder};
 use tokio::runtime::Runtime;
 use wangge_app_lib::AppState;
-use wangge_app_lib::dto::SyncView;
+use wangge_core::views::SyncView;
 use wangge_core::{Address, HouseholdInput, Relation, ResidenceStatus, ResidentInput};
 
 /// One app: the mock Tauri app holding its state, its window, the sync events it emitted,

@@ -2,7 +2,8 @@
 
 use serde_json::json;
 use wangge_app_lib::device::DEVICE_FILE;
-use wangge_app_lib::dto::{SetupState, SyncState};
+use wangge_app_lib::dto::SetupState;
+use wangge_core::views::SyncState;
 
 use crate::helpers::*;
 

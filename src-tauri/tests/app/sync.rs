@@ -4,8 +4,9 @@ use std::time::Duration;
 
 use serde_json::json;
 use tokio::sync::oneshot;
-use wangge_app_lib::dto::{SetupState, SyncState};
+use wangge_app_lib::dto::SetupState;
 use wangge_core::ErrorCode;
+use wangge_core::views::SyncState;
 use wangge_relay::{Config, Relay, admin, store};
 
 use crate::helpers::*;
@@ -86,7 +87,7 @@ fn enrolling_starts_sync_and_a_relaunch_resumes_it() {
         "enroll",
         json!({ "relayUrl": relay.url, "code": "not-a-code" }),
     );
-    assert_eq!(err["code"], "enroll_failed");
+    assert_eq!(err["code"], "enroll_code_invalid");
     let err = app.refused("enroll", json!({ "relayUrl": " ", "code": "" }));
     assert_eq!(err["code"], "invalid");
     assert_eq!(err["fields"][0]["field"], "relay_url");
@@ -172,7 +173,7 @@ fn a_code_in_the_environment_enrolls_a_new_device_at_launch() {
     assert_eq!(info.state, SetupState::New);
     assert_eq!(
         info.enroll_error.map(|e| e.code),
-        Some(ErrorCode::EnrollFailed)
+        Some(ErrorCode::EnrollCodeInvalid)
     );
     rt.block_on(state.enroll_at_launch(Some(relay.code())));
     let info = state.info();

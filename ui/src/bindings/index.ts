@@ -55,3 +55,4 @@ export type { Visit } from './Visit';
 export type { VisitId } from './VisitId';
 export type { VisitInput } from './VisitInput';
 export type { VisitPurpose } from './VisitPurpose';
+export type { Waiting } from './Waiting';

@@ -243,6 +243,8 @@ export const zh = {
     onlineYes: '已连接',
     onlineNo: '未连接',
     docsPending: '待同步记录',
+    docsWaiting: '暂未被服务器接收',
+    waitingKept: '这些记录已保存在本机,不会丢失;每次重新连接时会再次尝试。',
     photosPending: '待上传照片',
     lastSuccess: '上次同步',
     never: '从未同步',
@@ -397,7 +399,6 @@ export const zh = {
     invalid_settings: '照片处理设置有误',
     encode_failed: '照片压缩失败',
     // shell / enrollment
-    enroll_failed: '注册失败,请检查服务器地址和注册码',
     already_enrolled: '本设备已注册',
     no_grid: '尚未选择网格',
     bad_device_file: '本机设备信息文件损坏,请重新注册',
@@ -425,6 +426,26 @@ export const zh = {
     photo_relay_error: '服务器处理照片出错',
     photo_checksum: '照片传输校验不一致,将重新上传',
     photo_upload_gone: '服务器上的照片上传已失效,将重新上传',
+    // enrollment: which side is wrong
+    enroll_bad_url: '服务器地址格式不对,请检查(如 http://192.168.1.10:3030)',
+    enroll_tls_unsupported: '暂不支持 https 服务器地址,请联系网格中心',
+    enroll_unreachable: '连接不上服务器,请检查地址和网络',
+    enroll_timeout: '服务器没有响应,请稍后重试',
+    enroll_code_invalid: '注册码无效、已使用或已过期,请向网格中心重新索取',
+    enroll_relay_unavailable: '服务器暂时无法处理注册,请稍后重试',
+    enroll_refused: '服务器拒绝了注册,请联系网格中心',
+    enroll_bad_answer: '服务器的应答不对,请确认地址是网格通服务器',
+    // documents kept on this device that wait (SyncView.waiting)
+    waiting_unknown_kind: '服务器版本较旧,暂不接收这类记录;服务器升级后自动上传',
+    waiting_no_meta: '记录缺少归属信息,暂不上传',
+    waiting_bad_scope: '记录的网格编码不对,暂不上传',
+    waiting_scope_forbidden: '记录所属网格不在本账号范围内(可能已调整网格)',
+    waiting_kind_forbidden: '本账号角色不能修改这类记录',
+    waiting_too_many: '本次同步的记录数已达上限,稍后继续',
+    waiting_busy: '服务器正忙,稍后继续上传',
+    waiting_too_large: '记录太大,服务器暂不接收',
+    waiting_other: '服务器暂不接收,原因未说明',
+    waiting_unavailable: '服务器暂不接收(旧版服务器未说明原因)',
   } satisfies Record<ErrorCode, string>,
 };
 

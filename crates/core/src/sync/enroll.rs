@@ -12,7 +12,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 use wangge_schema::enroll::{ENROLL_PATH, EnrollRequest, codes};
-use wangge_schema::{RelayUrl, RelayUrlError};
+use wangge_schema::{ErrorCode, RelayUrl, RelayUrlError};
 
 use crate::error::Result;
 
@@ -64,17 +64,17 @@ pub enum EnrollError {
 }
 
 impl EnrollError {
-    /// The stable code.
-    pub fn code(&self) -> &'static str {
+    /// The stable code the UI keys its Chinese text on.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            EnrollError::BadUrl(_) => "enroll_bad_url",
-            EnrollError::TlsUnsupported => "enroll_tls_unsupported",
-            EnrollError::Unreachable => "enroll_unreachable",
-            EnrollError::Timeout => "enroll_timeout",
-            EnrollError::CodeInvalid => "enroll_code_invalid",
-            EnrollError::RelayUnavailable => "enroll_relay_unavailable",
-            EnrollError::Refused { .. } => "enroll_refused",
-            EnrollError::BadAnswer => "enroll_bad_answer",
+            EnrollError::BadUrl(_) => ErrorCode::EnrollBadUrl,
+            EnrollError::TlsUnsupported => ErrorCode::EnrollTlsUnsupported,
+            EnrollError::Unreachable => ErrorCode::EnrollUnreachable,
+            EnrollError::Timeout => ErrorCode::EnrollTimeout,
+            EnrollError::CodeInvalid => ErrorCode::EnrollCodeInvalid,
+            EnrollError::RelayUnavailable => ErrorCode::EnrollRelayUnavailable,
+            EnrollError::Refused { .. } => ErrorCode::EnrollRefused,
+            EnrollError::BadAnswer => ErrorCode::EnrollBadAnswer,
         }
     }
 
@@ -205,7 +205,7 @@ mod tests {
 
     async fn code_of(url: &str) -> &'static str {
         match enroll_within(url, "ABCD-EFGH", Duration::from_millis(500)).await {
-            Err(CoreError::Enroll(e)) => e.code(),
+            Err(CoreError::Enroll(e)) => e.code().code(),
             other => panic!("expected an enrollment error, got {other:?}"),
         }
     }

@@ -11,15 +11,19 @@
 //!   member's grids.
 //! - [`report`]: [`ReportView`], a report with its history and the photos not here yet.
 //! - [`photo`]: [`PhotoProgress`] of the evidence pipeline, a stored photo's bytes.
+//! - [`sync`]: [`SyncView`], the sync badge and page: offline or error, a round's
+//!   progress, documents that wait and why.
 
 mod day;
 mod household;
 mod photo;
 mod report;
+mod sync;
 
 pub use household::{ConflictView, HouseholdDetail, HouseholdView, ResidentView};
 pub use photo::{PhotoProgress, PhotoStage};
 pub use report::ReportView;
+pub use sync::{SyncRound, SyncState, SyncView, Waiting, waiting_code};
 
 /// Most resident search hits a screen shows.
 pub const SEARCH_HITS: usize = 50;
