@@ -43,7 +43,8 @@ pub enum ConfigError {
 pub struct Config {
     /// Address to listen on (`WANGGE_LISTEN`).
     pub listen: SocketAddr,
-    /// Database URL, `sqlite:PATH` (`WANGGE_DATABASE`).
+    /// Database URL, `sqlite:PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DB`
+    /// (`WANGGE_DATABASE`).
     pub database: String,
     /// The relay's peer id in the protocol (`WANGGE_PEER_ID`).
     pub peer_id: String,

@@ -12,7 +12,7 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Database(#[source] BackendError),
     /// The database URL is not one this build can open.
-    #[error("unsupported database URL {0:?} (use sqlite:PATH)")]
+    #[error("unsupported database URL {0:?} (use sqlite:PATH or postgres://…)")]
     BadUrl(String),
     /// A record that must exist does not.
     #[error("{0} not found")]

@@ -8,8 +8,9 @@
 //!   (`Box<dyn RelayStore>`); every type implementing the three implements it.
 //! - [`StoreError`] (`error`): the one error type of every backend.
 //!
-//! One module per backend with its own migrations ([`sqlite`] today; PostgreSQL can
-//! follow, one trait at a time), picked from the database URL by [`open`]. Every backend
+//! One module per backend with its own migrations ([`sqlite`], one file, the default;
+//! [`postgres`](self::postgres), a server several relay instances share), picked from the
+//! database URL by [`open`]. Every backend
 //! must pass the shared suites in [`testing`], one per trait. Errors always propagate: a
 //! write that fails is reported, never acknowledged.
 
@@ -17,6 +18,7 @@ mod accounts;
 mod blobs;
 mod docs;
 mod error;
+pub mod postgres;
 pub mod sqlite;
 pub mod testing;
 
@@ -30,9 +32,13 @@ pub trait RelayStore: AccountStore + DocStore + BlobStore {}
 
 impl<T: AccountStore + DocStore + BlobStore + ?Sized> RelayStore for T {}
 
-/// Opens the store a database URL names: `sqlite:PATH` (created if missing) or
-/// `sqlite::memory:`.
+/// Opens the store a database URL names: `sqlite:PATH` (created if missing),
+/// `sqlite::memory:`, or `postgres://…` / `postgresql://…` (the database must exist; the
+/// schema is created or upgraded at open).
 pub fn open(url: &str) -> Result<Box<dyn RelayStore>, StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(Box::new(self::postgres::PgStore::open(url)?));
+    }
     if let Some(rest) = url.strip_prefix("sqlite:") {
         let path = rest.strip_prefix("//").unwrap_or(rest);
         if path.is_empty() {

@@ -1,5 +1,6 @@
-//! Test helpers: a real relay on 127.0.0.1:0 with a fresh SQLite file, enrollment over
-//! HTTP, and a minimal device (tokio-tungstenite + automerge) that syncs through it.
+//! Test helpers: a real relay on 127.0.0.1:0 with a fresh SQLite file (or a PostgreSQL
+//! database), enrollment over HTTP, and a minimal device (tokio-tungstenite + automerge)
+//! that syncs through it.
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
@@ -53,18 +54,27 @@ pub struct TestRelay {
     pub database: String,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
 }
 
-/// Starts the real relay on 127.0.0.1:0 with a fresh database, seeded with two streets,
-/// two communities and grids A, B (same community) and C (other street).
+/// Starts the real relay on 127.0.0.1:0 with a fresh SQLite file, seeded with two
+/// streets, two communities and grids A, B (same community) and C (other street).
 pub async fn spawn_relay() -> TestRelay {
-    init_tracing();
     let dir = tempfile::tempdir().expect("tempdir");
     let database = format!("sqlite:{}", dir.path().join("relay.db").display());
+    let mut relay = start_relay(&database).await;
+    relay._dir = Some(dir);
+    relay.seed();
+    relay
+}
+
+/// Starts the real relay on 127.0.0.1:0 on an existing database (`sqlite:…` or
+/// `postgres://…`), without seeding it.
+pub async fn start_relay(database: &str) -> TestRelay {
+    init_tracing();
     let mut config = Config {
         listen: "127.0.0.1:0".parse().expect("addr"),
-        database: database.clone(),
+        database: database.to_owned(),
         ..Config::default()
     };
     config.limits.admin_poll_millis = 50;
@@ -80,26 +90,13 @@ pub async fn spawn_relay() -> TestRelay {
             .await
             .expect("relay runs");
     });
-    let relay = TestRelay {
+    TestRelay {
         addr,
-        database,
+        database: database.to_owned(),
         stop: Some(stop),
         task: Some(task),
-        _dir: dir,
-    };
-    let mut s = relay.store();
-    for (code, name) in [
-        (STREET, "street"),
-        (COMMUNITY, "community"),
-        (OTHER_STREET, "other street"),
-        (OTHER_COMMUNITY, "other community"),
-    ] {
-        admin::add_division(s.as_mut(), code, name).expect("division");
+        _dir: None,
     }
-    for code in [GRID_A, GRID_B, GRID_C] {
-        admin::add_grid(s.as_mut(), code, "grid").expect("grid");
-    }
-    relay
 }
 
 impl TestRelay {
@@ -108,15 +105,45 @@ impl TestRelay {
         store::open(&self.database).expect("store opens")
     }
 
+    /// Runs `f` on a separate store off the test's runtime thread (the PostgreSQL
+    /// client blocks on a runtime of its own, which an async thread must not do).
+    pub fn with_store<T: Send>(&self, f: impl FnOnce(&mut dyn RelayStore) -> T + Send) -> T {
+        let database = self.database.as_str();
+        std::thread::scope(|s| {
+            s.spawn(|| f(store::open(database).expect("store opens").as_mut()))
+                .join()
+        })
+        .expect("store thread")
+    }
+
+    /// Seeds two streets, two communities and grids A, B (same community) and C (other
+    /// street).
+    pub fn seed(&self) {
+        self.with_store(|s| {
+            for (code, name) in [
+                (STREET, "street"),
+                (COMMUNITY, "community"),
+                (OTHER_STREET, "other street"),
+                (OTHER_COMMUNITY, "other community"),
+            ] {
+                admin::add_division(s, code, name).expect("division");
+            }
+            for code in [GRID_A, GRID_B, GRID_C] {
+                admin::add_grid(s, code, "grid").expect("grid");
+            }
+        });
+    }
+
     /// Adds a user and returns a fresh enrollment code for them.
     pub fn user_code(&self, role: &str, scopes: &[&str]) -> String {
-        let mut s = self.store();
         let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
-        let user = admin::add_user(s.as_mut(), "测试用户", role, &scopes).expect("user");
-        admin::enroll_code(s.as_mut(), user, 1)
-            .expect("code")
-            .expose()
-            .to_owned()
+        self.with_store(|s| {
+            let user = admin::add_user(s, "测试用户", role, &scopes).expect("user");
+            admin::enroll_code(s, user, 1)
+                .expect("code")
+                .expose()
+                .to_owned()
+        })
     }
 
     /// `POST /v1/enroll` with a raw JSON body; returns status and body.
@@ -218,6 +245,11 @@ impl Device {
             refused: HashMap::new(),
             errors: Vec::new(),
         }
+    }
+
+    /// Points the device at a relay on another address (the same relay restarted).
+    pub fn use_relay(&mut self, addr: SocketAddr) {
+        self.addr = addr;
     }
 
     fn peer(&self) -> PeerId {

@@ -1,4 +1,5 @@
-//! Integration tests: the real relay on 127.0.0.1:0, a fresh SQLite file per test, and
+//! Integration tests: the real relay on 127.0.0.1:0, a fresh SQLite file per test (a
+//! PostgreSQL database the tests start a server for, in `postgres`), and
 //! minimal devices speaking the automerge-repo protocol. Set `TEST_LOG=1` for logs.
 
 #![allow(clippy::unwrap_used)]
@@ -7,6 +8,7 @@ mod access;
 mod bad_input;
 mod enroll;
 mod helpers;
+mod postgres;
 mod refusals;
 mod sync;
 mod uploads;

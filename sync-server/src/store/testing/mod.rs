@@ -10,6 +10,9 @@
 //!
 //! The cases use only the traits, never a backend's internals, and each runs on its own
 //! fresh store; a failing case names itself on stderr before it panics.
+//!
+//! [`TestDatabase`] is a fresh database on a PostgreSQL server the tests start
+//! themselves, for the PostgreSQL backend's runs of these suites and the relay's tests.
 
 /// Runs each case on a fresh store from `make`, naming it first so a failure says which.
 macro_rules! run_cases {
@@ -24,11 +27,13 @@ macro_rules! run_cases {
 mod accounts;
 mod blobs;
 mod docs;
+mod pg_server;
 mod relay;
 
 pub use accounts::run_accounts_suite;
 pub use blobs::run_blobs_suite;
 pub use docs::run_docs_suite;
+pub use pg_server::TestDatabase;
 pub use relay::run_relay_suite;
 
 use wangge_schema::ScopeCode;
