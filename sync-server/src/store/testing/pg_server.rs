@@ -223,16 +223,19 @@ impl Drop for PgServer {
     }
 }
 
-/// `program`, run as `user` through `runuser` if one is given.
+/// `program`, run as `user` through `runuser` if one is given, in `/` (initdb refuses to
+/// run in a directory its user cannot read, such as root's home).
 fn command(user: &Option<String>, program: &Path) -> Command {
-    match user {
+    let mut c = match user {
         Some(user) => {
             let mut c = Command::new("runuser");
             c.args(["-u", user, "--"]).arg(program);
             c
         }
         None => Command::new(program),
-    }
+    };
+    c.current_dir("/");
+    c
 }
 
 /// Where `initdb`, `postgres` and `pg_ctl` are: `WANGGE_PG_BINDIR`, else the newest
