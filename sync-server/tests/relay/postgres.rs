@@ -46,4 +46,14 @@ async fn a_document_synced_through_a_relay_on_postgres_survives_a_restart() {
     );
     assert_eq!(a.docs[&doc].get_heads(), b.docs[&doc].get_heads());
     relay.stop().await;
+
+    // Once more: the change appended after the first restart is stored too.
+    let relay = start_relay(db.url()).await;
+    let mut c = relay.device("member", &[GRID_A]).await;
+    c.connect().await.unwrap();
+    c.sync().await;
+    assert_eq!(c.get(doc, "address").as_deref(), Some("3-2-501"));
+    assert_eq!(c.get(doc, "head").as_deref(), Some("after the restart"));
+    assert_eq!(c.docs[&doc].get_heads(), a.docs[&doc].get_heads());
+    relay.stop().await;
 }
