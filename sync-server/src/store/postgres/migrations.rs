@@ -24,6 +24,9 @@ pub(super) fn migrate(client: &mut Client) -> Result<(), StoreError> {
     let mut tx = client.transaction().map_err(db)?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
         .map_err(db)?;
+    // `CREATE TABLE IF NOT EXISTS` would log a NOTICE at every start.
+    tx.batch_execute("SET LOCAL client_min_messages = warning")
+        .map_err(db)?;
     tx.batch_execute(
         "CREATE TABLE IF NOT EXISTS wangge_schema_migrations (
              version INTEGER PRIMARY KEY,
