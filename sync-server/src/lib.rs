@@ -12,8 +12,9 @@
 //!   contract the device follows too ([`ScopeCode`], [`Role`], [`DocKind`], [`Principal`]).
 //! - [`auth`]: device tokens, enrollment codes, peer-id binding, token extraction.
 //! - [`store`]: storage traits of domain operations split by concern (accounts, documents,
-//!   uploads and blobs; [`RelayStore`] is all three), the SQLite backend with its `.sql`
-//!   migrations, and the shared suites every backend must pass, one per trait.
+//!   uploads and blobs; [`RelayStore`] is all three), the SQLite and PostgreSQL backends
+//!   with their `.sql` migrations, and the shared suites every backend must pass, one per
+//!   trait.
 //! - [`engine`]: the pure sync state machine ([`Hub`]) over `automerge::sync`, with the
 //!   scope checks and persist-before-acknowledge rule.
 //! - [`server`]: axum routes (`/healthz`, `/v1/enroll`, `/v1/sync`, tus photo uploads at

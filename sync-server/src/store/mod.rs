@@ -9,10 +9,9 @@
 //! - [`StoreError`] (`error`): the one error type of every backend.
 //!
 //! One module per backend with its own migrations ([`sqlite`], one file, the default;
-//! [`postgres`](self::postgres), a server several relay instances share), picked from the
-//! database URL by [`open`]. Every backend
-//! must pass the shared suites in [`testing`], one per trait. Errors always propagate: a
-//! write that fails is reported, never acknowledged.
+//! [`postgres`], a server several relay instances share), picked from the
+//! database URL by [`open`]. Every backend must pass the shared suites in [`testing`], one
+//! per trait. Errors always propagate: a write that fails is reported, never acknowledged.
 
 mod accounts;
 mod blobs;
