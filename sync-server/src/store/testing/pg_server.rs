@@ -35,7 +35,8 @@ impl TestDatabase {
     /// why, if PostgreSQL is not installed or does not start.
     pub fn new() -> TestDatabase {
         // The blocking client must not run on an async test's runtime thread.
-        std::thread::scope(|s| s.spawn(Self::create).join()).expect("test database thread")
+        std::thread::scope(|s| s.spawn(Self::create).join())
+            .unwrap_or_else(|why| std::panic::resume_unwind(why))
     }
 
     fn create() -> TestDatabase {
