@@ -266,6 +266,8 @@ fn read_csv(bytes: &[u8]) -> Result<Sheet> {
         budget: MAX_ROWS,
     };
     let mut record = csv::StringRecord::new();
+    // Line numbers from byte offsets: the reader skips blank lines without counting them.
+    let (mut line, mut counted) = (1u32, 0usize);
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
@@ -277,10 +279,17 @@ fn read_csv(bytes: &[u8]) -> Result<Sheet> {
                 ));
             }
         }
-        // The record's line, 1-based like Excel's row number when the file opens there.
-        let line = record.position().map_or(0, |p| p.line()).saturating_sub(1) as u32;
+        // The record's first line, 1-based like Excel's row number when it opens the file.
+        // The position is where the reader began, before the blank lines it skipped.
+        let mut at = record.position().map_or(counted, |p| p.byte() as usize);
+        while matches!(text.as_bytes().get(at), Some(b'\n' | b'\r')) {
+            at += 1;
+        }
+        let skipped = text.as_bytes().get(counted..at).unwrap_or_default();
+        line += skipped.iter().filter(|&&b| b == b'\n').count() as u32;
+        counted = at.max(counted);
         for (col, field) in record.iter().enumerate() {
-            rows.put(line, col as u32, Cell::text(field))?;
+            rows.put(line - 1, col as u32, Cell::text(field))?;
         }
     }
     Ok(Sheet {

@@ -86,7 +86,6 @@ pub enum When {
     Date(NaiveDate),
     Serial(NaiveDate),
     Text(String),
-    None,
 }
 
 /// One data row of the main corpus workbook.
@@ -176,7 +175,6 @@ pub fn ledger_xlsx(lines: &[Option<Line>]) -> Vec<u8> {
             When::Text(t) => {
                 sheet.write_string(r, 3, t).unwrap();
             }
-            When::None => {}
         }
         sheet.write_string(r, 4, "汉族").unwrap();
         sheet.write_string(r, 5, l.relation).unwrap();

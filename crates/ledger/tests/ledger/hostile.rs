@@ -78,7 +78,7 @@ fn a_sheet_with_more_rows_than_an_import_takes_is_refused_in_xlsx_and_csv() {
     assert_eq!(refused(csv.as_bytes()), ErrorCode::TooManyRows);
 
     let mut book = rust_xlsxwriter::Workbook::new();
-    let s = book.add_worksheet_with_constant_memory();
+    let s = book.add_worksheet();
     s.write_string(0, 0, "姓名").unwrap();
     for r in 1..=MAX_ROWS as u32 {
         s.write_number(r, 0, f64::from(r)).unwrap();
