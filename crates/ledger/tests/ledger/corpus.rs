@@ -288,7 +288,7 @@ pub fn ledger_csv(p: &[Person]) -> String {
         "党员",
     )); // 3
     s.push_str(&row(&p[1], "配偶", "帽儿胡同12号", slash(p[1].birth()), "")); // 4
-    s.push_str("\n"); // 5: blank
+    s.push('\n'); // 5: blank
     s.push_str(&format!(
         "{},{},1.10105E+17,,,户主,帽儿胡同14号,户籍人口,\n",
         p[2].name,

@@ -2,6 +2,7 @@
 //! dry runs with their exact outcomes, imports into a real encrypted store, hostile files
 //! and the command line.
 
+#![allow(clippy::unwrap_used)]
 mod cli;
 mod corpus;
 mod files;
