@@ -137,3 +137,31 @@ fn looks_like_text(bytes: &[u8]) -> bool {
         .count();
     !head.contains(&0) && controls * 100 <= head.len()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Not a real encrypted workbook (nothing here writes one): an OLE header and a
+    /// directory entry named `EncryptedPackage`, which is what the check looks for.
+    fn ole_with_stream(name: &str) -> Vec<u8> {
+        let mut b = CFB_MAGIC.to_vec();
+        b.resize(512, 0);
+        b.extend(name.encode_utf16().flat_map(u16::to_le_bytes));
+        b.resize(2048, 0);
+        b
+    }
+
+    #[test]
+    fn an_ole_file_with_an_encrypted_package_is_a_password_protected_workbook() {
+        let e = sniff(&ole_with_stream("EncryptedPackage")).unwrap_err();
+        assert_eq!(e.code, ErrorCode::FileEncrypted);
+        assert_eq!(sniff(&ole_with_stream("Workbook")).unwrap(), Format::Xls);
+    }
+
+    #[test]
+    fn binary_bytes_are_not_text() {
+        assert!(!looks_like_text(&[0x89, b'P', b'N', b'G', 0, 0]));
+        assert!(looks_like_text("姓名,电话\r\n".as_bytes()));
+    }
+}

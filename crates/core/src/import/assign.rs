@@ -11,7 +11,6 @@ use crate::model::{Address, GridCode};
 /// How an import assigns grids: the file's own grid column first, then a rule by building
 /// (楼栋) or street (街巷), then the default grid.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct GridAssignment {
     /// Where households go that nothing else assigns.
     pub default_grid: Option<GridCode>,

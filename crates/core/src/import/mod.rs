@@ -31,7 +31,6 @@ pub use run::{Progress, preview_import, run_import};
 
 /// Where a planned record came from: a sheet and its 1-based row number.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RowRef {
     /// The sheet's name (`CSV` for a CSV file).
     pub sheet: String,
@@ -98,7 +97,6 @@ impl ImportPlan {
 
 /// What importing one household did (or, in a preview, would do).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HouseholdOutcome {
     /// A new household was created.
     pub created: bool,
@@ -118,7 +116,6 @@ pub struct HouseholdOutcome {
 
 /// What an import did (or would do), added up.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ImportSummary {
     /// Households in the plan.
     pub total: u32,
