@@ -20,6 +20,9 @@
 //! - [`views`]: what the app's screens show (the household page with numbers masked, a
 //!   day's checks, fevers and visits over a member's grids, the report page, photo
 //!   progress), so the app shell holds no rule.
+//! - [`import`]: 导入台账: an import plan (households formed, residents validated by
+//!   `wangge-ledger`) written household by household, matched by ID number, with progress
+//!   and cancellation.
 //! - [`setup`]: the first-run enrollment form, checked before the relay is asked.
 //! - [`demo`]: invented demo and benchmark data, made through the user actions; the
 //!   app's offline demo grid.
@@ -32,6 +35,7 @@ pub mod clock;
 pub mod demo;
 pub mod doc;
 pub mod error;
+pub mod import;
 pub mod model;
 pub mod photos;
 pub mod setup;

@@ -199,6 +199,44 @@ code_enum! {
         WaitingOther = "waiting_other",
         /// The relay does not take it and does not say why (an older relay).
         WaitingUnavailable = "waiting_unavailable",
+
+        // Ledger import (导入台账): a row's problem, or why a file was refused.
+        /// An ID number Excel stored as a number: its last digits are lost (`1.10105E+17`).
+        IdNumberRounded = "id_number_rounded",
+        /// The same ID number on an earlier row of the file.
+        DuplicateIdNumber = "duplicate_id_number",
+        /// The birth date column disagrees with the ID number.
+        BirthDateMismatch = "birth_date_mismatch",
+        /// The sex column disagrees with the ID number.
+        SexMismatch = "sex_mismatch",
+        /// A 重点人群 category this app does not know.
+        UnknownTag = "unknown_tag",
+        /// A relation to the head this app does not know.
+        UnknownRelation = "unknown_relation",
+        /// A residence status (人户状态) this app does not know.
+        UnknownStatus = "unknown_status",
+        /// Not a date.
+        InvalidDate = "invalid_date",
+        /// Not a sex (男/女).
+        InvalidSex = "invalid_sex",
+        /// A row whose address gives neither a building and room nor a street and number.
+        AddressMissing = "address_missing",
+        /// A file that is not a spreadsheet (or an empty one).
+        NotASpreadsheet = "not_a_spreadsheet",
+        /// A password-protected workbook.
+        FileEncrypted = "file_encrypted",
+        /// A compressed workbook that expands far beyond any real ledger (a zip bomb).
+        FileExpandsTooMuch = "file_expands_too_much",
+        /// More rows than one import takes.
+        TooManyRows = "too_many_rows",
+        /// A text file in neither UTF-8 nor GBK.
+        UnreadableText = "unreadable_text",
+        /// No sheet has a header row with a name column.
+        NoHeaderRow = "no_header_row",
+        /// A sheet of the workbook could not be read.
+        SheetUnreadable = "sheet_unreadable",
+        /// A mapping names a column or sheet the file does not have.
+        BadMapping = "bad_mapping",
     }
 }
 

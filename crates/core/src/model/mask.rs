@@ -13,6 +13,15 @@ pub fn mask_phone(phone: &str) -> String {
     mask_middle(phone, 3, 4)
 }
 
+/// `王*`, `欧阳**`: a name keeps its first character (the surname, mostly).
+pub fn mask_name(name: &str) -> String {
+    let mut chars = name.trim().chars();
+    match chars.next() {
+        None => String::new(),
+        Some(first) => std::iter::once(first).chain(chars.map(|_| '*')).collect(),
+    }
+}
+
 fn mask_middle(s: &str, keep_head: usize, keep_tail: usize) -> String {
     let chars: Vec<char> = s.chars().collect();
     if chars.len() <= keep_head + keep_tail {
@@ -45,6 +54,12 @@ mod tests {
     #[test]
     fn landlines_keep_area_code() {
         assert_eq!(mask_phone("010-62345678"), "010-****5678");
+    }
+
+    #[test]
+    fn names_keep_their_first_character() {
+        assert_eq!(mask_name("王小明"), "王**");
+        assert_eq!(mask_name(""), "");
     }
 
     #[test]

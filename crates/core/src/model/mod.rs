@@ -27,7 +27,9 @@ pub use report::{
     Category, Gps, Report, ReportInput, ReportStatus, Severity, StatusEvent, current_status,
     is_sha256_hex,
 };
-pub use resident::{Relation, ResidenceStatus, Resident, ResidentInput};
+pub use resident::{
+    MAX_NAME_CHARS, MAX_NOTES_CHARS, Relation, ResidenceStatus, Resident, ResidentInput,
+};
 pub use tags::Tag;
 pub use temperature::{
     Celsius, CheckInput, CheckSaved, ChecksRecorded, FEVER_TENTHS, Method, RowError, Slot,

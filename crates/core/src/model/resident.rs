@@ -53,6 +53,50 @@ code_enum! {
     }
 }
 
+impl Relation {
+    /// The relation a ledger (台账) names in Chinese: `户主`, `妻`, `长子`, `孙女`, `租户`.
+    /// `None` for a word this app does not know.
+    pub fn from_label(label: &str) -> Option<Relation> {
+        let l: String = label.chars().filter(|c| !c.is_whitespace()).collect();
+        let l = l.as_str();
+        Some(match l {
+            "户主" | "本人" | "本人或户主" => Relation::Head,
+            "配偶" | "妻" | "妻子" | "夫" | "丈夫" => Relation::Spouse,
+            "儿媳" | "女婿" | "媳妇" => Relation::ChildInLaw,
+            "父母" | "父亲" | "母亲" | "父" | "母" | "公公" | "婆婆" | "岳父" | "岳母" => {
+                Relation::Parent
+            }
+            "租户" | "租客" | "承租人" => Relation::Tenant,
+            "其他" | "其它" | "亲属" | "保姆" => Relation::Other,
+            _ if l.contains("孙") => Relation::Grandchild,
+            _ if l.contains("祖") => Relation::Grandparent,
+            _ if ["兄", "弟", "姐", "妹"].iter().any(|w| l.contains(w)) => Relation::Sibling,
+            _ if ["子", "女"].iter().any(|w| l.contains(w)) => Relation::Child,
+            _ => return None,
+        })
+    }
+}
+
+impl ResidenceStatus {
+    /// The status a ledger names in Chinese (人户状态 / 户籍类别): `户籍人口`, `人户一致`,
+    /// `常住`, `人在户不在`, `流动人口`, `外来`. `None` for a word this app does not know.
+    pub fn from_label(label: &str) -> Option<ResidenceStatus> {
+        let l: String = label.chars().filter(|c| !c.is_whitespace()).collect();
+        Some(match l.as_str() {
+            "户籍" | "户籍人口" | "人户一致" | "本地户籍" | "户在人在" => {
+                ResidenceStatus::Registered
+            }
+            "常住" | "常住人口" | "人在户不在" | "非户籍常住" | "寄住" => {
+                ResidenceStatus::LongTerm
+            }
+            "流动" | "流动人口" | "外来" | "外来人口" | "暂住" => {
+                ResidenceStatus::Floating
+            }
+            _ => return None,
+        })
+    }
+}
+
 /// A resident as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Resident {
@@ -234,5 +278,29 @@ impl Resident {
             notes: r.text("notes")?,
             moved_out: r.bool("moved_out")?,
         })
+    }
+}
+
+#[cfg(test)]
+mod label_tests {
+    use super::*;
+
+    #[test]
+    fn ledger_words_name_relations_and_statuses() {
+        assert_eq!(Relation::from_label("户主"), Some(Relation::Head));
+        assert_eq!(Relation::from_label("妻"), Some(Relation::Spouse));
+        assert_eq!(Relation::from_label("长子"), Some(Relation::Child));
+        assert_eq!(Relation::from_label("孙女"), Some(Relation::Grandchild));
+        assert_eq!(Relation::from_label("儿媳"), Some(Relation::ChildInLaw));
+        assert_eq!(Relation::from_label("邻居"), None);
+        assert_eq!(
+            ResidenceStatus::from_label("人户一致"),
+            Some(ResidenceStatus::Registered)
+        );
+        assert_eq!(
+            ResidenceStatus::from_label("流动人口"),
+            Some(ResidenceStatus::Floating)
+        );
+        assert_eq!(ResidenceStatus::from_label("不详"), None);
     }
 }

@@ -15,6 +15,7 @@ mod batch;
 mod blobs;
 mod cache;
 mod feed;
+mod import;
 mod index;
 mod key;
 mod log;
