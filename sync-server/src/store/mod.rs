@@ -20,6 +20,7 @@ mod error;
 pub mod postgres;
 pub mod sqlite;
 pub mod testing;
+mod values;
 
 pub use accounts::{AccountStore, DeviceAuth, NewDevice, User};
 pub use blobs::{BlobStore, ChunkOutcome, FinishOutcome, NewUpload, UploadState};

@@ -39,7 +39,7 @@ mod tests;
 mod tx;
 
 use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use postgres::{Client, NoTls};
 
@@ -60,24 +60,7 @@ fn db(e: postgres::Error) -> StoreError {
     StoreError::database(PgError::from(e))
 }
 
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
-
-fn corrupt(what: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(what.to_string())
-}
-
-fn to_i64(n: u64) -> Result<i64, StoreError> {
-    i64::try_from(n).map_err(|_| StoreError::database("size out of range"))
-}
-
-fn to_u64(n: i64) -> Result<u64, StoreError> {
-    u64::try_from(n).map_err(|_| corrupt("negative size"))
-}
+use super::values::{corrupt, now, to_i64, to_u64};
 
 /// Column `i` of a row, as `T` (an error, never a panic, if the schema disagrees).
 fn col<'a, T: postgres::types::FromSql<'a>>(
