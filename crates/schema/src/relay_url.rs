@@ -82,12 +82,13 @@ impl RelayUrl {
         let port = url
             .port_or_known_default()
             .unwrap_or(if tls { 443 } else { 80 });
-        let path = url.path().trim_end_matches('/');
-        let prefix = path
-            .strip_suffix(SYNC_PATH)
-            .unwrap_or(path)
-            .trim_end_matches('/')
-            .to_owned();
+        // The sync path is taken off as often as it ends the path: a prefix never ends in
+        // it, or the base URL (`…/v1/sync`) would read back as the sync URL of a shorter one.
+        let mut prefix = url.path().trim_end_matches('/');
+        while let Some(rest) = prefix.strip_suffix(SYNC_PATH) {
+            prefix = rest.trim_end_matches('/');
+        }
+        let prefix = prefix.to_owned();
         Ok(Self {
             tls,
             host,
@@ -219,6 +220,12 @@ mod tests {
         let doubled = RelayUrl::parse("ws://[::1]:8080//v1/sync").unwrap();
         assert_eq!(doubled.base(), "http://[::1]:8080");
         assert_eq!(RelayUrl::parse(&doubled.base()).unwrap(), doubled);
+        // A path that ends in the sync path twice: the prefix must not keep one, or the
+        // base would parse back as another relay (found by the `relay_url` fuzz target).
+        let twice = RelayUrl::parse("MJJ/v1/sync/v1/sync").unwrap();
+        assert_eq!(twice.prefix(), "");
+        assert_eq!(RelayUrl::parse(&twice.base()).unwrap(), twice);
+        assert_eq!(RelayUrl::parse(&twice.sync_url()).unwrap(), twice);
     }
 
     #[test]
