@@ -110,9 +110,9 @@ impl Hub {
             };
             // On disk before the reply below names the new heads.
             match gate::admit(self.store.as_mut(), principal, id, &loaded.doc, base) {
-                Ok(record) => {
+                Ok((record, seq)) => {
                     loaded.record = record;
-                    loaded.chunks += 1;
+                    loaded.appended(seq);
                     changed = true;
                 }
                 Err(GateError::Refused(reason)) => {
@@ -240,7 +240,7 @@ impl Hub {
         };
         let principal = &session.auth.user.principal;
         match gate::admit(self.store.as_mut(), principal, id, &pending.doc, Base::New) {
-            Ok(record) => {
+            Ok((record, _)) => {
                 let Some(doc) = session.take_pending(&id) else {
                     return Ok(());
                 };
@@ -306,9 +306,9 @@ impl Hub {
                 heads: &old_heads,
             };
             match gate::admit(self.store.as_mut(), principal, id, &doc, base) {
-                Ok(record) => {
+                Ok((record, seq)) => {
                     loaded.record = record;
-                    loaded.chunks += 1;
+                    loaded.appended(seq);
                     changed = true;
                 }
                 Err(GateError::Refused(reason)) => {

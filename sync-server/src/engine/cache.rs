@@ -18,6 +18,23 @@ pub(crate) struct Loaded {
     pub last_used: Instant,
     /// Chunks stored for it (the first load's count plus every append since).
     pub chunks: usize,
+    /// The highest chunk number held: every stored chunk up to it is in `doc` (chunk
+    /// numbers have no gaps, see [`DocStore::append_changes`]).
+    ///
+    /// [`DocStore::append_changes`]: crate::store::DocStore::append_changes
+    pub seq: i64,
+}
+
+impl Loaded {
+    /// This relay stored chunk `seq` of the document. The chunks held still run without a
+    /// gap only if it follows the last one held; otherwise another instance wrote in
+    /// between, and [`DocCache::refresh`] fetches that later.
+    pub fn appended(&mut self, seq: i64) {
+        self.chunks += 1;
+        if seq == self.seq + 1 {
+            self.seq = seq;
+        }
+    }
 }
 
 /// Why a document could not be brought into memory.
@@ -77,6 +94,7 @@ impl DocCache {
             record,
             last_used: now,
             chunks: 1,
+            seq: 0,
         };
         self.docs.insert(loaded.record.id, loaded);
     }
@@ -107,7 +125,8 @@ impl DocCache {
         let Some(record) = store.doc(&id)? else {
             return Ok(false);
         };
-        let chunks = store.doc_chunks(&id)?;
+        let (seqs, chunks): (Vec<i64>, Vec<Vec<u8>>) =
+            store.doc_chunks_after(&id, -1)?.into_iter().unzip();
         let Some(doc) = guard::load_chunks(&chunks) else {
             warn!(doc = %id, "stored document does not load");
             return Err(LoadError::Unreadable);
@@ -120,9 +139,37 @@ impl DocCache {
                 record,
                 last_used: now,
                 chunks: chunks.len(),
+                seq: seqs.last().copied().unwrap_or(-1),
             },
         );
         Ok(true)
+    }
+
+    /// Brings a document in memory up to what is stored (chunks another relay instance
+    /// wrote) and its record up to date; `true` if its heads moved. A document not in
+    /// memory is left alone: it loads whole when next used.
+    pub fn refresh(&mut self, store: &dyn RelayStore, id: &DocumentId) -> Result<bool, LoadError> {
+        let Some(l) = self.docs.get_mut(id) else {
+            return Ok(false);
+        };
+        let (seqs, chunks): (Vec<i64>, Vec<Vec<u8>>) =
+            store.doc_chunks_after(id, l.seq)?.into_iter().unzip();
+        let Some(&last) = seqs.last() else {
+            return Ok(false);
+        };
+        let before = l.doc.get_heads();
+        if !guard::load_more(&mut l.doc, &chunks) {
+            warn!(doc = %id, "stored chunks do not load");
+            self.docs.remove(id);
+            return Err(LoadError::Unreadable);
+        }
+        l.seq = last;
+        l.chunks += chunks.len();
+        if let Some(record) = store.doc(id)? {
+            l.record = record;
+        }
+        debug!(doc = %id, chunks = chunks.len(), "document caught up");
+        Ok(l.doc.get_heads() != before)
     }
 
     /// Unloads documents unused for the idle time, compacting those stored in many chunks.
@@ -137,7 +184,7 @@ impl DocCache {
         for id in stale {
             if let Some(l) = self.docs.remove(&id) {
                 if l.chunks > self.compact_after_chunks
-                    && let Err(e) = store.compact_doc(&id, &l.doc.save())
+                    && let Err(e) = store.compact_doc(&id, &l.doc.save(), l.seq)
                 {
                     warn!(doc = %id, cause = %e, "compaction failed");
                 }

@@ -80,21 +80,24 @@ pub(crate) enum Base<'a> {
 
 /// Checks `doc` (the document as it would be) and stores it: the registered record must be
 /// writable by `principal`, and so must the kind and scope the document now declares.
-/// Returns the record as stored.
+/// Returns the record as stored and the number of the chunk written.
 pub(crate) fn admit(
     store: &mut dyn RelayStore,
     principal: &Principal,
     id: DocumentId,
     doc: &Automerge,
     base: Base<'_>,
-) -> Result<DocRecord, GateError> {
+) -> Result<(DocRecord, i64), GateError> {
     if let Base::Registered { record, .. } = &base {
         may_change(principal, record).map_err(GateError::Refused)?;
     }
     let record = check(principal, id, doc).map_err(GateError::Refused)?;
-    match base {
-        Base::New => store.create_doc(&record, &doc.save())?,
+    let seq = match base {
+        Base::New => {
+            store.create_doc(&record, &doc.save())?;
+            0
+        }
         Base::Registered { heads, .. } => store.append_changes(&record, &doc.save_after(heads))?,
-    }
-    Ok(record)
+    };
+    Ok((record, seq))
 }

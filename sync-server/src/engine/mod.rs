@@ -18,6 +18,7 @@
 //! - `gate`: the write gate.
 //! - `fanout`: replies, offers, scope push, pushing changes to other connections.
 //! - `cache`: documents in memory.
+//! - `remote`: changes other relay instances stored (several instances, one database).
 //! - `session`: one connection's state.
 //! - [`guard`] (the schema's): automerge calls that turn panics on hostile bytes into
 //!   errors, and the strict change-chunk check.
@@ -31,6 +32,9 @@ mod handshake;
 mod hub;
 #[cfg(test)]
 mod refusal_tests;
+mod remote;
+#[cfg(test)]
+mod remote_tests;
 mod session;
 mod summary;
 #[cfg(test)]

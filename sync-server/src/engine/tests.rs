@@ -72,11 +72,12 @@ impl DocStore for Flaky {
     delegate! {
         doc(&self, id: &DocumentId) -> Result<Option<DocRecord>, StoreError>;
         docs_under(&self, s: &[ScopeCode], l: usize) -> Result<Vec<DocRecord>, StoreError>;
-        doc_chunks(&self, id: &DocumentId) -> Result<Vec<Vec<u8>>, StoreError>;
+        doc_chunks_after(&self, id: &DocumentId, a: i64) -> Result<Vec<(i64, Vec<u8>)>, StoreError>;
+        docs_changed_since(&self, t: i64) -> Result<Vec<(DocumentId, i64)>, StoreError>;
         sync_state(&self, d: Uuid, id: &DocumentId) -> Result<Option<Vec<u8>>, StoreError>;
     }
     delegate_mut! {
-        compact_doc(&mut self, id: &DocumentId, s: &[u8]) -> Result<(), StoreError>;
+        compact_doc(&mut self, id: &DocumentId, s: &[u8], t: i64) -> Result<(), StoreError>;
         put_sync_states(&mut self, d: Uuid, s: &[(DocumentId, Vec<u8>)]) -> Result<(), StoreError>;
         begin_batch(&mut self) -> Result<(), StoreError>;
         abort_batch(&mut self) -> Result<(), StoreError>;
@@ -93,7 +94,7 @@ impl DocStore for Flaky {
         self.check()?;
         self.inner.create_doc(r, b)
     }
-    fn append_changes(&mut self, r: &DocRecord, b: &[u8]) -> Result<(), StoreError> {
+    fn append_changes(&mut self, r: &DocRecord, b: &[u8]) -> Result<i64, StoreError> {
         self.check()?;
         self.inner.append_changes(r, b)
     }

@@ -31,6 +31,11 @@ pub(crate) enum Command {
     Disconnect { conn: ConnId },
     /// Periodic housekeeping.
     Tick,
+    /// Another relay instance stored these chunks (`(document, chunk number)`).
+    Remote(Vec<(wangge_proto::DocumentId, i64)>),
+    /// The change feed was down or just started: take changes stored since `since`
+    /// (unix seconds).
+    CatchUp { since: i64 },
     /// The relay is shutting down: tell every connection to close (they then disconnect
     /// as usual, so their sync states are saved).
     CloseAll,
@@ -86,6 +91,12 @@ pub(crate) fn spawn(
                             hub.disconnect(conn);
                         }
                         Command::Tick => outputs.extend(hub.tick(Instant::now())),
+                        Command::Remote(changes) => {
+                            outputs.extend(hub.remote_changes(&changes, Instant::now()));
+                        }
+                        Command::CatchUp { since } => {
+                            outputs.extend(hub.catch_up(since, Instant::now()));
+                        }
                         Command::CloseAll => {
                             for q in queues.values() {
                                 let _ = q.try_send(Outbound::Shutdown);

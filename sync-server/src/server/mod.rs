@@ -103,6 +103,7 @@ impl Relay {
         );
         let (hub_tx, hub_rx) = mpsc::channel(1024);
         let hub_thread = hub_task::spawn(hub, hub_rx)?;
+        let feed = start_feed(&config.database, hub_tx.clone())?;
         let ticker = tokio::spawn(tick(
             hub_tx.clone(),
             Duration::from_millis(config.limits.admin_poll_millis.max(10)),
@@ -153,12 +154,35 @@ impl Relay {
         })
         .await;
         ticker.abort();
+        // Stopping the feed waits for its thread (at most one wait for notifications).
+        let _ = tokio::task::spawn_blocking(move || drop(feed)).await;
         let _ = hub_tx.send(Command::Shutdown).await;
         drop(hub_tx);
         let _ = tokio::task::spawn_blocking(move || hub_thread.join()).await;
         info!("relay stopped");
         Ok(served?)
     }
+}
+
+/// Starts the change feed from the other instances on the database, if it has one, and
+/// hands what it reports to the hub.
+fn start_feed(
+    database: &str,
+    hub: mpsc::Sender<Command>,
+) -> Result<Option<store::Feed>, ServeError> {
+    let feed = store::change_feed(database, move |event| {
+        let cmd = match event {
+            store::FeedEvent::Changed(changes) => Command::Remote(changes),
+            store::FeedEvent::Resumed { since } => Command::CatchUp { since },
+        };
+        // From the feed's own thread, never a runtime worker: blocking here is fine, and
+        // waiting for room keeps every change (the hub's queue is bounded).
+        hub.blocking_send(cmd).is_ok()
+    })?;
+    if feed.is_some() {
+        info!("sharing the database with other relay instances: change feed on");
+    }
+    Ok(feed)
 }
 
 async fn tick(hub: mpsc::Sender<Command>, every: Duration) {

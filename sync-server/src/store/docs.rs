@@ -38,14 +38,43 @@ pub trait DocStore: Send {
     /// happens.
     fn abort_batch(&mut self) -> Result<(), StoreError>;
     /// Appends change bytes (`Automerge::save_after` output) and records the document's
-    /// scope and kind as of these changes, atomically. `NotFound` if it is not registered.
-    fn append_changes(&mut self, record: &DocRecord, bytes: &[u8]) -> Result<(), StoreError>;
+    /// scope and kind as of these changes, atomically; returns the chunk's number.
+    /// `NotFound` if it is not registered.
+    ///
+    /// Chunk numbers count up per document in the order the writes commit, with no gaps
+    /// (writers of one document take turns): whoever has seen chunk `n` committed has
+    /// seen every chunk before it. A relay instance uses that to catch up on what other
+    /// instances wrote ([`DocStore::doc_chunks_after`]).
+    fn append_changes(&mut self, record: &DocRecord, bytes: &[u8]) -> Result<i64, StoreError>;
     /// All stored chunks of a document in order; loading them all gives the document.
     /// Empty for an unknown document.
-    fn doc_chunks(&self, id: &DocumentId) -> Result<Vec<Vec<u8>>, StoreError>;
-    /// Replaces all chunks of a document by one snapshot (`Automerge::save`), atomically.
-    /// `NotFound` if it has no chunks.
-    fn compact_doc(&mut self, id: &DocumentId, snapshot: &[u8]) -> Result<(), StoreError>;
+    fn doc_chunks(&self, id: &DocumentId) -> Result<Vec<Vec<u8>>, StoreError> {
+        Ok(self
+            .doc_chunks_after(id, -1)?
+            .into_iter()
+            .map(|(_, b)| b)
+            .collect())
+    }
+    /// The chunks numbered above `after`, with their numbers, in order (`-1`: all).
+    fn doc_chunks_after(
+        &self,
+        id: &DocumentId,
+        after: i64,
+    ) -> Result<Vec<(i64, Vec<u8>)>, StoreError>;
+    /// Replaces the chunks numbered up to `through` by one snapshot (`Automerge::save` of
+    /// a document holding at least those chunks), numbered `through`, atomically. Chunks
+    /// after it (another instance's, not in the snapshot) stay. `NotFound` if the document
+    /// has no chunk up to `through`.
+    fn compact_doc(
+        &mut self,
+        id: &DocumentId,
+        snapshot: &[u8],
+        through: i64,
+    ) -> Result<(), StoreError>;
+    /// Documents changed (created or appended to) at or after `since` (unix seconds),
+    /// each with its highest chunk number: what a relay instance checks after it may have
+    /// missed another instance's notifications.
+    fn docs_changed_since(&self, since: i64) -> Result<Vec<(DocumentId, i64)>, StoreError>;
 
     /// The relay's persisted sync state with a device for a document.
     fn sync_state(&self, device: Uuid, doc: &DocumentId) -> Result<Option<Vec<u8>>, StoreError>;

@@ -27,6 +27,22 @@ pub use blobs::{BlobStore, ChunkOutcome, FinishOutcome, NewUpload, UploadState};
 pub use docs::{DocRecord, DocStore};
 pub use error::{BackendError, StoreError};
 
+pub use self::postgres::feed::{Feed, FeedEvent};
+
+/// Starts the change feed between relay instances sharing the database the URL names, if
+/// its backend has one: PostgreSQL does ([`postgres::feed`]); a SQLite file serves one
+/// relay, which needs none (`None`). `on` gets every event from the feed's own thread and
+/// stops the feed by returning `false`.
+pub fn change_feed(
+    url: &str,
+    on: impl FnMut(FeedEvent) -> bool + Send + 'static,
+) -> Result<Option<Feed>, StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(Some(self::postgres::feed::spawn(url, on)?));
+    }
+    Ok(None)
+}
+
 /// Everything the relay needs from storage, as one object.
 pub trait RelayStore: AccountStore + DocStore + BlobStore {}
 

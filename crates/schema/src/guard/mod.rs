@@ -120,6 +120,15 @@ pub fn load_chunks(chunks: &[Vec<u8>]) -> Option<Automerge> {
     .flatten()
 }
 
+/// Loads more stored chunks into a document already in memory (another writer's); `false`
+/// if one does not load, and then `doc` must be dropped: it may hold part of them.
+pub fn load_more(doc: &mut Automerge, chunks: &[Vec<u8>]) -> bool {
+    catch_unwind(AssertUnwindSafe(|| {
+        chunks.iter().all(|c| doc.load_incremental(c).is_ok())
+    }))
+    .unwrap_or(false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,6 +20,18 @@ fn doc_record(id: DocumentId, scope: &str, kind: &str) -> Result<DocRecord, Stor
     })
 }
 
+/// Tells every relay instance listening on [`super::feed::CHANNEL`] that `id` has chunk
+/// `seq`. Sent inside the write's transaction, so PostgreSQL delivers it only if the write
+/// commits (and drops it with a rolled-back savepoint).
+fn notify(c: &mut postgres::Client, id: &DocumentId, seq: i64) -> Result<(), StoreError> {
+    c.execute(
+        "SELECT pg_notify($1, $2)",
+        &[&super::feed::CHANNEL, &super::feed::payload(id, seq)],
+    )
+    .map_err(db)?;
+    Ok(())
+}
+
 impl DocStore for PgStore {
     fn doc(&self, id: &DocumentId) -> Result<Option<DocRecord>, StoreError> {
         let row = self
@@ -70,7 +82,7 @@ impl DocStore for PgStore {
                 &[&id, &bytes],
             )
             .map_err(db)?;
-            Ok(())
+            notify(c, &record.id, 0)
         })
     }
 
@@ -110,9 +122,11 @@ impl DocStore for PgStore {
         committed.map_err(db)
     }
 
-    fn append_changes(&mut self, record: &DocRecord, bytes: &[u8]) -> Result<(), StoreError> {
+    fn append_changes(&mut self, record: &DocRecord, bytes: &[u8]) -> Result<i64, StoreError> {
         let id = &record.id.as_bytes()[..];
         self.write(|c| {
+            // The row lock this takes is held to the commit: writers of one document take
+            // turns, so each numbers its chunk after every chunk committed before it.
             let n = c
                 .execute(
                     "UPDATE docs SET scope = $2, kind = $3, updated_at = $4 WHERE id = $1",
@@ -122,51 +136,79 @@ impl DocStore for PgStore {
             if n == 0 {
                 return Err(StoreError::NotFound("document"));
             }
-            c.execute(
-                "INSERT INTO doc_chunks (doc_id, seq, bytes)
-                 VALUES ($1, (SELECT COALESCE(MAX(seq), -1) + 1 FROM doc_chunks WHERE doc_id = $1), $2)",
-                &[&id, &bytes],
-            )
-            .map_err(db)?;
-            Ok(())
+            let row = c
+                .query_one(
+                    "INSERT INTO doc_chunks (doc_id, seq, bytes)
+                     VALUES ($1, (SELECT COALESCE(MAX(seq), -1) + 1 FROM doc_chunks WHERE doc_id = $1), $2)
+                     RETURNING seq",
+                    &[&id, &bytes],
+                )
+                .map_err(db)?;
+            let seq: i64 = col(&row, 0)?;
+            notify(c, &record.id, seq)?;
+            Ok(seq)
         })
     }
 
-    fn doc_chunks(&self, id: &DocumentId) -> Result<Vec<Vec<u8>>, StoreError> {
+    fn doc_chunks_after(
+        &self,
+        id: &DocumentId,
+        after: i64,
+    ) -> Result<Vec<(i64, Vec<u8>)>, StoreError> {
         self.conn()?
             .query(
-                "SELECT bytes FROM doc_chunks WHERE doc_id = $1 ORDER BY seq",
-                &[&&id.as_bytes()[..]],
+                "SELECT seq, bytes FROM doc_chunks WHERE doc_id = $1 AND seq > $2 ORDER BY seq",
+                &[&&id.as_bytes()[..], &after],
             )
             .map_err(db)?
             .iter()
-            .map(|r| col(r, 0))
+            .map(|r| Ok((col(r, 0)?, col(r, 1)?)))
             .collect()
     }
 
-    fn compact_doc(&mut self, id: &DocumentId, snapshot: &[u8]) -> Result<(), StoreError> {
+    fn compact_doc(
+        &mut self,
+        id: &DocumentId,
+        snapshot: &[u8],
+        through: i64,
+    ) -> Result<(), StoreError> {
         let id = &id.as_bytes()[..];
         self.write(|c| {
             c.execute("SELECT 1 FROM docs WHERE id = $1 FOR UPDATE", &[&id])
                 .map_err(db)?;
-            let row = c
-                .query_one("SELECT MAX(seq) FROM doc_chunks WHERE doc_id = $1", &[&id])
+            let n = c
+                .execute(
+                    "DELETE FROM doc_chunks WHERE doc_id = $1 AND seq <= $2",
+                    &[&id, &through],
+                )
                 .map_err(db)?;
-            let Some(max) = col::<Option<i64>>(&row, 0)? else {
+            if n == 0 {
                 return Err(StoreError::NotFound("document"));
-            };
-            c.execute(
-                "DELETE FROM doc_chunks WHERE doc_id = $1 AND seq <= $2",
-                &[&id, &max],
-            )
-            .map_err(db)?;
+            }
+            // Numbered `through`: an instance that has seen `through` has all it holds.
             c.execute(
                 "INSERT INTO doc_chunks (doc_id, seq, bytes) VALUES ($1, $2, $3)",
-                &[&id, &(max + 1), &snapshot],
+                &[&id, &through, &snapshot],
             )
             .map_err(db)?;
             Ok(())
         })
+    }
+
+    fn docs_changed_since(&self, since: i64) -> Result<Vec<(DocumentId, i64)>, StoreError> {
+        self.conn()?
+            .query(
+                "SELECT d.id, MAX(c.seq) FROM docs d JOIN doc_chunks c ON c.doc_id = d.id
+                 WHERE d.updated_at >= $1 GROUP BY d.id ORDER BY d.id",
+                &[&since],
+            )
+            .map_err(db)?
+            .iter()
+            .map(|r| {
+                let id = DocumentId::from_bytes(col(r, 0)?).map_err(corrupt)?;
+                Ok((id, col(r, 1)?))
+            })
+            .collect()
     }
 
     fn sync_state(&self, device: Uuid, doc: &DocumentId) -> Result<Option<Vec<u8>>, StoreError> {

@@ -5,6 +5,7 @@
 //!   transaction under an advisory lock, counted in `wangge_schema_migrations`.
 //! - `accounts`, `docs`, `blobs`: [`AccountStore`], [`DocStore`] and [`BlobStore`].
 //! - `tx`: write transactions, or savepoints inside a group commit.
+//! - [`feed`]: the change feed between relay instances (`LISTEN`/`NOTIFY`).
 //! - `error`: [`PgError`], a driver error without the values PostgreSQL quotes.
 //!
 //! # One connection per store, no pool
@@ -33,6 +34,7 @@ mod accounts;
 mod blobs;
 mod docs;
 mod error;
+pub mod feed;
 mod migrations;
 #[cfg(test)]
 mod tests;

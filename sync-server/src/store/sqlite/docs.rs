@@ -118,7 +118,7 @@ impl DocStore for SqliteStore {
         Ok(())
     }
 
-    fn append_changes(&mut self, record: &DocRecord, bytes: &[u8]) -> Result<(), StoreError> {
+    fn append_changes(&mut self, record: &DocRecord, bytes: &[u8]) -> Result<i64, StoreError> {
         let tx = write_tx(&mut self.conn)?;
         let id = &record.id.as_bytes()[..];
         let n = tx
@@ -130,50 +130,81 @@ impl DocStore for SqliteStore {
         if n == 0 {
             return Err(StoreError::NotFound("document"));
         }
-        tx.execute(
-            "INSERT INTO doc_chunks (doc_id, seq, bytes)
-             VALUES (?1, (SELECT COALESCE(MAX(seq), -1) + 1 FROM doc_chunks WHERE doc_id = ?1), ?2)",
-            params![id, bytes],
-        )
-        .map_err(db)?;
-        tx.commit().map_err(db)
+        let seq: i64 = tx
+            .query_row(
+                "INSERT INTO doc_chunks (doc_id, seq, bytes)
+                 VALUES (?1, (SELECT COALESCE(MAX(seq), -1) + 1 FROM doc_chunks WHERE doc_id = ?1), ?2)
+                 RETURNING seq",
+                params![id, bytes],
+                |r| r.get(0),
+            )
+            .map_err(db)?;
+        tx.commit().map_err(db)?;
+        Ok(seq)
     }
 
-    fn doc_chunks(&self, id: &DocumentId) -> Result<Vec<Vec<u8>>, StoreError> {
+    fn doc_chunks_after(
+        &self,
+        id: &DocumentId,
+        after: i64,
+    ) -> Result<Vec<(i64, Vec<u8>)>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT bytes FROM doc_chunks WHERE doc_id = ?1 ORDER BY seq")
+            .prepare_cached(
+                "SELECT seq, bytes FROM doc_chunks WHERE doc_id = ?1 AND seq > ?2 ORDER BY seq",
+            )
             .map_err(db)?;
         let rows = stmt
-            .query_map([&id.as_bytes()[..]], |r| r.get::<_, Vec<u8>>(0))
+            .query_map(params![&id.as_bytes()[..], after], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+            })
             .map_err(db)?;
         rows.collect::<Result<_, _>>().map_err(db)
     }
 
-    fn compact_doc(&mut self, id: &DocumentId, snapshot: &[u8]) -> Result<(), StoreError> {
+    fn compact_doc(
+        &mut self,
+        id: &DocumentId,
+        snapshot: &[u8],
+        through: i64,
+    ) -> Result<(), StoreError> {
         let tx = write_tx(&mut self.conn)?;
         let id = &id.as_bytes()[..];
-        let max: Option<i64> = tx
-            .query_row(
-                "SELECT MAX(seq) FROM doc_chunks WHERE doc_id = ?1",
-                [id],
-                |r| r.get(0),
+        let n = tx
+            .execute(
+                "DELETE FROM doc_chunks WHERE doc_id = ?1 AND seq <= ?2",
+                params![id, through],
             )
             .map_err(db)?;
-        let Some(max) = max else {
+        if n == 0 {
             return Err(StoreError::NotFound("document"));
-        };
-        tx.execute(
-            "DELETE FROM doc_chunks WHERE doc_id = ?1 AND seq <= ?2",
-            params![id, max],
-        )
-        .map_err(db)?;
+        }
         tx.execute(
             "INSERT INTO doc_chunks (doc_id, seq, bytes) VALUES (?1, ?2, ?3)",
-            params![id, max + 1, snapshot],
+            params![id, through, snapshot],
         )
         .map_err(db)?;
         tx.commit().map_err(db)
+    }
+
+    fn docs_changed_since(&self, since: i64) -> Result<Vec<(DocumentId, i64)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT d.id, MAX(c.seq) FROM docs d JOIN doc_chunks c ON c.doc_id = d.id
+                 WHERE d.updated_at >= ?1 GROUP BY d.id ORDER BY d.id",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([since], |r| {
+                Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?))
+            })
+            .map_err(db)?;
+        rows.map(|r| {
+            let (id, seq) = r.map_err(db)?;
+            Ok((DocumentId::from_bytes(&id).map_err(corrupt)?, seq))
+        })
+        .collect()
     }
 
     fn sync_state(&self, device: Uuid, doc: &DocumentId) -> Result<Option<Vec<u8>>, StoreError> {

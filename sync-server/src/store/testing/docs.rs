@@ -21,6 +21,9 @@ pub fn run_docs_suite(mut make: impl FnMut() -> Box<dyn DocStore>) {
             changes_append_in_order_and_update_the_record,
             changes_to_an_unknown_document_are_refused,
             compaction_replaces_every_chunk_by_the_snapshot,
+            compaction_keeps_the_chunks_after_what_it_holds,
+            chunks_are_numbered_without_gaps_and_read_after_a_number,
+            documents_changed_since_a_time_come_with_their_last_chunk,
             compacting_an_unknown_document_is_refused,
             docs_under_follows_the_code_prefix,
             docs_under_deduplicates_orders_and_limits,
@@ -139,11 +142,18 @@ fn compaction_replaces_every_chunk_by_the_snapshot(store: &mut dyn DocStore) {
     let rec = record(GRID_A, DocKind::Household);
     store.create_doc(&rec, b"first").expect("create");
     store.append_changes(&rec, b"second").expect("append");
-    store.append_changes(&rec, b"third").expect("append");
+    let third = store.append_changes(&rec, b"third").expect("append");
     let other = record(GRID_A, DocKind::Household);
     store.create_doc(&other, b"other").expect("create other");
-    store.compact_doc(&rec.id, b"all three").expect("compact");
+    store
+        .compact_doc(&rec.id, b"all three", third)
+        .expect("compact");
     assert_eq!(chunks(store, &rec.id), vec![b"all three".to_vec()]);
+    assert_eq!(
+        store.doc_chunks_after(&rec.id, -1).expect("chunks"),
+        vec![(third, b"all three".to_vec())],
+        "the snapshot takes the number of the last chunk it holds"
+    );
     assert_eq!(
         store.doc(&rec.id).expect("query"),
         Some(rec.clone()),
@@ -154,22 +164,86 @@ fn compaction_replaces_every_chunk_by_the_snapshot(store: &mut dyn DocStore) {
         vec![b"other".to_vec()],
         "other documents are untouched"
     );
-    store.append_changes(&rec, b"fourth").expect("append");
+    let fourth = store.append_changes(&rec, b"fourth").expect("append");
+    assert_eq!(fourth, third + 1, "numbering goes on after the snapshot");
     assert_eq!(
         chunks(store, &rec.id),
         vec![b"all three".to_vec(), b"fourth".to_vec()],
         "later changes follow the snapshot"
     );
     store
-        .compact_doc(&rec.id, b"all four")
+        .compact_doc(&rec.id, b"all four", fourth)
         .expect("compact again");
     assert_eq!(chunks(store, &rec.id), vec![b"all four".to_vec()]);
+}
+
+fn compaction_keeps_the_chunks_after_what_it_holds(store: &mut dyn DocStore) {
+    // Another relay instance appended after the snapshot was taken: its chunk stays.
+    let rec = record(GRID_A, DocKind::Household);
+    store.create_doc(&rec, b"first").expect("create");
+    let held = store.append_changes(&rec, b"second").expect("append");
+    let theirs = store.append_changes(&rec, b"theirs").expect("append");
+    store
+        .compact_doc(&rec.id, b"first two", held)
+        .expect("compact");
+    assert_eq!(
+        store.doc_chunks_after(&rec.id, -1).expect("chunks"),
+        vec![(held, b"first two".to_vec()), (theirs, b"theirs".to_vec())]
+    );
+}
+
+fn chunks_are_numbered_without_gaps_and_read_after_a_number(store: &mut dyn DocStore) {
+    let rec = record(GRID_A, DocKind::Household);
+    store.create_doc(&rec, b"c0").expect("create");
+    let one = store.append_changes(&rec, b"c1").expect("append");
+    let two = store.append_changes(&rec, b"c2").expect("append");
+    assert_eq!((one, two), (1, 2), "the first chunk is 0");
+    assert_eq!(
+        store.doc_chunks_after(&rec.id, 0).expect("after 0"),
+        vec![(1, b"c1".to_vec()), (2, b"c2".to_vec())]
+    );
+    assert!(
+        store
+            .doc_chunks_after(&rec.id, 2)
+            .expect("after 2")
+            .is_empty()
+    );
+    assert!(
+        store
+            .doc_chunks_after(&DocumentId::random(), -1)
+            .expect("unknown")
+            .is_empty()
+    );
+}
+
+fn documents_changed_since_a_time_come_with_their_last_chunk(store: &mut dyn DocStore) {
+    let old = record(GRID_A, DocKind::Household);
+    store.create_doc(&old, b"old").expect("create");
+    let fresh = record(GRID_B, DocKind::Household);
+    store.create_doc(&fresh, b"new").expect("create");
+    let last = store.append_changes(&fresh, b"more").expect("append");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0);
+    let mut changed = store.docs_changed_since(now - 60).expect("changed");
+    changed.sort();
+    let mut want = vec![(old.id, 0), (fresh.id, last)];
+    want.sort();
+    assert_eq!(changed, want);
+    assert!(
+        store
+            .docs_changed_since(now + 3600)
+            .expect("none")
+            .is_empty(),
+        "nothing changed in the future"
+    );
 }
 
 fn compacting_an_unknown_document_is_refused(store: &mut dyn DocStore) {
     let unknown = DocumentId::random();
     assert!(matches!(
-        store.compact_doc(&unknown, b"snapshot"),
+        store.compact_doc(&unknown, b"snapshot", 0),
         Err(StoreError::NotFound(_))
     ));
     assert!(store.doc(&unknown).expect("query").is_none());
@@ -364,9 +438,9 @@ fn an_aborted_group_keeps_nothing(store: &mut dyn DocStore) {
         scope: code(GRID_A),
         ..existing.clone()
     };
-    store.append_changes(&moved, b"more").expect("append");
+    let more = store.append_changes(&moved, b"more").expect("append");
     store
-        .compact_doc(&existing.id, b"snapshot")
+        .compact_doc(&existing.id, b"snapshot", more)
         .expect("compact");
     store
         .put_sync_states(device, &[(created.id, vec![1]), (existing.id, vec![6])])
