@@ -516,6 +516,13 @@ impl Device {
         }
     }
 
+    /// Takes what the relay sent within `wait` (at most one message) and answers it.
+    pub async fn pump_once(&mut self, wait: Duration) {
+        if let Some(msg) = self.next(wait).await {
+            self.answer(msg).await;
+        }
+    }
+
     /// Answers sync messages until the line is quiet (bounded in time).
     pub async fn pump(&mut self) {
         let deadline = Instant::now() + SYNC_DEADLINE;
@@ -523,40 +530,48 @@ impl Device {
             let Some(msg) = self.next(QUIET).await else {
                 return;
             };
-            match msg {
-                Message::Sync {
-                    document_id, data, ..
-                } => {
-                    let m = sync::Message::decode(&data).expect("relay sends valid sync");
-                    let doc = self.docs.entry(document_id).or_default();
-                    let state = self.states.entry(document_id).or_default();
-                    doc.receive_sync_message(state, m).expect("receive");
-                    self.send_next(document_id, false).await;
-                }
-                Message::DocUnavailable { document_id, .. } => {
-                    self.unavailable.insert(document_id);
-                    if self
-                        .docs
-                        .get(&document_id)
-                        .is_some_and(|d| d.get_heads().is_empty())
-                    {
-                        self.docs.remove(&document_id);
-                    }
-                }
-                Message::DocRefused {
-                    document_id,
-                    reason,
-                    ..
-                } => {
-                    self.refused
-                        .insert(document_id, RefusalReason::parse(&reason));
-                }
-                Message::Error { message, .. } => {
-                    self.errors.push(message);
-                    return;
-                }
-                _ => {}
+            if !self.answer(msg).await {
+                return;
             }
         }
+    }
+
+    /// Takes one message from the relay; `false` after an `error` message.
+    async fn answer(&mut self, msg: Message) -> bool {
+        match msg {
+            Message::Sync {
+                document_id, data, ..
+            } => {
+                let m = sync::Message::decode(&data).expect("relay sends valid sync");
+                let doc = self.docs.entry(document_id).or_default();
+                let state = self.states.entry(document_id).or_default();
+                doc.receive_sync_message(state, m).expect("receive");
+                self.send_next(document_id, false).await;
+            }
+            Message::DocUnavailable { document_id, .. } => {
+                self.unavailable.insert(document_id);
+                if self
+                    .docs
+                    .get(&document_id)
+                    .is_some_and(|d| d.get_heads().is_empty())
+                {
+                    self.docs.remove(&document_id);
+                }
+            }
+            Message::DocRefused {
+                document_id,
+                reason,
+                ..
+            } => {
+                self.refused
+                    .insert(document_id, RefusalReason::parse(&reason));
+            }
+            Message::Error { message, .. } => {
+                self.errors.push(message);
+                return false;
+            }
+            _ => {}
+        }
+        true
     }
 }

@@ -57,3 +57,89 @@ async fn a_document_synced_through_a_relay_on_postgres_survives_a_restart() {
     assert_eq!(c.docs[&doc].get_heads(), a.docs[&doc].get_heads());
     relay.stop().await;
 }
+
+/// Pumps `device` until its copy of `doc` has `key` = `value` or `within` passes; returns
+/// how long it took.
+async fn wait_for(
+    device: &mut Device,
+    doc: wangge_proto::DocumentId,
+    key: &str,
+    value: &str,
+    within: std::time::Duration,
+) -> Option<std::time::Duration> {
+    let start = std::time::Instant::now();
+    while start.elapsed() < within {
+        if device.get(doc, key).as_deref() == Some(value) {
+            return Some(start.elapsed());
+        }
+        device.pump_once(std::time::Duration::from_millis(50)).await;
+    }
+    (device.get(doc, key).as_deref() == Some(value)).then(|| start.elapsed())
+}
+
+#[tokio::test]
+async fn two_instances_on_one_database_push_each_others_changes_and_lose_nothing() {
+    let db = TestDatabase::new();
+    let one = start_relay(db.url()).await;
+    one.seed();
+    let two = start_relay(db.url()).await;
+    let mut a = one.device("member", &[GRID_A]).await;
+    // Enrolled through the other instance: accounts are shared.
+    let mut b = two.device("member", &[GRID_A]).await;
+    b.connect().await.unwrap();
+    b.sync().await;
+
+    // A new document on instance one is pushed to B on instance two (scope push), with
+    // no request from B.
+    let doc = a.create_doc("household", GRID_A);
+    a.edit(doc, "address", "3-2-501");
+    a.connect().await.unwrap();
+    a.sync().await;
+    let took = wait_for(&mut b, doc, "address", "3-2-501", SECONDS_5).await;
+    assert!(took.is_some(), "B on instance two got the new document");
+
+    // An edit on one reaches the other's device while both stay connected.
+    a.edit(doc, "head", "edited on one");
+    a.sync().await;
+    let took = wait_for(&mut b, doc, "head", "edited on one", SECONDS_5).await;
+    assert!(took.is_some(), "B got A's edit from the other instance");
+
+    // Both edit the same document at once, each through its own instance.
+    for round in 0..5 {
+        a.edit(doc, &format!("a{round}"), "from A");
+        b.edit(doc, &format!("b{round}"), "from B");
+        let (ra, rb) = tokio::join!(a.sync(), b.sync());
+        let ((), ()) = (ra, rb);
+    }
+    for round in 0..5 {
+        assert!(
+            wait_for(&mut a, doc, &format!("b{round}"), "from B", SECONDS_5)
+                .await
+                .is_some()
+        );
+        assert!(
+            wait_for(&mut b, doc, &format!("a{round}"), "from A", SECONDS_5)
+                .await
+                .is_some()
+        );
+    }
+    assert_eq!(a.docs[&doc].get_heads(), b.docs[&doc].get_heads());
+    a.disconnect().await;
+    b.disconnect().await;
+    one.stop().await;
+    two.stop().await;
+
+    // Nothing acknowledged was lost: a fresh relay on the database serves all of it.
+    let three = start_relay(db.url()).await;
+    let mut c = three.device("member", &[GRID_A]).await;
+    c.connect().await.unwrap();
+    c.sync().await;
+    for round in 0..5 {
+        assert_eq!(c.get(doc, &format!("a{round}")).as_deref(), Some("from A"));
+        assert_eq!(c.get(doc, &format!("b{round}")).as_deref(), Some("from B"));
+    }
+    assert_eq!(c.docs[&doc].get_heads(), a.docs[&doc].get_heads());
+    three.stop().await;
+}
+
+const SECONDS_5: std::time::Duration = std::time::Duration::from_secs(5);
