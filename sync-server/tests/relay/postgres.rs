@@ -142,4 +142,47 @@ async fn two_instances_on_one_database_push_each_others_changes_and_lose_nothing
     three.stop().await;
 }
 
+#[tokio::test]
+async fn the_change_feed_comes_back_by_itself_and_catches_up_on_what_it_missed() {
+    let db = TestDatabase::new();
+    let one = start_relay(db.url()).await;
+    one.seed();
+    let two = start_relay(db.url()).await;
+    let mut a = one.device("member", &[GRID_A]).await;
+    let mut b = two.device("member", &[GRID_A]).await;
+    let doc = a.create_doc("household", GRID_A);
+    a.edit(doc, "address", "3-2-501");
+    a.connect().await.unwrap();
+    a.sync().await;
+    b.connect().await.unwrap();
+    b.sync().await;
+    assert_eq!(b.get(doc, "address").as_deref(), Some("3-2-501"));
+
+    // Both instances' listening connections are cut (as by a database restart or a
+    // network drop); A edits at once, while they are down.
+    let url = db.url().to_owned();
+    let cut = std::thread::spawn(move || {
+        let mut c = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+        let rows = c
+            .query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                 WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+                &[],
+            )
+            .expect("terminate");
+        rows.len()
+    })
+    .join()
+    .expect("thread");
+    assert_eq!(cut, 2, "one listening connection per instance");
+    a.edit(doc, "head", "while the feed was down");
+    a.sync().await;
+    let took = wait_for(&mut b, doc, "head", "while the feed was down", SECONDS_5).await;
+    assert!(took.is_some(), "B got the change once the feed was back");
+    a.disconnect().await;
+    b.disconnect().await;
+    one.stop().await;
+    two.stop().await;
+}
+
 const SECONDS_5: std::time::Duration = std::time::Duration::from_secs(5);
