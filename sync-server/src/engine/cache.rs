@@ -23,6 +23,11 @@ pub(crate) struct Loaded {
     ///
     /// [`DocStore::append_changes`]: crate::store::DocStore::append_changes
     pub seq: i64,
+    /// The highest chunk number every connection here that reads the document has been
+    /// offered (`-1`: unknown, as after a load). A chunk another instance stored may reach
+    /// memory before its notification does (a connection here loaded the document); the
+    /// notification must still push it to the others.
+    pub announced: i64,
 }
 
 impl Loaded {
@@ -33,6 +38,10 @@ impl Loaded {
         self.chunks += 1;
         if seq == self.seq + 1 {
             self.seq = seq;
+            // The caller pushes it to every other connection here.
+            if self.announced == seq - 1 {
+                self.announced = seq;
+            }
         }
     }
 }
@@ -95,6 +104,7 @@ impl DocCache {
             last_used: now,
             chunks: 1,
             seq: 0,
+            announced: 0,
         };
         self.docs.insert(loaded.record.id, loaded);
     }
@@ -140,6 +150,7 @@ impl DocCache {
                 last_used: now,
                 chunks: chunks.len(),
                 seq: seqs.last().copied().unwrap_or(-1),
+                announced: -1,
             },
         );
         Ok(true)

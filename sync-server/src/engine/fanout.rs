@@ -49,6 +49,7 @@ impl Hub {
         };
         match guard::generate(doc, state) {
             Ok(Some(m)) => {
+                tracing::trace!(conn, doc = %id, changes = m.changes.len(), "sync sent");
                 let msg = Message::Sync {
                     sender_id: self.relay_id.clone(),
                     target_id: peer,

@@ -10,7 +10,7 @@
 
 use std::time::Instant;
 
-use tracing::warn;
+use tracing::{debug, warn};
 use wangge_proto::DocumentId;
 
 use super::hub::{Fail, Hub, Output};
@@ -40,26 +40,32 @@ impl Hub {
 
     fn remote_change(&mut self, id: DocumentId, seq: i64, now: Instant) -> Result<(), Fail> {
         if let Some(loaded) = self.cache.get(&id) {
-            if seq <= loaded.seq {
+            if seq <= loaded.announced {
                 return Ok(());
             }
-            if !self.cache.refresh(self.store.as_ref(), &id)? {
+            if seq > loaded.seq {
+                let moved = self.cache.refresh(self.store.as_ref(), &id)?;
+                debug!(doc = %id, seq, moved, "another instance's change to a document in memory");
+            }
+        } else {
+            // Not in memory: load it only if a connection here would be sent it.
+            let Some(record) = self.store.doc(&id)? else {
+                return Ok(());
+            };
+            let wanted = self.sessions.values().any(|s| {
+                s.peer.is_some()
+                    && !s.is_pending(&id)
+                    && (s.states.contains_key(&id) || s.push)
+                    && s.auth.user.principal.can_read(&record.scope)
+            });
+            debug!(doc = %id, seq, wanted, "another instance's change to a document not in memory");
+            if !wanted {
                 return Ok(());
             }
-            return self.announce(id, None, now);
         }
-        // Not in memory: load it only if a connection here would be sent it.
-        let Some(record) = self.store.doc(&id)? else {
-            return Ok(());
-        };
-        let wanted = self.sessions.values().any(|s| {
-            s.peer.is_some()
-                && !s.is_pending(&id)
-                && (s.states.contains_key(&id) || s.push)
-                && s.auth.user.principal.can_read(&record.scope)
-        });
-        if wanted {
-            self.announce(id, None, now)?;
+        self.announce(id, None, now)?;
+        if let Some(l) = self.cache.get_mut(&id) {
+            l.announced = l.announced.max(l.seq);
         }
         Ok(())
     }

@@ -196,3 +196,33 @@ fn a_document_nobody_here_reads_is_not_loaded_for_a_remote_change() {
     assert!(out.is_empty());
     assert_eq!(idle.loaded_docs(), 0);
 }
+
+#[test]
+fn a_document_another_connection_loaded_first_is_still_pushed_on_its_notification() {
+    let mut t = two(EngineLimits::default());
+    // C on hub two asked for the scope push; it joins before the document exists.
+    let c = {
+        let mut s = SqliteStore::open(&t.path).unwrap();
+        device(&mut s, &ScopeCode::parse(GRID).unwrap(), "c")
+    };
+    super::tests::join_with(&mut t.two, 3, &c, &[wangge_proto::FEATURE_SCOPE_PUSH]);
+    let pa = join(&mut t.one, 1, &t.a);
+    let pb = join(&mut t.two, 2, &t.b);
+    let id = DocumentId::random();
+    let mut da = new_doc();
+    let mut sa = sync::State::new();
+    sync_with(&mut t.one, 1, &pa, id, &mut da, &mut sa);
+    // B asks hub two for it before hub two hears of it: hub two loads it for B alone.
+    let mut db = Automerge::new();
+    let mut sb = sync::State::new();
+    sync_with(&mut t.two, 2, &pb, id, &mut db, &mut sb);
+    assert_eq!(db.get_heads(), da.get_heads());
+    // The notification comes after; the document in memory is already up to date, but C
+    // has not been offered it.
+    let out = t.two.remote_changes(&[(id, 0)], Instant::now());
+    let to_c = out.iter().any(|o| {
+        matches!(o, Output::Send { conn: 3, bytes }
+            if matches!(Message::decode(bytes), Ok(Message::Sync { document_id, .. }) if document_id == id))
+    });
+    assert!(to_c, "C is offered the new document: {out:?}");
+}

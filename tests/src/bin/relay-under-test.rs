@@ -9,7 +9,7 @@ use wangge_relay::{Config, Relay, shutdown_signal};
 fn main() -> ExitCode {
     if std::env::var_os("TEST_LOG").is_some() {
         tracing_subscriber::fmt()
-            .with_env_filter("info")
+            .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "info".to_owned()))
             .with_writer(std::io::stderr)
             .init();
     }

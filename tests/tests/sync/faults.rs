@@ -8,7 +8,11 @@
 //! passes when every device and the relay hold the same heads for every document, and
 //! every device shows every record written in its grids.
 //!
-//! `WANGGE_FAULT_SCENARIOS=<n>` sets the number of scenarios (default 200);
+//! The same scenarios run again over two relay instances on PostgreSQL behind nginx, one
+//! of them SIGKILLed and restarted during the run.
+//!
+//! `WANGGE_FAULT_SCENARIOS=<n>` sets the number of scenarios (default 200),
+//! `WANGGE_CLUSTER_SCENARIOS=<n>` those of the two-instance run (default 40);
 //! `WANGGE_FAULT_SEED=<n>` replays one scenario. A failure prints its seed.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -52,17 +56,84 @@ struct Outcome {
 async fn seeded_fault_scenarios_converge() {
     let _alone = HEAVY.lock().await;
     let relay = Arc::new(spawn_relay().await);
-    let seeds: Vec<u64> = match env_number("WANGGE_FAULT_SEED") {
+    run_scenarios(
+        relay.clone(),
+        seeds("WANGGE_FAULT_SCENARIOS", DEFAULT_SCENARIOS),
+    )
+    .await;
+    if let Ok(relay) = Arc::try_unwrap(relay) {
+        relay.stop().await;
+    }
+}
+
+/// The same scenarios with their devices spread by nginx over two relay instances on one
+/// PostgreSQL database, while instance 1 is SIGKILLed and restarted at seeded moments:
+/// every scenario converges on every device and in the database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seeded_fault_scenarios_converge_over_two_instances_while_one_is_killed() {
+    let _alone = HEAVY.lock().await;
+    let relay = Arc::new(spawn_cluster().await);
+    let seeds = seeds("WANGGE_CLUSTER_SCENARIOS", DEFAULT_CLUSTER_SCENARIOS);
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let chaos = tokio::spawn({
+        let (relay, done, seed) = (relay.clone(), done.clone(), seeds[0]);
+        async move {
+            let mut rng = StdRng::seed_from_u64(seed);
+            let mut kills = 0usize;
+            let max_kills = env_number("WANGGE_CLUSTER_KILLS")
+                .map_or(MAX_KILLS, |n| usize::try_from(n).unwrap());
+            // The first kill comes early, while the scenarios are surely running.
+            let mut wait = Duration::from_millis(rng.random_range(300..1200));
+            while kills < max_kills {
+                sleep(wait).await;
+                if done.load(std::sync::atomic::Ordering::SeqCst) {
+                    break;
+                }
+                let cluster = relay.cluster.as_ref().expect("a cluster");
+                let mut relays = cluster.relays.lock().await;
+                relays[0].kill();
+                kills += 1;
+                sleep(Duration::from_millis(rng.random_range(200..1500))).await;
+                relays[0].start().await;
+                drop(relays);
+                wait = Duration::from_millis(rng.random_range(1000..4000));
+            }
+            kills
+        }
+    });
+    run_scenarios(relay.clone(), seeds).await;
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let kills = chaos.await.unwrap();
+    eprintln!("two instances: instance 1 SIGKILLed and restarted {kills} time(s)");
+    assert!(
+        kills >= 1 || env_number("WANGGE_CLUSTER_KILLS") == Some(0),
+        "the run never killed an instance: it tested nothing"
+    );
+}
+
+/// Instance kills in one cluster run, at most (`WANGGE_CLUSTER_KILLS`; 0 for none).
+const MAX_KILLS: usize = 4;
+/// Scenarios of the two-instance run by default (`WANGGE_CLUSTER_SCENARIOS`).
+const DEFAULT_CLUSTER_SCENARIOS: usize = 40;
+
+/// The seeds to run: `WANGGE_FAULT_SEED` alone, or `count_var` (default `default`) from a
+/// random base.
+fn seeds(count_var: &str, default: usize) -> Vec<u64> {
+    match env_number("WANGGE_FAULT_SEED") {
         Some(seed) => vec![seed],
         None => {
-            let n = env_number("WANGGE_FAULT_SCENARIOS")
-                .map_or(DEFAULT_SCENARIOS, |n| usize::try_from(n).unwrap());
+            let n = env_number(count_var).map_or(default, |n| usize::try_from(n).unwrap());
             assert!(n <= 900, "at most 900 scenarios (one community each)");
             let base: u64 = rand::random::<u64>() >> 12;
             eprintln!("fault scenarios: {n}, seeds {base}..{}", base + n as u64);
             (0..n as u64).map(|i| base + i).collect()
         }
-    };
+    }
+}
+
+/// Runs the scenarios, `CONCURRENT` at a time, against `relay`; fails with every failed
+/// seed.
+async fn run_scenarios(relay: Arc<TestRelay>, seeds: Vec<u64>) {
     let began = Instant::now();
     let mut running = JoinSet::new();
     let mut failures: Vec<(u64, String)> = vec![];
@@ -129,9 +200,6 @@ async fn seeded_fault_scenarios_converge() {
         seeds.len() < 10 || sum(|o| o.cuts) > 0,
         "the proxies never cut a connection: the run tested nothing"
     );
-    if let Ok(relay) = Arc::try_unwrap(relay) {
-        relay.stop().await;
-    }
 }
 
 fn panic_text(e: tokio::task::JoinError) -> String {
@@ -171,12 +239,11 @@ async fn scenario(relay: Arc<TestRelay>, index: usize, seed: u64) -> Result<Outc
     // A community of this scenario's own under the street, with grids 001 and 002.
     let community = format!("{STREET}{:03}", index + 2);
     let (g1, g2) = (format!("{community}001"), format!("{community}002"));
-    {
-        let mut s = relay.store();
-        admin::add_division(s.as_mut(), &community, "社区").unwrap();
-        admin::add_grid(s.as_mut(), &g1, "一网格").unwrap();
-        admin::add_grid(s.as_mut(), &g2, "二网格").unwrap();
-    }
+    relay.with_store(|s| {
+        admin::add_division(s, &community, "社区").unwrap();
+        admin::add_grid(s, &g1, "一网格").unwrap();
+        admin::add_grid(s, &g2, "二网格").unwrap();
+    });
     let (grid1, grid2) = (GridCode::parse(&g1).unwrap(), GridCode::parse(&g2).unwrap());
     let mut members = vec![];
     for _ in 0..3 {
@@ -392,19 +459,20 @@ fn relay_heads(
     relay: &TestRelay,
     community: &str,
 ) -> BTreeMap<DocumentId, (String, Vec<ChangeHash>)> {
-    let s = relay.store();
     let scope = ScopeCode::parse(community).unwrap();
-    let mut out = BTreeMap::new();
-    for rec in s.docs_under(&[scope], 10_000).unwrap() {
-        let mut doc = Automerge::new();
-        for chunk in s.doc_chunks(&rec.id).unwrap() {
-            doc.load_incremental(&chunk).unwrap();
+    relay.with_store(|s| {
+        let mut out = BTreeMap::new();
+        for rec in s.docs_under(&[scope], 10_000).unwrap() {
+            let mut doc = Automerge::new();
+            for chunk in s.doc_chunks(&rec.id).unwrap() {
+                doc.load_incremental(&chunk).unwrap();
+            }
+            let mut heads = doc.get_heads();
+            heads.sort();
+            out.insert(rec.id, (rec.scope.as_str().to_owned(), heads));
         }
-        let mut heads = doc.get_heads();
-        heads.sort();
-        out.insert(rec.id, (rec.scope.as_str().to_owned(), heads));
-    }
-    out
+        out
+    })
 }
 
 /// Waits (bounded) until every device holds exactly the relay's documents of its grids,
@@ -450,7 +518,8 @@ async fn converge(
                     let st = m.device.engine.as_ref().unwrap().status().borrow().clone();
                     let p = m.proxy.as_ref().unwrap();
                     format!(
-                        "[synced {} online {} pending {} unavailable {} error {:?} conns {} cuts {}]",
+                        "[device {} synced {} online {} pending {} unavailable {} error {:?} conns {} cuts {}]",
+                        m.device.enrolled.device_id,
                         st.synced,
                         st.online,
                         st.docs_pending,
@@ -477,9 +546,15 @@ fn describe(device: usize, have: &Heads, want: &Heads) -> String {
         .iter()
         .filter(|(k, h)| have.get(*k).is_some_and(|x| x != *h))
         .count();
+    let first: Vec<String> = want
+        .keys()
+        .filter(|k| !have.contains_key(*k))
+        .take(3)
+        .map(|k| k.to_string())
+        .collect();
     format!(
-        "device {device} vs relay: {missing} docs missing, {extra} docs the relay lacks, \
-         {differ} with other heads"
+        "device {device} vs relay: {missing} docs missing (first {first:?}), {extra} docs the \
+         relay lacks, {differ} with other heads"
     )
 }
 

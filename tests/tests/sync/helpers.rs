@@ -7,10 +7,12 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 use tokio::time::{Instant, sleep, timeout};
-use wangge_core::sync::{Enrollment, SyncConfig, SyncEngine, enroll};
+use wangge_core::sync::{EnrollError, Enrollment, SyncConfig, SyncEngine, enroll};
 use wangge_core::*;
 use wangge_relay::store::RelayStore;
 use wangge_relay::{Config, Relay, admin, store};
+
+use crate::cluster::Cluster;
 
 pub const STREET: &str = "110105001";
 pub const COMMUNITY: &str = "110105001001";
@@ -31,11 +33,37 @@ pub fn init_tracing() {
 }
 
 pub struct TestRelay {
+    /// Where devices connect: the relay, or nginx in front of a cluster.
     pub addr: SocketAddr,
     database: String,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
+    /// Two instances on PostgreSQL behind nginx ([`spawn_cluster`]), instead of one relay
+    /// in this process.
+    pub cluster: Option<Cluster>,
+}
+
+/// Grid A's street, community and grid, in a relay's store.
+fn seed_grid_a(s: &mut dyn RelayStore) {
+    admin::add_division(s, STREET, "street").unwrap();
+    admin::add_division(s, COMMUNITY, "community").unwrap();
+    admin::add_grid(s, GRID_A, "grid").unwrap();
+}
+
+/// Two relay instances on one fresh PostgreSQL database holding grid A, behind nginx
+/// (the shipped site file); devices connect to nginx. Needs a multi-threaded runtime.
+pub async fn spawn_cluster() -> TestRelay {
+    init_tracing();
+    let cluster = Cluster::start(|url| seed_grid_a(store::open(url).unwrap().as_mut())).await;
+    TestRelay {
+        addr: SocketAddr::from(([127, 0, 0, 1], cluster.nginx.port)),
+        database: cluster.db.url().to_owned(),
+        stop: None,
+        task: None,
+        _dir: None,
+        cluster: Some(cluster),
+    }
 }
 
 /// Starts the real relay on 127.0.0.1:0 with a fresh database holding grid A.
@@ -65,12 +93,10 @@ pub async fn spawn_relay() -> TestRelay {
         database,
         stop: Some(stop),
         task: Some(task),
-        _dir: dir,
+        _dir: Some(dir),
+        cluster: None,
     };
-    let mut s = relay.store();
-    admin::add_division(s.as_mut(), STREET, "street").unwrap();
-    admin::add_division(s.as_mut(), COMMUNITY, "community").unwrap();
-    admin::add_grid(s.as_mut(), GRID_A, "grid").unwrap();
+    relay.with_store(seed_grid_a);
     relay
 }
 
@@ -78,6 +104,17 @@ impl TestRelay {
     /// A separate store on the relay's database, as the admin CLI opens it.
     pub fn store(&self) -> Box<dyn RelayStore> {
         store::open(&self.database).unwrap()
+    }
+
+    /// Runs `f` on a separate store, on a thread of its own: the PostgreSQL client blocks
+    /// on a runtime of its own, which an async thread must not do.
+    pub fn with_store<T: Send>(&self, f: impl FnOnce(&mut dyn RelayStore) -> T + Send) -> T {
+        let database = self.database.as_str();
+        std::thread::scope(|s| {
+            s.spawn(|| f(store::open(database).unwrap().as_mut()))
+                .join()
+                .unwrap()
+        })
     }
 
     pub fn url(&self) -> String {
@@ -91,16 +128,24 @@ impl TestRelay {
 
     /// Adds a user with `role` over `scopes` and enrolls a device for them.
     pub async fn enroll_user(&self, role: &str, scopes: &[&str]) -> Enrollment {
-        let code = {
-            let mut s = self.store();
-            let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
-            let user = admin::add_user(s.as_mut(), "测试用户", role, &scopes).unwrap();
-            admin::enroll_code(s.as_mut(), user, 1)
-                .unwrap()
-                .expose()
-                .to_owned()
-        };
-        enroll(&self.url(), &code).await.unwrap()
+        let scopes: Vec<String> = scopes.iter().map(|s| (*s).to_owned()).collect();
+        let user = self.with_store(|s| admin::add_user(s, "测试用户", role, &scopes).unwrap());
+        // Behind nginx an instance may die mid-request: as a member would, try again
+        // (with a fresh code: the dead instance may have used the first).
+        for attempt in 1.. {
+            let code =
+                self.with_store(|s| admin::enroll_code(s, user, 1).unwrap().expose().to_owned());
+            match enroll(&self.url(), &code).await {
+                Ok(e) => return e,
+                Err(CoreError::Enroll(
+                    EnrollError::RelayUnavailable | EnrollError::Unreachable,
+                )) if self.cluster.is_some() && attempt < 10 => {
+                    sleep(Duration::from_millis(200)).await;
+                }
+                Err(e) => panic!("enrollment failed: {e}"),
+            }
+        }
+        unreachable!("the loop returns or panics")
     }
 
     pub async fn stop(mut self) {

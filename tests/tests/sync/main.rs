@@ -3,6 +3,7 @@
 //! report photos.
 #![allow(clippy::unwrap_used, missing_docs)]
 
+mod cluster;
 mod engine;
 mod enroll;
 mod fake_relay;

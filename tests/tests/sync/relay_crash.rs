@@ -6,8 +6,7 @@
 //! a seed.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::Duration;
 
 use automerge::{Automerge, ChangeHash, ReadDoc};
@@ -18,6 +17,7 @@ use wangge_core::sync::{Enrollment, enroll};
 use wangge_core::*;
 use wangge_relay::{admin, store};
 
+use crate::cluster::ChildRelay;
 use crate::helpers::*;
 
 /// Kill/restart rounds.
@@ -27,82 +27,6 @@ const ROUNDS_BUDGET: Duration = Duration::from_secs(45);
 const WITHIN: Duration = Duration::from_secs(20);
 /// Households written during the rounds, at most (each is its own document).
 const MAX_HOUSEHOLDS: usize = 40;
-
-/// The relay binary running as a child process on a fixed loopback port.
-struct ChildRelay {
-    child: Option<Child>,
-    port: u16,
-    database: PathBuf,
-    dir: PathBuf,
-}
-
-impl ChildRelay {
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    /// Starts the relay and waits until it accepts connections.
-    async fn start(&mut self) {
-        assert!(self.child.is_none(), "relay already running");
-        let stderr = if std::env::var_os("TEST_LOG").is_some() {
-            Stdio::inherit()
-        } else {
-            Stdio::null()
-        };
-        let mut child = Command::new(env!("CARGO_BIN_EXE_relay-under-test"))
-            .env("WANGGE_LISTEN", format!("127.0.0.1:{}", self.port))
-            .env(
-                "WANGGE_DATABASE",
-                format!("sqlite:{}", self.database.display()),
-            )
-            .env("WANGGE_ADMIN_POLL_MILLIS", "50")
-            .current_dir(&self.dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(stderr)
-            .spawn()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                panic!("relay exited at start: {status}");
-            }
-            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
-                .await
-                .is_ok()
-            {
-                break;
-            }
-            assert!(Instant::now() < deadline, "relay did not start listening");
-            sleep(Duration::from_millis(20)).await;
-        }
-        self.child = Some(child);
-    }
-
-    /// SIGKILL (`Child::kill` on Unix), then reap.
-    fn kill(&mut self) {
-        let mut child = self.child.take().expect("relay running");
-        child.kill().unwrap();
-        child.wait().unwrap();
-    }
-}
-
-impl Drop for ChildRelay {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// Grid A, two members and an enrollment code for each, written straight into the
 /// relay's database before it first starts.
@@ -222,12 +146,7 @@ async fn relay_sigkilled_and_restarted_mid_sync_loses_no_acknowledged_change() {
     let dir = tempfile::tempdir().unwrap();
     let database = dir.path().join("relay.db");
     let [code_a, code_b] = seed_accounts(&database);
-    let mut relay = ChildRelay {
-        child: None,
-        port: free_port(),
-        database: database.clone(),
-        dir: dir.path().to_owned(),
-    };
+    let mut relay = ChildRelay::new(format!("sqlite:{}", database.display()), dir.path());
     relay.start().await;
 
     let enrolled: Enrollment = enroll(&relay.url(), &code_a).await.unwrap();

@@ -91,6 +91,9 @@ impl EnrollError {
         match code.as_deref() {
             Some(codes::ENROLLMENT_CODE_INVALID) => EnrollError::CodeInvalid,
             Some(codes::STORAGE_UNAVAILABLE) => EnrollError::RelayUnavailable,
+            // A reverse proxy in front of the relay saying the relay is down or slow
+            // (nginx answers 502 when an instance died mid-request): try again later.
+            None if matches!(status, 502..=504) => EnrollError::RelayUnavailable,
             _ => EnrollError::Refused { status, code },
         }
     }
@@ -250,6 +253,13 @@ mod tests {
         assert_eq!(
             code_of(&fake_relay(Some(leak(storage))).await).await,
             "enroll_relay_unavailable"
+        );
+        let proxy = "HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/html\r\ncontent-length: 11\r\n\
+                     connection: close\r\n\r\nBad Gateway";
+        assert_eq!(
+            code_of(&fake_relay(Some(proxy)).await).await,
+            "enroll_relay_unavailable",
+            "a proxy's 502 without our code means: try again later"
         );
         let busy = json(
             "429 Too Many Requests",
