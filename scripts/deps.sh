@@ -2,7 +2,7 @@
 # Installs the system packages the build and tests need (Debian 12, as root). Idempotent:
 # skips apt entirely when everything is already there.
 #   bash scripts/deps.sh          build tools, the Tauri webview libraries, Node.js,
-#                                 PostgreSQL (the relay's tests run a server of their own)
+#                                 PostgreSQL and nginx (the tests run servers of their own)
 #   bash scripts/deps.sh --demo   also what the demo needs: a CJK font, and Xvfb and
 #                                 ImageMagick for a machine without a display
 #   bash scripts/deps.sh --e2e    the demo's, plus WebKitWebDriver and tauri-driver
@@ -21,7 +21,9 @@ pkgs=(build-essential pkg-config perl make
   libwebkit2gtk-4.1-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
   file curl
   # The relay's PostgreSQL tests start their own server from these binaries (PostgreSQL 15)
-  postgresql)
+  postgresql
+  # The two-instance tests run the shipped nginx site file in front of the relays
+  nginx)
 if [ "$demo" = 1 ]; then
   # Chinese text needs a CJK font; the app headless under Xvfb, screenshots
   pkgs+=(fonts-noto-cjk xvfb xauth imagemagick)

@@ -78,6 +78,8 @@ pub struct Hub {
     /// in a half-empty table.
     pub(super) sessions: HashMap<ConnId, Box<Session>>,
     generation: Option<i64>,
+    /// A write group is open ([`Hub::begin_batch`] succeeded).
+    in_batch: bool,
     pub(super) out: Vec<Output>,
 }
 
@@ -112,6 +114,7 @@ impl Hub {
             limits,
             sessions: HashMap::new(),
             generation: None,
+            in_batch: false,
             out: Vec::new(),
         }
     }
@@ -144,15 +147,23 @@ impl Hub {
     /// acknowledge changes that are durable only after the commit. If the store cannot
     /// group, every write stays durable on its own.
     pub fn begin_batch(&mut self) {
-        if let Err(e) = self.store.begin_batch() {
-            warn!(cause = %e, "could not start a write group; writing one by one");
-        }
+        self.in_batch = match self.store.begin_batch() {
+            Ok(()) => true,
+            Err(e) => {
+                warn!(cause = %e, "could not start a write group; writing one by one");
+                false
+            }
+        };
     }
 
     /// Commits the group started by [`Hub::begin_batch`]. `false` if the commit failed:
     /// then nothing the group wrote is stored, and [`Hub::abandon`] must drop what it
     /// produced.
     pub fn commit_batch(&mut self) -> bool {
+        if !std::mem::take(&mut self.in_batch) {
+            // No group was open: each write was durable (or failed) on its own.
+            return true;
+        }
         match self.store.commit_batch() {
             Ok(()) => true,
             Err(e) => {

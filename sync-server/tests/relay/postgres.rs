@@ -185,4 +185,83 @@ async fn the_change_feed_comes_back_by_itself_and_catches_up_on_what_it_missed()
     two.stop().await;
 }
 
+/// Takes the test database away as a restart does (every connection cut, new ones
+/// refused), or gives it back; from the server's `postgres` database, on a thread of its
+/// own (the blocking client must not run on the test's runtime thread).
+fn database_available(db: &TestDatabase, available: bool) {
+    let (server, name) = db.url().rsplit_once('/').expect("a database URL");
+    let sql = format!(
+        "ALTER DATABASE {name} ALLOW_CONNECTIONS {available};
+         SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+    );
+    let url = format!("{server}/postgres");
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            postgres::Client::connect(&url, postgres::NoTls)
+                .expect("connect")
+                .batch_execute(&sql)
+                .expect("sql")
+        })
+        .join()
+        .expect("thread")
+    });
+}
+
+#[tokio::test]
+async fn a_database_outage_gives_errors_not_acknowledgements_and_the_relay_recovers_by_itself() {
+    let db = TestDatabase::new();
+    let relay = start_relay(db.url()).await;
+    relay.seed();
+    let mut a = relay.device("member", &[GRID_A]).await;
+    let doc = a.create_doc("household", GRID_A);
+    a.edit(doc, "address", "3-2-501");
+    a.connect().await.unwrap();
+    a.sync().await;
+
+    // The database goes away as in a restart: every connection to it is cut, and new
+    // ones are refused until it is back.
+    database_available(&db, false);
+    a.edit(doc, "head", "during the outage");
+    a.sync().await;
+    assert!(
+        a.errors.iter().any(|e| e.contains("storage")),
+        "the device is told why: {:?}",
+        a.errors
+    );
+    a.disconnect().await;
+
+    database_available(&db, true);
+    let stored = relay.with_store(|s| {
+        let chunks = s.doc_chunks(&doc).unwrap();
+        let doc = wangge_relay::engine::guard::load_chunks(&chunks).expect("loads");
+        automerge::ReadDoc::get(&doc, automerge::ROOT, "head")
+            .unwrap()
+            .is_some()
+    });
+    assert!(!stored, "nothing of the refused change is stored");
+
+    // Back: the same relay, not restarted, takes the change on the next connection.
+    a.errors.clear();
+    let mut back = false;
+    for _ in 0..50 {
+        if a.connect().await.is_ok() {
+            a.sync().await;
+            if a.errors.is_empty() {
+                back = true;
+                break;
+            }
+            a.disconnect().await;
+            a.errors.clear();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(back, "the relay reconnected to the database by itself");
+    a.disconnect().await;
+    let mut b = relay.device("member", &[GRID_A]).await;
+    b.connect().await.unwrap();
+    b.sync().await;
+    assert_eq!(b.get(doc, "head").as_deref(), Some("during the outage"));
+    relay.stop().await;
+}
+
 const SECONDS_5: std::time::Duration = std::time::Duration::from_secs(5);
