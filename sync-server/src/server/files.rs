@@ -7,6 +7,10 @@
 //! - `PATCH /v1/files/{id}`: appends a chunk (`application/offset+octet-stream`).
 //! - `GET /v1/blobs/{sha256}`: the photo, if it is linked to a scope the device reads.
 //!
+//! An upload whose last bytes arrived but whose finish failed (the photo store was
+//! unreachable: `503` with `Retry-After`) keeps its bytes; the next `HEAD` or `PATCH`
+//! finishes it, so the device resumes as after any failure and sends nothing twice.
+//!
 //! Every route needs the device token (`Authorization: Bearer`), which [`AuthDevice`]
 //! checks before the handler runs. Blobs are stored once by
 //! hash and linked to each scope they were uploaded to. An answer never tells a device
@@ -34,7 +38,7 @@ use super::tus::{
     checksum_mismatch_status, header_str, not_found, offset_headers, parse_u64, tus_error,
     with_headers, with_store,
 };
-use crate::store::{ChunkOutcome, DeviceAuth, FinishOutcome, NewUpload, UploadState};
+use crate::store::{ChunkOutcome, DeviceAuth, FinishOutcome, NewUpload, StoreError, UploadState};
 use wangge_schema::tus::{
     OFFSET_OCTET_STREAM, TUS_CHECKSUM_ALGORITHMS, TUS_EXTENSIONS, TUS_VERSION, UploadMetadata,
     normalize_sha256, parse_checksum,
@@ -165,6 +169,52 @@ async fn own_upload(app: &AppState, auth: &DeviceAuth, id: &str) -> Result<Uploa
     }
 }
 
+/// What finishing an upload found (see [`finish_received`]).
+enum Finished {
+    /// The upload as it stands now.
+    Upload(UploadState),
+    /// Its bytes did not hash to its name; it was discarded.
+    HashMismatch,
+}
+
+/// An upload whose bytes are all received but that is not complete (its finish failed:
+/// the object store or the database was down) is finished now, so a device that asks
+/// again, with a `HEAD` or by sending the last chunk again, completes it without sending
+/// any byte twice. Any other upload is returned as is.
+async fn finish_received(app: &AppState, st: UploadState) -> Result<Finished, Response> {
+    if st.upload.complete || st.offset != st.upload.length {
+        return Ok(Finished::Upload(st));
+    }
+    let id = st.upload.id;
+    let outcome = with_store(app, move |s| {
+        let outcome = match s.finish_upload(id) {
+            Ok(o) => Some(o),
+            // Finished meanwhile (another request, another instance): read it again.
+            Err(StoreError::NotFound(_)) => None,
+            Err(e) => return Err(e),
+        };
+        Ok((outcome, s.upload_state(id)?))
+    })
+    .await?;
+    match outcome {
+        (Some(FinishOutcome::HashMismatch), _) => Ok(Finished::HashMismatch),
+        (_, Some(st)) => {
+            info!(device = %st.upload.device_id, upload = %id, "received upload finished on retry");
+            Ok(Finished::Upload(st))
+        }
+        (_, None) => Err(not_found()),
+    }
+}
+
+/// The `460` for an upload whose bytes do not hash to its name.
+fn sha256_mismatch() -> Response {
+    tus_error(
+        checksum_mismatch_status(),
+        "sha256_mismatch",
+        "the uploaded bytes do not hash to the sha256 named at creation; the upload was discarded, create a new one",
+    )
+}
+
 /// `HEAD /v1/files/{id}`: how much the relay has.
 #[instrument(skip_all)]
 pub(crate) async fn head(
@@ -176,11 +226,17 @@ pub(crate) async fn head(
     if let Err(resp) = check_tus_version(&headers) {
         return resp;
     }
-    match own_upload(&app, &auth, &id).await {
-        Ok(st) => with_headers(
+    let st = match own_upload(&app, &auth, &id).await {
+        Ok(st) => st,
+        Err(resp) => return resp,
+    };
+    match finish_received(&app, st).await {
+        Ok(Finished::Upload(st)) => with_headers(
             StatusCode::OK.into_response(),
             &offset_headers(st.offset, st.upload.length),
         ),
+        // Discarded: the device creates a new upload.
+        Ok(Finished::HashMismatch) => not_found(),
         Err(resp) => resp,
     }
 }
@@ -214,6 +270,11 @@ pub(crate) async fn patch(
     };
     let st = match own_upload(&app, &auth, &id).await {
         Ok(st) => st,
+        Err(resp) => return resp,
+    };
+    let st = match finish_received(&app, st).await {
+        Ok(Finished::Upload(st)) => st,
+        Ok(Finished::HashMismatch) => return sha256_mismatch(),
         Err(resp) => return resp,
     };
     let length = st.upload.length;
@@ -338,11 +399,7 @@ pub(crate) async fn patch(
         }
         Ok((ChunkOutcome::Appended(_), Some(FinishOutcome::HashMismatch))) => {
             warn!(device = %auth.device_id, upload = %upload_id, "upload does not match its sha256");
-            tus_error(
-                checksum_mismatch_status(),
-                "sha256_mismatch",
-                "the uploaded bytes do not hash to the sha256 named at creation; the upload was discarded, create a new one",
-            )
+            sha256_mismatch()
         }
     }
 }

@@ -52,6 +52,9 @@ pub enum ServeError {
     /// The configured database cannot be shared by the relay's parts.
     #[error("the relay needs a database file, not {0:?}")]
     NeedsFile(String),
+    /// The configuration is not usable (the `[photos]` store, say).
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
 }
 
 /// A relay bound to its address, not yet serving.
@@ -68,7 +71,15 @@ impl Relay {
         if config.database.contains(":memory:") {
             return Err(ServeError::NeedsFile(config.database.clone()));
         }
-        let http_store = store::open(&config.database)?;
+        let photos = match config.photos.s3()? {
+            None => None,
+            Some(s3) => {
+                info!(bucket = %s3.bucket, prefix = %s3.prefix, "photos kept in object storage");
+                Some(Arc::new(store::objects::ObjectBlobs::connect(&s3)?))
+            }
+        };
+        let http_store = store::open_with_photos(&config.database, photos.as_ref())?;
+        // The hub never reads or writes photos.
         let hub_store = store::open(&config.database)?;
         let listener = TcpListener::bind(config.listen).await?;
         Ok(Relay {

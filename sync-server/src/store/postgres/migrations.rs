@@ -12,7 +12,10 @@ use super::{col, corrupt, db, now};
 use crate::store::StoreError;
 
 /// Schema migrations, applied in order; the `n`th brings the database to version `n`.
-pub(super) const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
+pub(super) const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_initial.sql"),
+    include_str!("migrations/0002_blob_location.sql"),
+];
 
 /// The advisory lock key the migration holds (any constant the relay alone uses; the
 /// bytes spell "wanggemi").
