@@ -19,6 +19,8 @@
 
 mod backed;
 mod client;
+#[cfg(test)]
+mod tests;
 
 pub use backed::ObjectBacked;
 pub use client::{ObjectBlobs, S3Config};
