@@ -251,9 +251,7 @@ impl S3Server {
             .stderr(log)
             .spawn()
             .unwrap_or_else(|e| panic!("start {}: {e}", self.bin.display()));
-        if let Ok(mut slot) = self.child.lock() {
-            *slot = Some(child);
-        }
+        *self.child.lock().unwrap_or_else(|p| p.into_inner()) = Some(child);
         let probe = ObjectBlobs::connect(&self.config("ready/")).expect("object storage client");
         let probe_hash = "0".repeat(64);
         let deadline = Instant::now() + READY_WITHIN;
