@@ -31,14 +31,18 @@ use tracing::{info, instrument, warn};
 use uuid::Uuid;
 
 use super::auth_device::AuthDevice;
-use super::http::error;
+use super::http::{error, storage_error};
 use super::state::AppState;
 use super::tus::{
     UPLOAD_CHECKSUM, UPLOAD_LENGTH, UPLOAD_METADATA, UPLOAD_OFFSET, bad_request, check_tus_version,
     checksum_mismatch_status, header_str, not_found, offset_headers, parse_u64, tus_error,
-    with_headers, with_store,
+    with_headers, with_objects, with_store,
 };
-use crate::store::{ChunkOutcome, DeviceAuth, FinishOutcome, NewUpload, StoreError, UploadState};
+use crate::store::objects::staged_bytes_match;
+use crate::store::{
+    ChunkOutcome, DeviceAuth, FinishOutcome, NewUpload, StagedUpload, StoredBlob, UploadState,
+    database_bytes,
+};
 use wangge_schema::tus::{
     OFFSET_OCTET_STREAM, TUS_CHECKSUM_ALGORITHMS, TUS_EXTENSIONS, TUS_VERSION, UploadMetadata,
     normalize_sha256, parse_checksum,
@@ -186,24 +190,47 @@ async fn finish_received(app: &AppState, st: UploadState) -> Result<Finished, Re
         return Ok(Finished::Upload(st));
     }
     let id = st.upload.id;
-    let outcome = with_store(app, move |s| {
-        let outcome = match s.finish_upload(id) {
-            Ok(o) => Some(o),
-            // Finished meanwhile (another request, another instance): read it again.
-            Err(StoreError::NotFound(_)) => None,
-            Err(e) => return Err(e),
-        };
-        Ok((outcome, s.upload_state(id)?))
-    })
-    .await?;
-    match outcome {
-        (Some(FinishOutcome::HashMismatch), _) => Ok(Finished::HashMismatch),
-        (_, Some(st)) => {
-            info!(device = %st.upload.device_id, upload = %id, "received upload finished on retry");
-            Ok(Finished::Upload(st))
-        }
-        (_, None) => Err(not_found()),
+    let finished = complete(app, id).await?;
+    if let Finished::Upload(st) = &finished {
+        info!(device = %st.upload.device_id, upload = %id, "received upload finished on retry");
     }
+    Ok(finished)
+}
+
+/// Finishes a fully received upload and reads it back; if it was finished (or discarded)
+/// meanwhile, by another request or relay instance, just reads it.
+async fn complete(app: &AppState, id: Uuid) -> Result<Finished, Response> {
+    match finish(app, id).await {
+        Ok(FinishOutcome::HashMismatch) => return Ok(Finished::HashMismatch),
+        Ok(FinishOutcome::Stored) => {}
+        Err(resp) if resp.status() == StatusCode::NOT_FOUND => {}
+        Err(resp) => return Err(resp),
+    }
+    match with_store(app, move |s| s.upload_state(id)).await? {
+        Some(st) => Ok(Finished::Upload(st)),
+        None => Err(not_found()),
+    }
+}
+
+/// Verifies a fully received upload and stores its photo. In the database, one store
+/// call; in object storage, three steps that hold the store only for the database parts:
+/// read the staged bytes, PUT the object (unless the blob is recorded already), record
+/// the blob. A failed PUT records nothing and keeps the bytes (`503`, retryable).
+async fn finish(app: &AppState, id: Uuid) -> Result<FinishOutcome, Response> {
+    let Some(objects) = app.photos.clone() else {
+        return with_store(app, move |s| s.finish_upload(id)).await;
+    };
+    let staged = with_store(app, move |s| s.staged_upload(id)).await?;
+    if !staged_bytes_match(&staged) {
+        with_store(app, move |s| s.discard_upload(id)).await?;
+        return Ok(FinishOutcome::HashMismatch);
+    }
+    if !staged.blob_recorded {
+        let StagedUpload { sha256, bytes, .. } = staged;
+        with_objects(&objects, move |o| o.put(&sha256, bytes)).await?;
+    }
+    with_store(app, move |s| s.record_object_blob(id)).await?;
+    Ok(FinishOutcome::Stored)
 }
 
 /// The `460` for an upload whose bytes do not hash to its name.
@@ -369,38 +396,36 @@ pub(crate) async fn patch(
         );
     }
     let result = with_store(&app, move |s| {
-        let outcome = if buf.is_empty() {
-            ChunkOutcome::Appended(at)
+        if buf.is_empty() {
+            Ok(ChunkOutcome::Appended(at))
         } else {
-            s.append_upload_chunk(upload_id, at, &buf)?
-        };
-        match outcome {
-            ChunkOutcome::Appended(end) if end == length => {
-                Ok((outcome, Some(s.finish_upload(upload_id)?)))
-            }
-            _ => Ok((outcome, None)),
+            s.append_upload_chunk(upload_id, at, &buf)
         }
     })
     .await;
     match result {
         Err(resp) => resp,
-        Ok((ChunkOutcome::OffsetMismatch(at), _)) => conflict(at),
-        Ok((ChunkOutcome::TooLong, _)) => too_long(),
-        Ok((ChunkOutcome::Appended(end), None)) => with_headers(
+        Ok(ChunkOutcome::OffsetMismatch(at)) => conflict(at),
+        Ok(ChunkOutcome::TooLong) => too_long(),
+        Ok(ChunkOutcome::Appended(end)) if end < length => with_headers(
             StatusCode::NO_CONTENT.into_response(),
             &offset_headers(end, length),
         ),
-        Ok((ChunkOutcome::Appended(end), Some(FinishOutcome::Stored))) => {
-            info!(device = %auth.device_id, upload = %upload_id, length, "photo stored");
-            with_headers(
-                StatusCode::NO_CONTENT.into_response(),
-                &offset_headers(end, length),
-            )
-        }
-        Ok((ChunkOutcome::Appended(_), Some(FinishOutcome::HashMismatch))) => {
-            warn!(device = %auth.device_id, upload = %upload_id, "upload does not match its sha256");
-            sha256_mismatch()
-        }
+        // The last byte: store the photo (the bytes stay staged if that fails).
+        Ok(ChunkOutcome::Appended(_)) => match complete(&app, upload_id).await {
+            Ok(Finished::Upload(st)) => {
+                info!(device = %auth.device_id, upload = %upload_id, length, "photo stored");
+                with_headers(
+                    StatusCode::NO_CONTENT.into_response(),
+                    &offset_headers(st.offset, length),
+                )
+            }
+            Ok(Finished::HashMismatch) => {
+                warn!(device = %auth.device_id, upload = %upload_id, "upload does not match its sha256");
+                sha256_mismatch()
+            }
+            Err(resp) => resp,
+        },
     }
 }
 
@@ -416,7 +441,19 @@ pub(crate) async fn download(
     };
     let scopes = auth.user.principal.scopes.clone();
     let etag = format!("\"{sha256}\"");
-    match with_store(&app, move |s| s.blob_for_scope(&sha256, &scopes)).await {
+    let found = {
+        let sha256 = sha256.clone();
+        with_store(&app, move |s| s.blob_in_scope(&sha256, &scopes)).await
+    };
+    let bytes = match (found, &app.photos) {
+        (Ok(Some(StoredBlob::InObjectStore)), Some(objects)) => {
+            // The object request runs without holding the store.
+            with_objects(objects, move |o| o.get_recorded(&sha256).map(Some)).await
+        }
+        (Ok(blob), _) => database_bytes(blob).map_err(|e| with_headers(storage_error(&e), &[])),
+        (Err(resp), _) => Err(resp),
+    };
+    match bytes {
         Ok(Some(bytes)) => {
             let mut resp = Body::from(bytes).into_response();
             let h = resp.headers_mut();

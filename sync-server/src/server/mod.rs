@@ -63,6 +63,7 @@ pub struct Relay {
     config: Arc<Config>,
     http_store: Box<dyn store::RelayStore>,
     hub_store: Box<dyn store::RelayStore>,
+    photos: Option<Arc<store::objects::ObjectBlobs>>,
 }
 
 impl Relay {
@@ -78,8 +79,9 @@ impl Relay {
                 Some(Arc::new(store::objects::ObjectBlobs::connect(&s3)?))
             }
         };
-        let http_store = store::open_with_photos(&config.database, photos.as_ref())?;
-        // The hub never reads or writes photos.
+        // The HTTP handlers call the object store themselves, outside the store's lock
+        // (`files`); the hub never reads or writes photos.
+        let http_store = store::open(&config.database)?;
         let hub_store = store::open(&config.database)?;
         let listener = TcpListener::bind(config.listen).await?;
         Ok(Relay {
@@ -87,6 +89,7 @@ impl Relay {
             config: Arc::new(config),
             http_store,
             hub_store,
+            photos,
         })
     }
 
@@ -106,6 +109,7 @@ impl Relay {
             config,
             http_store,
             hub_store,
+            photos,
         } = self;
         let hub = Hub::new(
             hub_store,
@@ -120,6 +124,7 @@ impl Relay {
         ));
         let app = AppState {
             store: Arc::new(Mutex::new(http_store)),
+            photos,
             hub: hub_tx.clone(),
             config: config.clone(),
             next_conn: Arc::new(AtomicU64::new(1)),

@@ -158,7 +158,7 @@ impl StoredBlob {
 
 /// [`BlobStore::blob_for_scope`] of a store without object storage: a blob kept there
 /// cannot be read.
-pub(crate) fn database_bytes(blob: Option<StoredBlob>) -> Result<Option<Vec<u8>>, StoreError> {
+pub fn database_bytes(blob: Option<StoredBlob>) -> Result<Option<Vec<u8>>, StoreError> {
     match blob {
         None => Ok(None),
         Some(StoredBlob::Bytes(b)) => Ok(Some(b)),

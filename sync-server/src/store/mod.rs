@@ -28,6 +28,7 @@ mod values;
 pub use accounts::{AccountStore, DeviceAuth, NewDevice, User};
 pub use blobs::{
     BlobStore, ChunkOutcome, FinishOutcome, NewUpload, StagedUpload, StoredBlob, UploadState,
+    database_bytes,
 };
 pub use docs::{DocRecord, DocStore};
 pub use error::{BackendError, StoreError};

@@ -33,6 +33,12 @@ impl ObjectBacked {
     }
 }
 
+/// Whether an upload's staged bytes are the photo it names (its length and SHA-256).
+pub fn staged_bytes_match(staged: &StagedUpload) -> bool {
+    u64::try_from(staged.bytes.len()).ok() == Some(staged.length)
+        && hex::encode(Sha256::digest(&staged.bytes)) == staged.sha256
+}
+
 impl BlobStore for ObjectBacked {
     fn create_upload(&mut self, upload: &NewUpload, max_pending: usize) -> Result<(), StoreError> {
         self.db.create_upload(upload, max_pending)
@@ -52,21 +58,15 @@ impl BlobStore for ObjectBacked {
     }
 
     fn finish_upload(&mut self, id: Uuid) -> Result<FinishOutcome, StoreError> {
-        let StagedUpload {
-            sha256,
-            length,
-            bytes,
-            blob_recorded,
-            ..
-        } = self.db.staged_upload(id)?;
-        if u64::try_from(bytes.len()).ok() != Some(length)
-            || hex::encode(Sha256::digest(&bytes)) != sha256
-        {
+        // The relay's HTTP handlers take these same steps, with the store's lock released
+        // around the PUT (`server::files`).
+        let staged = self.db.staged_upload(id)?;
+        if !staged_bytes_match(&staged) {
             self.db.discard_upload(id)?;
             return Ok(FinishOutcome::HashMismatch);
         }
-        if !blob_recorded {
-            self.objects.put(&sha256, bytes)?;
+        if !staged.blob_recorded {
+            self.objects.put(&staged.sha256, staged.bytes)?;
         }
         self.db.record_object_blob(id)?;
         Ok(FinishOutcome::Stored)
@@ -92,14 +92,7 @@ impl BlobStore for ObjectBacked {
         match self.db.blob_in_scope(sha256, scopes)? {
             None => Ok(None),
             Some(StoredBlob::Bytes(bytes)) => Ok(Some(bytes)),
-            Some(StoredBlob::InObjectStore) => match self.objects.get(sha256)? {
-                Some(bytes) => Ok(Some(bytes)),
-                // Recorded, so it was stored: the bucket lost it, or this relay looks in
-                // another bucket or under another prefix. Not "no such photo".
-                None => Err(StoreError::object_store(
-                    "a recorded photo is missing from object storage (check the bucket and prefix)",
-                )),
-            },
+            Some(StoredBlob::InObjectStore) => self.objects.get_recorded(sha256).map(Some),
         }
     }
 

@@ -129,6 +129,17 @@ impl ObjectBlobs {
         })
     }
 
+    /// The bytes of a blob recorded as kept here. Its object missing is an error, not
+    /// "no such photo": the bucket lost it, or this relay looks in another bucket or
+    /// under another prefix.
+    pub fn get_recorded(&self, sha256: &str) -> Result<Vec<u8>, StoreError> {
+        self.get(sha256)?.ok_or_else(|| {
+            StoreError::object_store(
+                "a recorded photo is missing from object storage (check the bucket and prefix)",
+            )
+        })
+    }
+
     /// Whether the bucket has an object for the blob.
     pub fn exists(&self, sha256: &str) -> Result<bool, StoreError> {
         let key = self.key(sha256)?;

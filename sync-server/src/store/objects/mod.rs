@@ -16,11 +16,20 @@
 //! serialises appends and the finish), and a chunk is durable there when the relay
 //! answers. Objects are written once, whole and verified, so a half-written photo never
 //! exists under a photo's name.
+//!
+//! The relay's HTTP side keeps its one store behind a mutex, so its handlers take these
+//! steps themselves (`server::files`) and make object requests with the lock released: a
+//! slow or unreachable object store (requests are bounded: 3 s to connect, 30 s each, two
+//! quick retries within 10 s) delays that photo's request, not the others'.
+//!
+//! An object whose upload was discarded between its PUT and its row (the device's pending
+//! uploads bounded meanwhile) stays in the bucket unreferenced; it is harmless, named by
+//! content, and reused if the photo comes again.
 
 mod backed;
 mod client;
 #[cfg(test)]
 mod tests;
 
-pub use backed::ObjectBacked;
+pub use backed::{ObjectBacked, staged_bytes_match};
 pub use client::{ObjectBlobs, S3Config};
