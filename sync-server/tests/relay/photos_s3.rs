@@ -6,7 +6,7 @@ use std::sync::Arc;
 use wangge_relay::ScopeCode;
 use wangge_relay::store::StoredBlob;
 use wangge_relay::store::objects::ObjectBlobs;
-use wangge_relay::store::testing::{S3Server, TestBucket};
+use wangge_relay::store::testing::{S3Server, TestBucket, TestDatabase};
 
 use crate::helpers::*;
 use crate::uploads::{Tus, len, photo, sha_hex};
@@ -182,4 +182,41 @@ async fn a_photo_stored_in_the_database_still_serves_after_the_relay_switches_to
 
 fn uuid_of(location: &str) -> uuid::Uuid {
     uuid::Uuid::parse_str(location.rsplit('/').next().unwrap()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_begun_on_one_instance_finishes_on_another_after_the_first_is_gone() {
+    let bucket = blocking(TestBucket::new).await;
+    let db = blocking(TestDatabase::new).await;
+    let first = start_relay_with_photos(db.url(), photos_in(bucket.config())).await;
+    first.seed();
+    let dev = first.device("member", &[GRID_A]).await;
+    let bytes = photo(41, 500_000);
+    let sha = sha_hex(&bytes);
+    let tus = Tus::new(&first, &dev);
+    let created = tus.create(len(&bytes), &sha, GRID_A).await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    let loc = created.header("location").unwrap().to_owned();
+    let r = tus.patch(&loc, 0, &bytes[..300_000]).await;
+    assert_eq!((r.status, r.offset()), (204, Some(300_000)));
+    first.stop().await;
+
+    // Another instance on the same PostgreSQL database and bucket takes over.
+    let second = start_relay_with_photos(db.url(), photos_in(bucket.config())).await;
+    let tus = Tus::new(&second, &dev);
+    let h = tus.head(&loc).await;
+    assert_eq!(
+        (h.status, h.offset()),
+        (200, Some(300_000)),
+        "the staged part is shared"
+    );
+    let r = tus.patch(&loc, 300_000, &bytes[300_000..]).await;
+    assert_eq!((r.status, r.offset()), (204, Some(500_000)), "{}", r.text());
+    let got = tus.get(&sha).await;
+    assert_eq!(got.status, 200);
+    assert!(got.body == bytes);
+    let objects = bucket.objects();
+    let there = blocking(move || objects.exists(&sha).unwrap()).await;
+    assert!(there, "the photo is an object in the bucket");
+    second.stop().await;
 }
