@@ -31,7 +31,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, head, options, post};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
-use tracing::info;
+use tracing::{info, warn};
 use wangge_proto::PeerId;
 
 use crate::config::Config;
@@ -76,7 +76,16 @@ impl Relay {
             None => None,
             Some(s3) => {
                 info!(bucket = %s3.bucket, prefix = %s3.prefix, "photos kept in object storage");
-                Some(Arc::new(store::objects::ObjectBlobs::connect(&s3)?))
+                let objects = Arc::new(store::objects::ObjectBlobs::connect(&s3)?);
+                // A wrong key or bucket shows at start; an outage must not stop the relay
+                // (sync needs no photos, and uploads retry), so it is only a warning.
+                let probe = objects.clone();
+                match tokio::task::spawn_blocking(move || probe.exists(&"0".repeat(64))).await {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => warn!(cause = %e, "object storage does not answer yet"),
+                    Err(_) => warn!("object storage check failed"),
+                }
+                Some(objects)
             }
         };
         // The HTTP handlers call the object store themselves, outside the store's lock
