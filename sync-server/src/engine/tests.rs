@@ -13,7 +13,7 @@ use crate::auth::device_peer_id;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{
     AccountStore, BlobStore, ChunkOutcome, DeviceAuth, DocRecord, DocStore, FinishOutcome,
-    NewDevice, NewUpload, StoreError, UploadState, User,
+    NewDevice, NewUpload, StagedUpload, StoreError, StoredBlob, UploadState, User,
 };
 use wangge_schema::{Role, ScopeCode};
 
@@ -106,6 +106,8 @@ impl BlobStore for Flaky {
         blob_linked(&self, h: &str, s: &ScopeCode) -> Result<Option<u64>, StoreError>;
         blob_for_scope(&self, h: &str, s: &[ScopeCode]) -> Result<Option<Vec<u8>>, StoreError>;
         blob_count(&self) -> Result<u64, StoreError>;
+        staged_upload(&self, id: Uuid) -> Result<StagedUpload, StoreError>;
+        blob_in_scope(&self, h: &str, s: &[ScopeCode]) -> Result<Option<StoredBlob>, StoreError>;
     }
     delegate_mut! {
         create_upload(&mut self, u: &NewUpload, m: usize) -> Result<(), StoreError>;
@@ -113,6 +115,7 @@ impl BlobStore for Flaky {
         finish_upload(&mut self, id: Uuid) -> Result<FinishOutcome, StoreError>;
         discard_upload(&mut self, id: Uuid) -> Result<bool, StoreError>;
         link_blob_scope(&mut self, h: &str, s: &ScopeCode) -> Result<bool, StoreError>;
+        record_object_blob(&mut self, id: Uuid) -> Result<(), StoreError>;
     }
 }
 

@@ -122,6 +122,7 @@ mod tests {
         store.redeem_enrollment_code("code", 0, &device).unwrap();
         let app = AppState {
             store: Arc::new(Mutex::new(Box::new(store))),
+            photos: None,
             hub: tokio::sync::mpsc::channel(1).0,
             config: Arc::new(Config::default()),
             next_conn: Arc::new(AtomicU64::new(1)),

@@ -7,6 +7,10 @@
 //! - `PATCH /v1/files/{id}`: appends a chunk (`application/offset+octet-stream`).
 //! - `GET /v1/blobs/{sha256}`: the photo, if it is linked to a scope the device reads.
 //!
+//! An upload whose last bytes arrived but whose finish failed (the photo store was
+//! unreachable: `503` with `Retry-After`) keeps its bytes; the next `HEAD` or `PATCH`
+//! finishes it, so the device resumes as after any failure and sends nothing twice.
+//!
 //! Every route needs the device token (`Authorization: Bearer`), which [`AuthDevice`]
 //! checks before the handler runs. Blobs are stored once by
 //! hash and linked to each scope they were uploaded to. An answer never tells a device
@@ -27,14 +31,18 @@ use tracing::{info, instrument, warn};
 use uuid::Uuid;
 
 use super::auth_device::AuthDevice;
-use super::http::error;
+use super::http::{error, storage_error};
 use super::state::AppState;
 use super::tus::{
     UPLOAD_CHECKSUM, UPLOAD_LENGTH, UPLOAD_METADATA, UPLOAD_OFFSET, bad_request, check_tus_version,
     checksum_mismatch_status, header_str, not_found, offset_headers, parse_u64, tus_error,
-    with_headers, with_store,
+    with_headers, with_objects, with_store,
 };
-use crate::store::{ChunkOutcome, DeviceAuth, FinishOutcome, NewUpload, UploadState};
+use crate::store::objects::staged_bytes_match;
+use crate::store::{
+    ChunkOutcome, DeviceAuth, FinishOutcome, NewUpload, StagedUpload, StoredBlob, UploadState,
+    database_bytes,
+};
 use wangge_schema::tus::{
     OFFSET_OCTET_STREAM, TUS_CHECKSUM_ALGORITHMS, TUS_EXTENSIONS, TUS_VERSION, UploadMetadata,
     normalize_sha256, parse_checksum,
@@ -165,6 +173,75 @@ async fn own_upload(app: &AppState, auth: &DeviceAuth, id: &str) -> Result<Uploa
     }
 }
 
+/// What finishing an upload found (see [`finish_received`]).
+enum Finished {
+    /// The upload as it stands now.
+    Upload(UploadState),
+    /// Its bytes did not hash to its name; it was discarded.
+    HashMismatch,
+}
+
+/// An upload whose bytes are all received but that is not complete (its finish failed:
+/// the object store or the database was down) is finished now, so a device that asks
+/// again, with a `HEAD` or by sending the last chunk again, completes it without sending
+/// any byte twice. Any other upload is returned as is.
+async fn finish_received(app: &AppState, st: UploadState) -> Result<Finished, Response> {
+    if st.upload.complete || st.offset != st.upload.length {
+        return Ok(Finished::Upload(st));
+    }
+    let id = st.upload.id;
+    let finished = complete(app, id).await?;
+    if let Finished::Upload(st) = &finished {
+        info!(device = %st.upload.device_id, upload = %id, "received upload finished on retry");
+    }
+    Ok(finished)
+}
+
+/// Finishes a fully received upload and reads it back; if it was finished (or discarded)
+/// meanwhile, by another request or relay instance, just reads it.
+async fn complete(app: &AppState, id: Uuid) -> Result<Finished, Response> {
+    match finish(app, id).await {
+        Ok(FinishOutcome::HashMismatch) => return Ok(Finished::HashMismatch),
+        Ok(FinishOutcome::Stored) => {}
+        Err(resp) if resp.status() == StatusCode::NOT_FOUND => {}
+        Err(resp) => return Err(resp),
+    }
+    match with_store(app, move |s| s.upload_state(id)).await? {
+        Some(st) => Ok(Finished::Upload(st)),
+        None => Err(not_found()),
+    }
+}
+
+/// Verifies a fully received upload and stores its photo. In the database, one store
+/// call; in object storage, three steps that hold the store only for the database parts:
+/// read the staged bytes, PUT the object (unless the blob is recorded already), record
+/// the blob. A failed PUT records nothing and keeps the bytes (`503`, retryable).
+async fn finish(app: &AppState, id: Uuid) -> Result<FinishOutcome, Response> {
+    let Some(objects) = app.photos.clone() else {
+        return with_store(app, move |s| s.finish_upload(id)).await;
+    };
+    let staged = with_store(app, move |s| s.staged_upload(id)).await?;
+    if !staged_bytes_match(&staged) {
+        with_store(app, move |s| s.discard_upload(id)).await?;
+        return Ok(FinishOutcome::HashMismatch);
+    }
+    if !staged.blob_recorded {
+        let StagedUpload { sha256, bytes, .. } = staged;
+        with_objects(&objects, move |o| o.put(&sha256, bytes)).await?;
+    }
+    with_store(app, move |s| s.record_object_blob(id)).await?;
+    Ok(FinishOutcome::Stored)
+}
+
+/// The `460` for an upload whose bytes do not hash to its name.
+fn sha256_mismatch() -> Response {
+    tus_error(
+        checksum_mismatch_status(),
+        "sha256_mismatch",
+        "the uploaded bytes do not hash to the sha256 named at creation; the upload was discarded, create a new one",
+    )
+}
+
 /// `HEAD /v1/files/{id}`: how much the relay has.
 #[instrument(skip_all)]
 pub(crate) async fn head(
@@ -176,11 +253,17 @@ pub(crate) async fn head(
     if let Err(resp) = check_tus_version(&headers) {
         return resp;
     }
-    match own_upload(&app, &auth, &id).await {
-        Ok(st) => with_headers(
+    let st = match own_upload(&app, &auth, &id).await {
+        Ok(st) => st,
+        Err(resp) => return resp,
+    };
+    match finish_received(&app, st).await {
+        Ok(Finished::Upload(st)) => with_headers(
             StatusCode::OK.into_response(),
             &offset_headers(st.offset, st.upload.length),
         ),
+        // Discarded: the device creates a new upload.
+        Ok(Finished::HashMismatch) => not_found(),
         Err(resp) => resp,
     }
 }
@@ -214,6 +297,11 @@ pub(crate) async fn patch(
     };
     let st = match own_upload(&app, &auth, &id).await {
         Ok(st) => st,
+        Err(resp) => return resp,
+    };
+    let st = match finish_received(&app, st).await {
+        Ok(Finished::Upload(st)) => st,
+        Ok(Finished::HashMismatch) => return sha256_mismatch(),
         Err(resp) => return resp,
     };
     let length = st.upload.length;
@@ -308,42 +396,36 @@ pub(crate) async fn patch(
         );
     }
     let result = with_store(&app, move |s| {
-        let outcome = if buf.is_empty() {
-            ChunkOutcome::Appended(at)
+        if buf.is_empty() {
+            Ok(ChunkOutcome::Appended(at))
         } else {
-            s.append_upload_chunk(upload_id, at, &buf)?
-        };
-        match outcome {
-            ChunkOutcome::Appended(end) if end == length => {
-                Ok((outcome, Some(s.finish_upload(upload_id)?)))
-            }
-            _ => Ok((outcome, None)),
+            s.append_upload_chunk(upload_id, at, &buf)
         }
     })
     .await;
     match result {
         Err(resp) => resp,
-        Ok((ChunkOutcome::OffsetMismatch(at), _)) => conflict(at),
-        Ok((ChunkOutcome::TooLong, _)) => too_long(),
-        Ok((ChunkOutcome::Appended(end), None)) => with_headers(
+        Ok(ChunkOutcome::OffsetMismatch(at)) => conflict(at),
+        Ok(ChunkOutcome::TooLong) => too_long(),
+        Ok(ChunkOutcome::Appended(end)) if end < length => with_headers(
             StatusCode::NO_CONTENT.into_response(),
             &offset_headers(end, length),
         ),
-        Ok((ChunkOutcome::Appended(end), Some(FinishOutcome::Stored))) => {
-            info!(device = %auth.device_id, upload = %upload_id, length, "photo stored");
-            with_headers(
-                StatusCode::NO_CONTENT.into_response(),
-                &offset_headers(end, length),
-            )
-        }
-        Ok((ChunkOutcome::Appended(_), Some(FinishOutcome::HashMismatch))) => {
-            warn!(device = %auth.device_id, upload = %upload_id, "upload does not match its sha256");
-            tus_error(
-                checksum_mismatch_status(),
-                "sha256_mismatch",
-                "the uploaded bytes do not hash to the sha256 named at creation; the upload was discarded, create a new one",
-            )
-        }
+        // The last byte: store the photo (the bytes stay staged if that fails).
+        Ok(ChunkOutcome::Appended(_)) => match complete(&app, upload_id).await {
+            Ok(Finished::Upload(st)) => {
+                info!(device = %auth.device_id, upload = %upload_id, length, "photo stored");
+                with_headers(
+                    StatusCode::NO_CONTENT.into_response(),
+                    &offset_headers(st.offset, length),
+                )
+            }
+            Ok(Finished::HashMismatch) => {
+                warn!(device = %auth.device_id, upload = %upload_id, "upload does not match its sha256");
+                sha256_mismatch()
+            }
+            Err(resp) => resp,
+        },
     }
 }
 
@@ -359,7 +441,19 @@ pub(crate) async fn download(
     };
     let scopes = auth.user.principal.scopes.clone();
     let etag = format!("\"{sha256}\"");
-    match with_store(&app, move |s| s.blob_for_scope(&sha256, &scopes)).await {
+    let found = {
+        let sha256 = sha256.clone();
+        with_store(&app, move |s| s.blob_in_scope(&sha256, &scopes)).await
+    };
+    let bytes = match (found, &app.photos) {
+        (Ok(Some(StoredBlob::InObjectStore)), Some(objects)) => {
+            // The object request runs without holding the store.
+            with_objects(objects, move |o| o.get_recorded(&sha256).map(Some)).await
+        }
+        (Ok(blob), _) => database_bytes(blob).map_err(|e| with_headers(storage_error(&e), &[])),
+        (Err(resp), _) => Err(resp),
+    };
+    match bytes {
         Ok(Some(bytes)) => {
             let mut resp = Body::from(bytes).into_response();
             let h = resp.headers_mut();

@@ -25,13 +25,23 @@ pub(crate) fn error(status: StatusCode, code: &'static str, message: &str) -> Re
         .into_response()
 }
 
+/// Seconds a client is asked to wait after a storage failure (`Retry-After`).
+pub(crate) const STORAGE_RETRY_AFTER_SECONDS: u32 = 10;
+
+/// `503` with `Retry-After`: the failure is the relay's storage, the request may be
+/// repeated as is.
 pub(crate) fn storage_error(e: &StoreError) -> Response {
     warn!(cause = %e, "storage failure");
-    error(
+    let mut resp = error(
         StatusCode::SERVICE_UNAVAILABLE,
         codes::STORAGE_UNAVAILABLE,
         "relay storage failure; try again later",
-    )
+    );
+    resp.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from(STORAGE_RETRY_AFTER_SECONDS),
+    );
+    resp
 }
 
 /// `GET /healthz`: 200 when the store answers.

@@ -31,7 +31,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, head, options, post};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
-use tracing::info;
+use tracing::{info, warn};
 use wangge_proto::PeerId;
 
 use crate::config::Config;
@@ -52,6 +52,9 @@ pub enum ServeError {
     /// The configured database cannot be shared by the relay's parts.
     #[error("the relay needs a database file, not {0:?}")]
     NeedsFile(String),
+    /// The configuration is not usable (the `[photos]` store, say).
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
 }
 
 /// A relay bound to its address, not yet serving.
@@ -60,6 +63,7 @@ pub struct Relay {
     config: Arc<Config>,
     http_store: Box<dyn store::RelayStore>,
     hub_store: Box<dyn store::RelayStore>,
+    photos: Option<Arc<store::objects::ObjectBlobs>>,
 }
 
 impl Relay {
@@ -68,6 +72,24 @@ impl Relay {
         if config.database.contains(":memory:") {
             return Err(ServeError::NeedsFile(config.database.clone()));
         }
+        let photos = match config.photos.s3()? {
+            None => None,
+            Some(s3) => {
+                info!(bucket = %s3.bucket, prefix = %s3.prefix, "photos kept in object storage");
+                let objects = Arc::new(store::objects::ObjectBlobs::connect(&s3)?);
+                // A wrong key or bucket shows at start; an outage must not stop the relay
+                // (sync needs no photos, and uploads retry), so it is only a warning.
+                let probe = objects.clone();
+                match tokio::task::spawn_blocking(move || probe.exists(&"0".repeat(64))).await {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => warn!(cause = %e, "object storage does not answer yet"),
+                    Err(_) => warn!("object storage check failed"),
+                }
+                Some(objects)
+            }
+        };
+        // The HTTP handlers call the object store themselves, outside the store's lock
+        // (`files`); the hub never reads or writes photos.
         let http_store = store::open(&config.database)?;
         let hub_store = store::open(&config.database)?;
         let listener = TcpListener::bind(config.listen).await?;
@@ -76,6 +98,7 @@ impl Relay {
             config: Arc::new(config),
             http_store,
             hub_store,
+            photos,
         })
     }
 
@@ -95,6 +118,7 @@ impl Relay {
             config,
             http_store,
             hub_store,
+            photos,
         } = self;
         let hub = Hub::new(
             hub_store,
@@ -110,6 +134,7 @@ impl Relay {
         ));
         let app = AppState {
             store: Arc::new(Mutex::new(http_store)),
+            photos,
             hub: hub_tx.clone(),
             config: config.clone(),
             next_conn: Arc::new(AtomicU64::new(1)),

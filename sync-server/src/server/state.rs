@@ -10,12 +10,16 @@ use tokio::sync::mpsc;
 use super::hub_task::Command;
 use crate::config::Config;
 use crate::store::RelayStore;
+use crate::store::objects::ObjectBlobs;
 
 /// Handles every request needs.
 #[derive(Clone)]
 pub(crate) struct AppState {
     /// The store for enrollment and authentication (the hub has its own connection).
     pub store: Arc<Mutex<Box<dyn RelayStore>>>,
+    /// Where new photos' bytes go when not in the database (`[photos] store = "s3"`);
+    /// the handlers call it without holding `store`.
+    pub photos: Option<Arc<ObjectBlobs>>,
     /// The hub's command queue.
     pub hub: mpsc::Sender<Command>,
     /// The configuration.

@@ -10,6 +10,9 @@ use wangge_schema::tus::TUS_VERSION;
 
 use super::http::{error, storage_error};
 use super::state::AppState;
+use std::sync::Arc;
+
+use crate::store::objects::ObjectBlobs;
 use crate::store::{RelayStore, StoreError};
 
 pub(crate) const TUS_RESUMABLE: HeaderName = HeaderName::from_static("tus-resumable");
@@ -71,6 +74,21 @@ pub(crate) async fn with_store<T: Send + 'static>(
         f(s.as_mut())
     })
     .await;
+    answer(result)
+}
+
+/// Runs an object store request off the async threads, without holding the store; a
+/// failure is the answer to send (`503`, retryable).
+pub(crate) async fn with_objects<T: Send + 'static>(
+    objects: &Arc<ObjectBlobs>,
+    f: impl FnOnce(&ObjectBlobs) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, Response> {
+    let objects = objects.clone();
+    answer(tokio::task::spawn_blocking(move || f(&objects)).await)
+}
+
+/// A blocking store call's result, or the answer to send for its failure.
+fn answer<T>(result: Result<Result<T, StoreError>, tokio::task::JoinError>) -> Result<T, Response> {
     match result {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(StoreError::NotFound(_))) => Err(not_found()),

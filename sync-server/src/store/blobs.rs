@@ -52,7 +52,37 @@ pub enum FinishOutcome {
     HashMismatch,
 }
 
+/// A fully received upload's bytes, read for a store that keeps blobs elsewhere
+/// ([`BlobStore::staged_upload`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StagedUpload {
+    /// SHA-256 (lowercase hex) named at creation; the bytes are not verified yet.
+    pub sha256: String,
+    /// The scope the photo goes to.
+    pub scope: ScopeCode,
+    /// Length named at creation.
+    pub length: u64,
+    /// The staged chunks, in order.
+    pub bytes: Vec<u8>,
+    /// A blob with this hash is already recorded (its bytes need not be stored again).
+    pub blob_recorded: bool,
+}
+
+/// A stored blob as the database has it ([`BlobStore::blob_in_scope`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoredBlob {
+    /// The bytes are in the database.
+    Bytes(Vec<u8>),
+    /// The bytes are in object storage, under the blob's content address.
+    InObjectStore,
+}
+
 /// Uploads and blobs.
+///
+/// The last three methods are the halves of [`BlobStore::finish_upload`] for a store
+/// that keeps blob bytes outside the database (`store::objects`): read the staged bytes,
+/// store them elsewhere, then record the blob. A backend implements them on its tables;
+/// callers other than such a store use the others.
 pub trait BlobStore: Send {
     /// Creates an upload resource; `AlreadyExists` if its id is taken. If the device
     /// already has `max_pending_per_device` incomplete uploads, the oldest are discarded
@@ -93,4 +123,48 @@ pub trait BlobStore: Send {
     ) -> Result<Option<Vec<u8>>, StoreError>;
     /// How many distinct blobs are stored (each hash once).
     fn blob_count(&self) -> Result<u64, StoreError>;
+    /// The staged bytes of an upload that is fully received and not complete, read
+    /// without changing anything. `NotFound` if it does not exist, is complete or is not
+    /// fully received.
+    fn staged_upload(&self, id: Uuid) -> Result<StagedUpload, StoreError>;
+    /// Ends an upload whose verified bytes are already in object storage: records the
+    /// blob as kept there (unless a blob with its hash is recorded already, wherever its
+    /// bytes are), links it to the upload's scope, drops the staged chunks and marks the
+    /// upload complete, atomically. An upload already complete (finished meanwhile by
+    /// another relay instance) is left as it is. `NotFound` if it does not exist or is not
+    /// fully received.
+    fn record_object_blob(&mut self, id: Uuid) -> Result<(), StoreError>;
+    /// The blob if it is linked to a scope under one of `scopes`: its bytes, or where
+    /// they are.
+    fn blob_in_scope(
+        &self,
+        sha256: &str,
+        scopes: &[ScopeCode],
+    ) -> Result<Option<StoredBlob>, StoreError>;
+}
+
+impl StoredBlob {
+    /// A blob row's `location` and `bytes` (the backends' shared column meaning).
+    pub(crate) fn from_row(location: &str, bytes: Vec<u8>) -> Result<StoredBlob, StoreError> {
+        match location {
+            "database" => Ok(StoredBlob::Bytes(bytes)),
+            "object" => Ok(StoredBlob::InObjectStore),
+            other => Err(super::values::corrupt(format!(
+                "unknown blob location {other:?}"
+            ))),
+        }
+    }
+}
+
+/// [`BlobStore::blob_for_scope`] of a store without object storage: a blob kept there
+/// cannot be read.
+pub fn database_bytes(blob: Option<StoredBlob>) -> Result<Option<Vec<u8>>, StoreError> {
+    match blob {
+        None => Ok(None),
+        Some(StoredBlob::Bytes(b)) => Ok(Some(b)),
+        Some(StoredBlob::InObjectStore) => Err(StoreError::object_store(
+            "the photo is kept in object storage, which this relay is not configured for \
+             ([photos] store = \"s3\")",
+        )),
+    }
 }

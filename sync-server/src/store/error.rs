@@ -23,12 +23,21 @@ pub enum StoreError {
     /// A stored value failed to parse (the database was edited by hand or is corrupt).
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
+    /// The object storage that keeps photo bytes failed (unreachable, refused, timed
+    /// out) or is not configured for a photo kept there. Retryable: nothing was recorded.
+    #[error("object storage error: {0}")]
+    ObjectStore(#[source] BackendError),
 }
 
 impl StoreError {
     /// A database failure caused by `source` (a driver error, say).
     pub fn database(source: impl Into<BackendError>) -> Self {
         StoreError::Database(source.into())
+    }
+
+    /// An object storage failure caused by `source`.
+    pub fn object_store(source: impl Into<BackendError>) -> Self {
+        StoreError::ObjectStore(source.into())
     }
 }
 

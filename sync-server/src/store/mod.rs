@@ -7,6 +7,8 @@
 //! - [`RelayStore`]: all three at once, for where one store is handed around
 //!   (`Box<dyn RelayStore>`); every type implementing the three implements it.
 //! - [`StoreError`] (`error`): the one error type of every backend.
+//! - [`objects`]: photo bytes in S3-compatible object storage, over either backend
+//!   ([`open_with_photos`]).
 //!
 //! One module per backend with its own migrations ([`sqlite`], one file, the default;
 //! [`postgres`], a server several relay instances share), picked from the
@@ -17,13 +19,17 @@ mod accounts;
 mod blobs;
 mod docs;
 mod error;
+pub mod objects;
 pub mod postgres;
 pub mod sqlite;
 pub mod testing;
 mod values;
 
 pub use accounts::{AccountStore, DeviceAuth, NewDevice, User};
-pub use blobs::{BlobStore, ChunkOutcome, FinishOutcome, NewUpload, UploadState};
+pub use blobs::{
+    BlobStore, ChunkOutcome, FinishOutcome, NewUpload, StagedUpload, StoredBlob, UploadState,
+    database_bytes,
+};
 pub use docs::{DocRecord, DocStore};
 pub use error::{BackendError, StoreError};
 
@@ -47,6 +53,19 @@ pub fn change_feed(
 pub trait RelayStore: AccountStore + DocStore + BlobStore {}
 
 impl<T: AccountStore + DocStore + BlobStore + ?Sized> RelayStore for T {}
+
+/// Opens the store a database URL names, as [`open`], keeping new photos' bytes in
+/// `photos` if given (a blob whose bytes are in the database from before still reads).
+pub fn open_with_photos(
+    url: &str,
+    photos: Option<&std::sync::Arc<objects::ObjectBlobs>>,
+) -> Result<Box<dyn RelayStore>, StoreError> {
+    let db = open(url)?;
+    Ok(match photos {
+        None => db,
+        Some(objects) => Box::new(objects::ObjectBacked::new(db, objects.clone())),
+    })
+}
 
 /// Opens the store a database URL names: `sqlite:PATH` (created if missing),
 /// `sqlite::memory:`, or `postgres://…` / `postgresql://…` (the database must exist; the

@@ -21,7 +21,9 @@ use wangge_proto::{
     DocumentId, FEATURE_SCOPE_PUSH, Message, PeerId, PeerMetadata, RefusalReason,
     WanggeCapabilities,
 };
+use wangge_relay::config::{PhotoStoreKind, PhotosConfig};
 use wangge_relay::store::RelayStore;
+use wangge_relay::store::objects::S3Config;
 use wangge_relay::{Config, EnrollResponse, Relay, admin, store};
 
 pub const STREET: &str = "110105001";
@@ -71,10 +73,41 @@ pub async fn spawn_relay() -> TestRelay {
 /// Starts the real relay on 127.0.0.1:0 on an existing database (`sqlite:…` or
 /// `postgres://…`), without seeding it.
 pub async fn start_relay(database: &str) -> TestRelay {
+    start_relay_with_photos(database, PhotosConfig::default()).await
+}
+
+/// [`spawn_relay`] with photo bytes kept in the bucket `s3` names.
+pub async fn spawn_relay_with_s3(s3: &S3Config) -> TestRelay {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let database = format!("sqlite:{}", dir.path().join("relay.db").display());
+    let mut relay = start_relay_with_photos(&database, photos_in(s3)).await;
+    relay._dir = Some(dir);
+    relay.seed();
+    relay
+}
+
+/// The `[photos]` section that keeps photo bytes in the bucket `s3` names.
+pub fn photos_in(s3: &S3Config) -> PhotosConfig {
+    let (id, secret) = s3.credentials.clone().expect("test credentials");
+    PhotosConfig {
+        store: PhotoStoreKind::S3,
+        s3_endpoint: s3.endpoint.clone(),
+        s3_bucket: Some(s3.bucket.clone()),
+        s3_region: s3.region.clone(),
+        s3_access_key_id: Some(id),
+        s3_secret_access_key: Some(secret),
+        s3_prefix: s3.prefix.clone(),
+        s3_allow_http: s3.allow_http,
+    }
+}
+
+/// [`start_relay`] with the given `[photos]` section.
+pub async fn start_relay_with_photos(database: &str, photos: PhotosConfig) -> TestRelay {
     init_tracing();
     let mut config = Config {
         listen: "127.0.0.1:0".parse().expect("addr"),
         database: database.to_owned(),
+        photos,
         ..Config::default()
     };
     config.limits.admin_poll_millis = 50;

@@ -14,27 +14,27 @@ use wangge_relay::admin;
 
 use crate::helpers::*;
 
-struct Resp {
-    status: u16,
-    headers: HashMap<String, String>,
-    body: Vec<u8>,
+pub(crate) struct Resp {
+    pub status: u16,
+    pub headers: HashMap<String, String>,
+    pub body: Vec<u8>,
 }
 
 impl Resp {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).map(String::as_str)
     }
-    fn offset(&self) -> Option<u64> {
+    pub fn offset(&self) -> Option<u64> {
         self.header("upload-offset").and_then(|v| v.parse().ok())
     }
-    fn text(&self) -> String {
+    pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 }
 
 /// One HTTP/1.1 request on a fresh connection. With `cut_after`, only that many body
 /// bytes are sent before the connection is closed (no response is read).
-async fn request(
+pub(crate) async fn request(
     addr: SocketAddr,
     method: &str,
     path: &str,
@@ -83,18 +83,18 @@ async fn request(
     })
 }
 
-fn sha_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
 /// A tus client for one device.
-struct Tus {
+pub(crate) struct Tus {
     addr: SocketAddr,
     token: String,
 }
 
 impl Tus {
-    fn new(relay: &TestRelay, device: &Device) -> Self {
+    pub fn new(relay: &TestRelay, device: &Device) -> Self {
         Self {
             addr: relay.addr,
             token: device.enrolled.token.clone(),
@@ -114,7 +114,7 @@ impl Tus {
             .expect("response")
     }
 
-    async fn create(&self, length: u64, sha256: &str, scope: &str) -> Resp {
+    pub async fn create(&self, length: u64, sha256: &str, scope: &str) -> Resp {
         let mut h = self.auth();
         h.push(("Upload-Length", length.to_string()));
         h.push((
@@ -131,7 +131,7 @@ impl Tus {
             .expect("response")
     }
 
-    async fn head(&self, location: &str) -> Resp {
+    pub async fn head(&self, location: &str) -> Resp {
         request(self.addr, "HEAD", location, &self.auth(), b"", None)
             .await
             .expect("response")
@@ -150,7 +150,7 @@ impl Tus {
         h
     }
 
-    async fn patch(&self, location: &str, offset: u64, chunk: &[u8]) -> Resp {
+    pub async fn patch(&self, location: &str, offset: u64, chunk: &[u8]) -> Resp {
         let h = self.patch_headers(offset, Some(chunk));
         request(self.addr, "PATCH", location, &h, chunk, None)
             .await
@@ -163,7 +163,7 @@ impl Tus {
         request(self.addr, "PATCH", location, &h, chunk, Some(n)).await;
     }
 
-    async fn get(&self, sha256: &str) -> Resp {
+    pub async fn get(&self, sha256: &str) -> Resp {
         let h = vec![("Authorization", format!("Bearer {}", self.token))];
         request(
             self.addr,
@@ -178,7 +178,7 @@ impl Tus {
     }
 
     /// Creates an upload and sends it in one chunk; returns the final PATCH response.
-    async fn upload(&self, bytes: &[u8], scope: &str) -> Resp {
+    pub async fn upload(&self, bytes: &[u8], scope: &str) -> Resp {
         let sha = sha_hex(bytes);
         let created = self.create(len(bytes), &sha, scope).await;
         assert_eq!(created.status, 201, "create: {}", created.text());
@@ -187,11 +187,11 @@ impl Tus {
     }
 }
 
-fn len(bytes: &[u8]) -> u64 {
+pub(crate) fn len(bytes: &[u8]) -> u64 {
     u64::try_from(bytes.len()).unwrap()
 }
 
-fn photo(seed: u8, n: usize) -> Vec<u8> {
+pub(crate) fn photo(seed: u8, n: usize) -> Vec<u8> {
     (0..n)
         .map(|i| u8::try_from(i % 251).unwrap() ^ seed)
         .collect()

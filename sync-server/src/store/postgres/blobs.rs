@@ -10,7 +10,11 @@ use uuid::Uuid;
 use wangge_schema::ScopeCode;
 
 use super::{PgStore, col, corrupt, db, now, to_i64, to_u64};
-use crate::store::{BlobStore, ChunkOutcome, FinishOutcome, NewUpload, StoreError, UploadState};
+use crate::store::blobs::database_bytes;
+use crate::store::{
+    BlobStore, ChunkOutcome, FinishOutcome, NewUpload, StagedUpload, StoreError, StoredBlob,
+    UploadState,
+};
 
 /// Completed upload records are kept this long (seconds) so `HEAD` still answers.
 const COMPLETED_UPLOAD_TTL: i64 = 7 * 24 * 3600;
@@ -230,6 +234,97 @@ impl BlobStore for PgStore {
         sha256: &str,
         scopes: &[ScopeCode],
     ) -> Result<Option<Vec<u8>>, StoreError> {
+        database_bytes(self.blob_in_scope(sha256, scopes)?)
+    }
+
+    fn blob_count(&self) -> Result<u64, StoreError> {
+        let row = self
+            .conn()?
+            .query_one("SELECT COUNT(*) FROM blobs", &[])
+            .map_err(db)?;
+        to_u64(col(&row, 0)?)
+    }
+
+    fn staged_upload(&self, id: Uuid) -> Result<StagedUpload, StoreError> {
+        let mut c = self.conn()?;
+        let Some(row) = c
+            .query_opt(
+                "SELECT u.sha256, u.scope, u.length, u.received,
+                        EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = u.sha256)
+                 FROM uploads u WHERE u.id = $1 AND NOT u.complete",
+                &[&id],
+            )
+            .map_err(db)?
+        else {
+            return Err(StoreError::NotFound("upload"));
+        };
+        let (length, received): (i64, i64) = (col(&row, 2)?, col(&row, 3)?);
+        if length != received {
+            return Err(StoreError::NotFound("complete upload"));
+        }
+        let mut bytes = Vec::with_capacity(usize::try_from(length).unwrap_or(0));
+        for r in c
+            .query(
+                "SELECT bytes FROM upload_chunks WHERE upload_id = $1 ORDER BY seq",
+                &[&id],
+            )
+            .map_err(db)?
+        {
+            bytes.extend_from_slice(col::<&[u8]>(&r, 0)?);
+        }
+        Ok(StagedUpload {
+            sha256: col(&row, 0)?,
+            scope: ScopeCode::parse(col(&row, 1)?).map_err(corrupt)?,
+            length: to_u64(length)?,
+            bytes,
+            blob_recorded: col(&row, 4)?,
+        })
+    }
+
+    fn record_object_blob(&mut self, id: Uuid) -> Result<(), StoreError> {
+        self.write(|c| {
+            let Some(row) = c
+                .query_opt(
+                    "SELECT sha256, scope, length, received, complete FROM uploads
+                     WHERE id = $1 FOR UPDATE",
+                    &[&id],
+                )
+                .map_err(db)?
+            else {
+                return Err(StoreError::NotFound("upload"));
+            };
+            if col::<bool>(&row, 4)? {
+                return Ok(());
+            }
+            let (sha256, scope): (String, String) = (col(&row, 0)?, col(&row, 1)?);
+            let (length, received): (i64, i64) = (col(&row, 2)?, col(&row, 3)?);
+            if length != received {
+                return Err(StoreError::NotFound("complete upload"));
+            }
+            c.execute(
+                "INSERT INTO blobs (sha256, size, bytes, created_at, location)
+                 VALUES ($1, $2, ''::bytea, $3, 'object') ON CONFLICT (sha256) DO NOTHING",
+                &[&sha256, &length, &now()],
+            )
+            .map_err(db)?;
+            c.execute(
+                "INSERT INTO blob_scopes (sha256, scope) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                &[&sha256, &scope],
+            )
+            .map_err(db)?;
+            c.execute("DELETE FROM upload_chunks WHERE upload_id = $1", &[&id])
+                .map_err(db)?;
+            c.execute("UPDATE uploads SET complete = TRUE WHERE id = $1", &[&id])
+                .map_err(db)?;
+            Ok(())
+        })
+    }
+
+    fn blob_in_scope(
+        &self,
+        sha256: &str,
+        scopes: &[ScopeCode],
+    ) -> Result<Option<StoredBlob>, StoreError> {
         let mut c = self.conn()?;
         let linked = c
             .query(
@@ -246,16 +341,12 @@ impl BlobStore for PgStore {
             return Ok(None);
         }
         let row = c
-            .query_opt("SELECT bytes FROM blobs WHERE sha256 = $1", &[&sha256])
+            .query_opt(
+                "SELECT location, bytes FROM blobs WHERE sha256 = $1",
+                &[&sha256],
+            )
             .map_err(db)?;
-        row.map(|r| col(&r, 0)).transpose()
-    }
-
-    fn blob_count(&self) -> Result<u64, StoreError> {
-        let row = self
-            .conn()?
-            .query_one("SELECT COUNT(*) FROM blobs", &[])
-            .map_err(db)?;
-        to_u64(col(&row, 0)?)
+        row.map(|r| StoredBlob::from_row(col(&r, 0)?, col(&r, 1)?))
+            .transpose()
     }
 }

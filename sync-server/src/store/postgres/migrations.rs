@@ -14,7 +14,8 @@ use crate::store::StoreError;
 /// Schema migrations, applied in order; the `n`th brings the database to version `n`.
 pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
-    include_str!("migrations/0002_docs_by_update.sql"),
+    include_str!("migrations/0002_blob_location.sql"),
+    include_str!("migrations/0003_docs_by_update.sql"),
 ];
 
 /// The advisory lock key the migration holds (any constant the relay alone uses; the

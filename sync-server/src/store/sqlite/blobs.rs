@@ -8,7 +8,11 @@ use wangge_schema::ScopeCode;
 
 use super::tx::write_tx;
 use super::{SqliteStore, corrupt, db, now, to_i64, to_u64};
-use crate::store::{BlobStore, ChunkOutcome, FinishOutcome, NewUpload, StoreError, UploadState};
+use crate::store::blobs::database_bytes;
+use crate::store::{
+    BlobStore, ChunkOutcome, FinishOutcome, NewUpload, StagedUpload, StoreError, StoredBlob,
+    UploadState,
+};
 
 /// Completed upload records are kept this long (seconds) so `HEAD` still answers.
 const COMPLETED_UPLOAD_TTL: i64 = 7 * 24 * 3600;
@@ -246,6 +250,98 @@ impl BlobStore for SqliteStore {
         sha256: &str,
         scopes: &[ScopeCode],
     ) -> Result<Option<Vec<u8>>, StoreError> {
+        database_bytes(self.blob_in_scope(sha256, scopes)?)
+    }
+
+    fn blob_count(&self) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM blobs", [], |r| r.get(0))
+            .map_err(db)?;
+        to_u64(n)
+    }
+
+    fn staged_upload(&self, id: Uuid) -> Result<StagedUpload, StoreError> {
+        let key = id.to_string();
+        let row: Option<(String, String, i64, i64, bool)> = self
+            .conn
+            .query_row(
+                "SELECT u.sha256, u.scope, u.length, u.received,
+                        EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = u.sha256)
+                 FROM uploads u WHERE u.id = ?1 AND u.complete = 0",
+                [&key],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .optional()
+            .map_err(db)?;
+        let Some((sha256, scope, length, received, blob_recorded)) = row else {
+            return Err(StoreError::NotFound("upload"));
+        };
+        if length != received {
+            return Err(StoreError::NotFound("complete upload"));
+        }
+        let mut bytes = Vec::with_capacity(usize::try_from(length).unwrap_or(0));
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT bytes FROM upload_chunks WHERE upload_id = ?1 ORDER BY seq")
+            .map_err(db)?;
+        let mut rows = stmt.query([&key]).map_err(db)?;
+        while let Some(r) = rows.next().map_err(db)? {
+            let chunk: Vec<u8> = r.get(0).map_err(db)?;
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(StagedUpload {
+            sha256,
+            scope: ScopeCode::parse(&scope).map_err(corrupt)?,
+            length: to_u64(length)?,
+            bytes,
+            blob_recorded,
+        })
+    }
+
+    fn record_object_blob(&mut self, id: Uuid) -> Result<(), StoreError> {
+        let tx = write_tx(&mut self.conn)?;
+        let key = id.to_string();
+        let row: Option<(String, String, i64, i64, bool)> = tx
+            .query_row(
+                "SELECT sha256, scope, length, received, complete FROM uploads WHERE id = ?1",
+                [&key],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .optional()
+            .map_err(db)?;
+        let Some((sha256, scope, length, received, complete)) = row else {
+            return Err(StoreError::NotFound("upload"));
+        };
+        if complete {
+            return Ok(());
+        }
+        if length != received {
+            return Err(StoreError::NotFound("complete upload"));
+        }
+        tx.execute(
+            "INSERT INTO blobs (sha256, size, bytes, created_at, location)
+             VALUES (?1, ?2, X'', ?3, 'object') ON CONFLICT (sha256) DO NOTHING",
+            params![sha256, length, now()],
+        )
+        .map_err(db)?;
+        tx.execute(
+            "INSERT INTO blob_scopes (sha256, scope) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            params![sha256, scope],
+        )
+        .map_err(db)?;
+        tx.execute("DELETE FROM upload_chunks WHERE upload_id = ?1", [&key])
+            .map_err(db)?;
+        tx.execute("UPDATE uploads SET complete = 1 WHERE id = ?1", [&key])
+            .map_err(db)?;
+        tx.commit().map_err(db)
+    }
+
+    fn blob_in_scope(
+        &self,
+        sha256: &str,
+        scopes: &[ScopeCode],
+    ) -> Result<Option<StoredBlob>, StoreError> {
         let linked: Vec<String> = {
             let mut stmt = self
                 .conn
@@ -262,19 +358,16 @@ impl BlobStore for SqliteStore {
         if !allowed {
             return Ok(None);
         }
-        self.conn
-            .query_row("SELECT bytes FROM blobs WHERE sha256 = ?1", [sha256], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(db)
-    }
-
-    fn blob_count(&self) -> Result<u64, StoreError> {
-        let n: i64 = self
+        let row: Option<(String, Vec<u8>)> = self
             .conn
-            .query_row("SELECT COUNT(*) FROM blobs", [], |r| r.get(0))
+            .query_row(
+                "SELECT location, bytes FROM blobs WHERE sha256 = ?1",
+                [sha256],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
             .map_err(db)?;
-        to_u64(n)
+        row.map(|(location, bytes)| StoredBlob::from_row(&location, bytes))
+            .transpose()
     }
 }

@@ -12,6 +12,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_accounts_docs.sql"),
     include_str!("migrations/0002_uploads_blobs.sql"),
     include_str!("migrations/0003_admin_doc_changes.sql"),
+    include_str!("migrations/0004_blob_location.sql"),
 ];
 
 /// Runs the migrations the database has not run yet, each in its own transaction with

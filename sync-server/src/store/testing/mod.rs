@@ -13,6 +13,9 @@
 //!
 //! [`TestDatabase`] is a fresh database on a PostgreSQL server the tests start
 //! themselves, for the PostgreSQL backend's runs of these suites and the relay's tests.
+//! [`TestBucket`] is a fresh key prefix on an S3-compatible server (SeaweedFS) the tests
+//! start themselves, for photos in object storage; [`S3Server`] is one a test owns, to
+//! stop and restart.
 
 /// Runs each case on a fresh store from `make`, naming it first so a failure says which.
 macro_rules! run_cases {
@@ -29,12 +32,14 @@ mod blobs;
 mod docs;
 mod pg_server;
 mod relay;
+mod s3_server;
 
 pub use accounts::run_accounts_suite;
 pub use blobs::run_blobs_suite;
 pub use docs::run_docs_suite;
 pub use pg_server::TestDatabase;
 pub use relay::run_relay_suite;
+pub use s3_server::{S3Server, TEST_BUCKET, TestBucket};
 
 use wangge_schema::ScopeCode;
 
