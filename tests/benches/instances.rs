@@ -10,6 +10,8 @@
 //! one small change; the clock runs from the send until device B holds the change. Every
 //! wait is bounded; the run stops by itself.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
 use std::collections::HashMap;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};

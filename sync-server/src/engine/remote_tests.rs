@@ -27,7 +27,9 @@ struct Two {
 }
 
 fn device(store: &mut SqliteStore, grid: &ScopeCode, n: &str) -> DeviceAuth {
-    let user = store.add_user(n, Role::Member, &[grid.clone()]).unwrap();
+    let user = store
+        .add_user(n, Role::Member, std::slice::from_ref(grid))
+        .unwrap();
     store.add_enrollment_code(user, n, i64::MAX).unwrap();
     let new = NewDevice {
         device_id: Uuid::new_v4(),
