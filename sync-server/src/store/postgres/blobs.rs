@@ -19,6 +19,36 @@ use crate::store::{
 /// Completed upload records are kept this long (seconds) so `HEAD` still answers.
 const COMPLETED_UPLOAD_TTL: i64 = 7 * 24 * 3600;
 
+/// An upload's staged chunks, in order, as one buffer of its `length`.
+fn staged_bytes(c: &mut Client, id: Uuid, length: i64) -> Result<Vec<u8>, StoreError> {
+    let mut data = Vec::with_capacity(usize::try_from(length).unwrap_or(0));
+    for r in c
+        .query(
+            "SELECT bytes FROM upload_chunks WHERE upload_id = $1 ORDER BY seq",
+            &[&id],
+        )
+        .map_err(db)?
+    {
+        data.extend_from_slice(col::<&[u8]>(&r, 0)?);
+    }
+    Ok(data)
+}
+
+/// After its blob row is written: links the blob to the upload's scope, drops the staged
+/// chunks and marks the upload complete.
+fn settle_upload(c: &mut Client, id: Uuid, sha256: &str, scope: &str) -> Result<(), StoreError> {
+    c.execute(
+        "INSERT INTO blob_scopes (sha256, scope) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        &[&sha256, &scope],
+    )
+    .map_err(db)?;
+    c.execute("DELETE FROM upload_chunks WHERE upload_id = $1", &[&id])
+        .map_err(db)?;
+    c.execute("UPDATE uploads SET complete = TRUE WHERE id = $1", &[&id])
+        .map_err(db)?;
+    Ok(())
+}
+
 fn delete_upload(c: &mut Client, id: Uuid) -> Result<u64, StoreError> {
     c.execute("DELETE FROM upload_chunks WHERE upload_id = $1", &[&id])
         .map_err(db)?;
@@ -161,16 +191,7 @@ impl BlobStore for PgStore {
             if length != received {
                 return Err(StoreError::NotFound("complete upload"));
             }
-            let mut data = Vec::with_capacity(usize::try_from(length).unwrap_or(0));
-            for r in c
-                .query(
-                    "SELECT bytes FROM upload_chunks WHERE upload_id = $1 ORDER BY seq",
-                    &[&id],
-                )
-                .map_err(db)?
-            {
-                data.extend_from_slice(col::<&[u8]>(&r, 0)?);
-            }
+            let data = staged_bytes(c, id, length)?;
             if to_u64(length)? != u64::try_from(data.len()).unwrap_or(u64::MAX)
                 || hex::encode(Sha256::digest(&data)) != sha256
             {
@@ -183,15 +204,7 @@ impl BlobStore for PgStore {
                 &[&sha256, &length, &data, &now()],
             )
             .map_err(db)?;
-            c.execute(
-                "INSERT INTO blob_scopes (sha256, scope) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                &[&sha256, &scope],
-            )
-            .map_err(db)?;
-            c.execute("DELETE FROM upload_chunks WHERE upload_id = $1", &[&id])
-                .map_err(db)?;
-            c.execute("UPDATE uploads SET complete = TRUE WHERE id = $1", &[&id])
-                .map_err(db)?;
+            settle_upload(c, id, &sha256, &scope)?;
             Ok(FinishOutcome::Stored)
         })
     }
@@ -262,16 +275,7 @@ impl BlobStore for PgStore {
         if length != received {
             return Err(StoreError::NotFound("complete upload"));
         }
-        let mut bytes = Vec::with_capacity(usize::try_from(length).unwrap_or(0));
-        for r in c
-            .query(
-                "SELECT bytes FROM upload_chunks WHERE upload_id = $1 ORDER BY seq",
-                &[&id],
-            )
-            .map_err(db)?
-        {
-            bytes.extend_from_slice(col::<&[u8]>(&r, 0)?);
-        }
+        let bytes = staged_bytes(&mut c, id, length)?;
         Ok(StagedUpload {
             sha256: col(&row, 0)?,
             scope: ScopeCode::parse(col(&row, 1)?).map_err(corrupt)?,
@@ -307,15 +311,7 @@ impl BlobStore for PgStore {
                 &[&sha256, &length, &now()],
             )
             .map_err(db)?;
-            c.execute(
-                "INSERT INTO blob_scopes (sha256, scope) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                &[&sha256, &scope],
-            )
-            .map_err(db)?;
-            c.execute("DELETE FROM upload_chunks WHERE upload_id = $1", &[&id])
-                .map_err(db)?;
-            c.execute("UPDATE uploads SET complete = TRUE WHERE id = $1", &[&id])
-                .map_err(db)?;
+            settle_upload(c, id, &sha256, &scope)?;
             Ok(())
         })
     }

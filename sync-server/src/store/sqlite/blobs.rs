@@ -17,6 +17,40 @@ use crate::store::{
 /// Completed upload records are kept this long (seconds) so `HEAD` still answers.
 const COMPLETED_UPLOAD_TTL: i64 = 7 * 24 * 3600;
 
+/// An upload's staged chunks, in order, as one buffer of its `length`.
+fn staged_bytes(c: &rusqlite::Connection, key: &str, length: i64) -> Result<Vec<u8>, StoreError> {
+    let mut data = Vec::with_capacity(usize::try_from(length).unwrap_or(0));
+    let mut stmt = c
+        .prepare_cached("SELECT bytes FROM upload_chunks WHERE upload_id = ?1 ORDER BY seq")
+        .map_err(db)?;
+    let mut rows = stmt.query([key]).map_err(db)?;
+    while let Some(r) = rows.next().map_err(db)? {
+        let chunk: Vec<u8> = r.get(0).map_err(db)?;
+        data.extend_from_slice(&chunk);
+    }
+    Ok(data)
+}
+
+/// After its blob row is written: links the blob to the upload's scope, drops the staged
+/// chunks and marks the upload complete.
+fn settle_upload(
+    tx: &rusqlite::Connection,
+    key: &str,
+    sha256: &str,
+    scope: &str,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO blob_scopes (sha256, scope) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+        params![sha256, scope],
+    )
+    .map_err(db)?;
+    tx.execute("DELETE FROM upload_chunks WHERE upload_id = ?1", [key])
+        .map_err(db)?;
+    tx.execute("UPDATE uploads SET complete = 1 WHERE id = ?1", [key])
+        .map_err(db)?;
+    Ok(())
+}
+
 fn delete_upload(tx: &rusqlite::Connection, id: &str) -> Result<usize, StoreError> {
     tx.execute("DELETE FROM upload_chunks WHERE upload_id = ?1", [id])
         .map_err(db)?;
@@ -164,17 +198,7 @@ impl BlobStore for SqliteStore {
         if length != received {
             return Err(StoreError::NotFound("complete upload"));
         }
-        let mut data = Vec::with_capacity(usize::try_from(length).unwrap_or(0));
-        {
-            let mut stmt = tx
-                .prepare_cached("SELECT bytes FROM upload_chunks WHERE upload_id = ?1 ORDER BY seq")
-                .map_err(db)?;
-            let mut rows = stmt.query([&key]).map_err(db)?;
-            while let Some(r) = rows.next().map_err(db)? {
-                let chunk: Vec<u8> = r.get(0).map_err(db)?;
-                data.extend_from_slice(&chunk);
-            }
-        }
+        let data = staged_bytes(&tx, &key, length)?;
         if to_u64(length)? != u64::try_from(data.len()).unwrap_or(u64::MAX)
             || hex::encode(Sha256::digest(&data)) != sha256
         {
@@ -188,15 +212,7 @@ impl BlobStore for SqliteStore {
             params![sha256, length, data, now()],
         )
         .map_err(db)?;
-        tx.execute(
-            "INSERT INTO blob_scopes (sha256, scope) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-            params![sha256, scope],
-        )
-        .map_err(db)?;
-        tx.execute("DELETE FROM upload_chunks WHERE upload_id = ?1", [&key])
-            .map_err(db)?;
-        tx.execute("UPDATE uploads SET complete = 1 WHERE id = ?1", [&key])
-            .map_err(db)?;
+        settle_upload(&tx, &key, &sha256, &scope)?;
         tx.commit().map_err(db)?;
         Ok(FinishOutcome::Stored)
     }
@@ -280,16 +296,7 @@ impl BlobStore for SqliteStore {
         if length != received {
             return Err(StoreError::NotFound("complete upload"));
         }
-        let mut bytes = Vec::with_capacity(usize::try_from(length).unwrap_or(0));
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT bytes FROM upload_chunks WHERE upload_id = ?1 ORDER BY seq")
-            .map_err(db)?;
-        let mut rows = stmt.query([&key]).map_err(db)?;
-        while let Some(r) = rows.next().map_err(db)? {
-            let chunk: Vec<u8> = r.get(0).map_err(db)?;
-            bytes.extend_from_slice(&chunk);
-        }
+        let bytes = staged_bytes(&self.conn, &key, length)?;
         Ok(StagedUpload {
             sha256,
             scope: ScopeCode::parse(&scope).map_err(corrupt)?,
@@ -325,15 +332,7 @@ impl BlobStore for SqliteStore {
             params![sha256, length, now()],
         )
         .map_err(db)?;
-        tx.execute(
-            "INSERT INTO blob_scopes (sha256, scope) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-            params![sha256, scope],
-        )
-        .map_err(db)?;
-        tx.execute("DELETE FROM upload_chunks WHERE upload_id = ?1", [&key])
-            .map_err(db)?;
-        tx.execute("UPDATE uploads SET complete = 1 WHERE id = ?1", [&key])
-            .map_err(db)?;
+        settle_upload(&tx, &key, &sha256, &scope)?;
         tx.commit().map_err(db)
     }
 
