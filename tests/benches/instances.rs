@@ -12,9 +12,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+#[path = "common/relay_proc.rs"]
+mod relay_proc;
+
 use std::collections::HashMap;
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+
+use relay_proc::{RelayProc, start_relay};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use automerge::sync::{self, SyncDoc};
@@ -35,42 +39,6 @@ const GRID: &str = "110105001001001";
 
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-struct RelayProc {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Drop for RelayProc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_relay(database: &str) -> RelayProc {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_relay-under-test"))
-        .env("WANGGE_LISTEN", addr.to_string())
-        .env("WANGGE_DATABASE", database)
-        .env_remove("TEST_LOG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let relay = RelayProc { child, addr };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(addr).is_err() {
-        assert!(Instant::now() < deadline, "relay did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    relay
-}
 
 /// A lean device: one socket, its documents and sync states.
 struct Device {

@@ -14,9 +14,11 @@
 //! Every wait is bounded in time.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+#[path = "common/relay_proc.rs"]
+mod relay_proc;
+
+use relay_proc::start_relay;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -40,45 +42,6 @@ fn env_num(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-// ---------------------------------------------------------------- the relay process
-
-struct RelayProc {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Drop for RelayProc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_relay(db: &Path) -> RelayProc {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_relay-under-test"))
-        .env("WANGGE_LISTEN", addr.to_string())
-        .env("WANGGE_DATABASE", format!("sqlite:{}", db.display()))
-        .env("WANGGE_ADMIN_POLL_MILLIS", "1000")
-        .env_remove("TEST_LOG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let relay = RelayProc { child, addr };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(addr).is_err() {
-        assert!(Instant::now() < deadline, "relay did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    relay
 }
 
 // ---------------------------------------------------------------- the timestamping proxy
@@ -203,7 +166,7 @@ async fn run() {
     admin::add_division(s.as_mut(), STREET, "street").unwrap();
     admin::add_division(s.as_mut(), COMMUNITY, "community").unwrap();
     admin::add_grid(s.as_mut(), GRID, "grid").unwrap();
-    let relay = start_relay(&db);
+    let relay = start_relay(&format!("sqlite:{}", db.display()));
     let user = admin::add_user(s.as_mut(), "测试用户", "member", &[GRID.to_owned()]).unwrap();
     let code = admin::enroll_code(s.as_mut(), user, 1).unwrap();
     let e = enroll(&format!("http://{}", relay.addr), code.expose())
