@@ -1,0 +1,46 @@
+//! `wangge-events`: the chain of command of an event (事件), as pure code.
+//!
+//! A grid member files a photo-evidenced report; the grid's leader accepts it or sends it
+//! up; a community or the command centre dispatches it to a grid, a member or a
+//! department with a time limit; the assignee handles it, may ask for a delay or send a
+//! wrong dispatch back, and reports it done with an after-photo; whoever dispatched or
+//! accepted it checks it; a member or the centre asks the resident how it went. Each of
+//! these is a [`Step`]; the event's state is derived from its steps, never stored, so
+//! replicas that hold the same steps agree on it whatever order the steps arrived in.
+//! No I/O, no storage, no automerge: the dispatch documents store the steps, this crate
+//! says what they mean.
+//!
+//! # Layout
+//!
+//! - [`codes`]: [`code_enum!`], enums stored as stable snake_case codes.
+//! - [`step`]: [`Step`], [`Actor`], [`Action`] and their payloads.
+//! - [`refusal`]: [`Refusal`], why a step may not be taken, with Chinese messages.
+//! - [`machine`]: [`EventState`], [`check`], [`apply`], [`allowed_actions`]: the state
+//!   table.
+//! - [`derive`]: [`derive()`](derive::derive), the state of a DAG of steps, with conflicts
+//!   between concurrent steps surfaced and settled.
+//! - [`calendar`]: [`Calendar`], working days and hours as data (2026 built in).
+//! - [`deadline`]: [`Limit`], [`due`], [`mark`], the [`TimeLimits`] table.
+//! - [`category`]: the two-level category list, as data.
+//! - [`stats`]: figures over derived events for a period, by category and by grid.
+
+pub mod calendar;
+pub mod category;
+pub mod codes;
+pub mod deadline;
+pub mod derive;
+pub mod machine;
+pub mod refusal;
+pub mod stats;
+pub mod step;
+
+pub use calendar::{Calendar, CalendarError, WorkingHours, YearFile};
+pub use category::{Categories, Category};
+pub use deadline::{Limit, Mark, Stage, TimeLimits, due, mark};
+pub use derive::{Applied, Conflict, Derived, derive};
+pub use machine::{EventState, Level, State, allowed_actions, apply, check};
+pub use refusal::Refusal;
+pub use step::{
+    Action, ActionKind, Actor, Assignee, Party, Rating, Settlement, Severity, Step, StepId,
+    Supervision,
+};

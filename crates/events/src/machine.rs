@@ -1,0 +1,595 @@
+//! The state machine of one event: [`EventState`], [`check`] (may this step be taken
+//! here?), [`apply`] (take it) and [`allowed_actions`] (the UI's buttons).
+//!
+//! | from | action | to | who |
+//! |---|---|---|---|
+//! | — | 上报 file | 待受理 at grid level | member, informant, leader of the grid |
+//! | 待受理 (grid) | 受理 accept | 办理中, assignee = the leader | leader of the grid |
+//! | 待受理 | 上报 escalate | 待受理 one level up | leader (grid level), community (community level) |
+//! | 办理中 | 上报 escalate | 待受理 one level up | the acceptor/dispatcher, at their own level |
+//! | 待受理 (community / centre) | 派遣 dispatch | 办理中, assignee = target | community / centre covering the grid |
+//! | 办理中 | 交办 hand over | 办理中, assignee = member | leader holding it (assignee is them or their grid) |
+//! | 办理中 | 处置 progress | 办理中 | assignee |
+//! | 办理中 | 申请延期 request delay | 办理中, delay pending | assignee, no request pending |
+//! | 办理中 | 批准 / 驳回 delay | 办理中, deadline extended / unchanged | dispatcher or acceptor |
+//! | 办理中 | 办结 finish (note + photo) | 待核查 | assignee |
+//! | 待核查 | 核查通过 verify | 已结案 | dispatcher or acceptor |
+//! | 待核查 | 核查不通过 reject | 办理中 (返工 +1) | dispatcher or acceptor |
+//! | 办理中 | 回退 send back (reason) | what it was before the last dispatch / hand-over | assignee |
+//! | 待受理, 办理中, 待核查 | 督办 supervise | unchanged, flagged | community, centre covering the grid |
+//! | 已结案 | 回访评价 rate | 已评价; 不满意 → 办理中 | member of the grid, centre covering it |
+//! | any, with an open conflict | settle | as the re-applied step, or unchanged | dispatcher or acceptor, community, centre |
+//!
+//! The first actor to accept or dispatch an event becomes its first responsible (首问负责)
+//! and stays so until it is closed, whoever holds it after. Checks run in a fixed order,
+//! so a step has one refusal: whether the event is filed, the role, the state, the level,
+//! the scope, the actor's identity (assignee, dispatcher), then the payload.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::code_enum;
+use crate::deadline::Limit;
+use crate::refusal::Refusal;
+use crate::step::{
+    Action, ActionKind, Actor, Assignee, Party, Rating, Settlement, Severity, Step, StepId,
+    Supervision, is_photo_ref,
+};
+
+/// The most working days one delay request may ask for.
+pub const MAX_DELAY_DAYS: u32 = 30;
+
+code_enum! {
+    /// Where an event stands.
+    pub enum State {
+        /// 待受理: waiting for the level now handling it to accept or dispatch it.
+        Pending = "pending",
+        /// 办理中: an assignee is handling it.
+        InProgress = "in_progress",
+        /// 待核查: reported done, waiting for the check.
+        AwaitingCheck = "awaiting_check",
+        /// 已结案: checked and closed.
+        Closed = "closed",
+        /// 已评价: closed and rated 满意 or 基本满意.
+        Rated = "rated",
+    }
+}
+
+code_enum! {
+    /// The level now handling an event.
+    pub enum Level {
+        /// The grid: its leader.
+        Grid = "grid",
+        /// The community (社区 / 总网格长).
+        Community = "community",
+        /// The command centre (指挥中心).
+        Centre = "centre",
+    }
+}
+
+impl Level {
+    /// The level a role handles at, if it handles at one.
+    pub fn of(role: Party) -> Option<Level> {
+        match role {
+            Party::Leader => Some(Level::Grid),
+            Party::Community => Some(Level::Community),
+            Party::Centre => Some(Level::Centre),
+            Party::Member | Party::Informant | Party::Department => None,
+        }
+    }
+
+    /// The level above, if any.
+    pub fn up(self) -> Option<Level> {
+        match self {
+            Level::Grid => Some(Level::Community),
+            Level::Community => Some(Level::Centre),
+            Level::Centre => None,
+        }
+    }
+}
+
+/// What the first step (上报) said.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    /// Who filed it.
+    pub author: Uuid,
+    /// The grid it is in (the filer's grid).
+    pub grid: String,
+    /// Sub-category code.
+    pub category: String,
+    /// Severity.
+    pub severity: Severity,
+    /// When it was filed.
+    pub filed_at_ms: i64,
+}
+
+/// The handling time limit now running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deadline {
+    /// When the clock started (the accept or dispatch).
+    pub start_ms: i64,
+    /// The limit set then.
+    pub limit: Limit,
+    /// Working days added by approved delays.
+    pub extension_days: u32,
+}
+
+/// A delay request waiting for an answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DelayRequest {
+    /// The request step.
+    pub step: StepId,
+    /// Who asked.
+    pub by: Uuid,
+    /// Working days asked for.
+    pub days: u32,
+}
+
+/// One supervision (督办) on record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flag {
+    /// The supervising step.
+    pub step: StepId,
+    /// 普通, 黄牌, 红牌.
+    pub level: Supervision,
+    /// Who pressed.
+    pub by: Uuid,
+    /// When.
+    pub at_ms: i64,
+}
+
+/// One rating (回访) on record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RatingRecord {
+    /// The rating.
+    pub rating: Rating,
+    /// When.
+    pub at_ms: i64,
+}
+
+/// What a dispatch or hand-over replaced, restored when the assignee sends it back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hop {
+    /// The dispatch or hand-over step.
+    pub step: StepId,
+    /// Who sent it.
+    pub by: Actor,
+    /// The state before it.
+    pub state: State,
+    /// The assignee before it.
+    pub assignee: Option<Assignee>,
+    /// The verifier before it.
+    pub verifier: Option<Actor>,
+    /// The deadline before it.
+    pub deadline: Option<Deadline>,
+}
+
+/// A step that lost to a concurrent one and waits to be settled (see [`crate::derive`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenConflict {
+    /// The step itself, kept whole so that it can be re-applied.
+    pub step: Step,
+    /// Why it could not be applied where it fell.
+    pub refusal: Refusal,
+}
+
+/// Everything derived about one event from its steps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventState {
+    /// The report, once filed.
+    pub report: Option<Report>,
+    /// The state, once filed.
+    pub state: Option<State>,
+    /// The level now handling it: waiting there when pending, accepted or dispatched from
+    /// there otherwise.
+    pub level: Level,
+    /// Who handles it now (办理中, 待核查).
+    pub assignee: Option<Assignee>,
+    /// Who dispatched or accepted it: who verifies it and answers delay requests.
+    pub verifier: Option<Actor>,
+    /// 首问负责: the first to accept or dispatch it.
+    pub first_responsible: Option<Uuid>,
+    /// The handling time limit now running.
+    pub deadline: Option<Deadline>,
+    /// A delay request waiting for an answer.
+    pub pending_delay: Option<DelayRequest>,
+    /// Every supervision, in order.
+    pub supervision: Vec<Flag>,
+    /// Dispatches and hand-overs that can still be sent back, the last on top.
+    pub hops: Vec<Hop>,
+    /// Times the check failed (返工).
+    pub reworks: u32,
+    /// Times it was sent back (回退).
+    pub send_backs: u32,
+    /// The first accept or dispatch.
+    pub accepted_at_ms: Option<i64>,
+    /// The last 办结.
+    pub finished_at_ms: Option<i64>,
+    /// When it was closed, while it stays closed (不满意 clears it).
+    pub closed_at_ms: Option<i64>,
+    /// Every rating, in order.
+    pub ratings: Vec<RatingRecord>,
+    /// Conflicts not yet settled.
+    pub open_conflicts: Vec<OpenConflict>,
+}
+
+impl Default for EventState {
+    fn default() -> Self {
+        EventState {
+            report: None,
+            state: None,
+            level: Level::Grid,
+            assignee: None,
+            verifier: None,
+            first_responsible: None,
+            deadline: None,
+            pending_delay: None,
+            supervision: Vec::new(),
+            hops: Vec::new(),
+            reworks: 0,
+            send_backs: 0,
+            accepted_at_ms: None,
+            finished_at_ms: None,
+            closed_at_ms: None,
+            ratings: Vec::new(),
+            open_conflicts: Vec::new(),
+        }
+    }
+}
+
+impl EventState {
+    /// Whether `actor` dispatched or accepted the event (and so verifies it).
+    pub fn is_verifier(&self, actor: &Actor) -> bool {
+        self.verifier.as_ref().is_some_and(|v| v.user == actor.user)
+    }
+
+    /// Whether `actor` handles the event now.
+    pub fn is_assignee(&self, actor: &Actor) -> bool {
+        self.assignee.as_ref().is_some_and(|a| a.includes(actor))
+    }
+}
+
+fn ensure(ok: bool, refusal: Refusal) -> Result<(), Refusal> {
+    if ok { Ok(()) } else { Err(refusal) }
+}
+
+/// Whether `actor` may take an action of `kind` on the event as it stands, payload aside:
+/// the part of [`check`] the UI's buttons need.
+pub fn may(s: &EventState, actor: &Actor, kind: ActionKind) -> Result<(), Refusal> {
+    let Some(report) = &s.report else {
+        if kind != ActionKind::File {
+            return Err(Refusal::NotFiled);
+        }
+        ensure(
+            matches!(actor.role, Party::Member | Party::Informant | Party::Leader),
+            Refusal::RoleMayNot,
+        )?;
+        return ensure(!actor.unit.is_empty(), Refusal::NotInScope);
+    };
+    let state = s.state.unwrap_or(State::Pending);
+    let covers = actor.covers(&report.grid);
+    let at_own_level = Level::of(actor.role) == Some(s.level);
+    use ActionKind as K;
+    match kind {
+        K::File => Err(Refusal::AlreadyFiled),
+        K::Accept => {
+            ensure(actor.role == Party::Leader, Refusal::RoleMayNot)?;
+            ensure(state == State::Pending, Refusal::WrongState)?;
+            ensure(at_own_level, Refusal::WrongLevel)?;
+            ensure(covers, Refusal::NotInScope)
+        }
+        K::Escalate => {
+            ensure(actor.role != Party::Centre, Refusal::NoHigherLevel)?;
+            ensure(
+                matches!(actor.role, Party::Leader | Party::Community),
+                Refusal::RoleMayNot,
+            )?;
+            ensure(
+                matches!(state, State::Pending | State::InProgress),
+                Refusal::WrongState,
+            )?;
+            ensure(at_own_level, Refusal::WrongLevel)?;
+            ensure(covers, Refusal::NotInScope)?;
+            ensure(
+                state == State::Pending || s.is_verifier(actor),
+                Refusal::NotDispatcher,
+            )
+        }
+        K::Dispatch => {
+            ensure(
+                matches!(actor.role, Party::Community | Party::Centre),
+                Refusal::RoleMayNot,
+            )?;
+            ensure(state == State::Pending, Refusal::WrongState)?;
+            ensure(at_own_level, Refusal::WrongLevel)?;
+            ensure(covers, Refusal::NotInScope)
+        }
+        K::HandOver => {
+            ensure(actor.role == Party::Leader, Refusal::RoleMayNot)?;
+            ensure(state == State::InProgress, Refusal::WrongState)?;
+            let holds = match &s.assignee {
+                Some(Assignee::Member(user)) => *user == actor.user,
+                Some(Assignee::Grid(code)) => *code == actor.unit,
+                _ => false,
+            };
+            ensure(holds, Refusal::NotAssignee)
+        }
+        K::Progress | K::RequestDelay | K::Finish | K::SendBack => {
+            ensure(actor.role != Party::Informant, Refusal::RoleMayNot)?;
+            ensure(state == State::InProgress, Refusal::WrongState)?;
+            ensure(s.is_assignee(actor), Refusal::NotAssignee)?;
+            match kind {
+                K::RequestDelay => ensure(s.pending_delay.is_none(), Refusal::DelayPending),
+                K::SendBack => ensure(!s.hops.is_empty(), Refusal::NothingToSendBack),
+                _ => Ok(()),
+            }
+        }
+        K::ApproveDelay | K::RejectDelay => {
+            ensure(state == State::InProgress, Refusal::WrongState)?;
+            ensure(s.is_verifier(actor), Refusal::NotDispatcher)?;
+            ensure(s.pending_delay.is_some(), Refusal::NoPendingDelay)
+        }
+        K::Verify | K::RejectCheck => {
+            ensure(state == State::AwaitingCheck, Refusal::WrongState)?;
+            ensure(s.is_verifier(actor), Refusal::NotDispatcher)
+        }
+        K::Supervise => {
+            ensure(
+                matches!(actor.role, Party::Community | Party::Centre),
+                Refusal::RoleMayNot,
+            )?;
+            ensure(
+                matches!(
+                    state,
+                    State::Pending | State::InProgress | State::AwaitingCheck
+                ),
+                Refusal::WrongState,
+            )?;
+            ensure(covers, Refusal::NotInScope)
+        }
+        K::Rate => {
+            ensure(
+                matches!(actor.role, Party::Member | Party::Centre),
+                Refusal::RoleMayNot,
+            )?;
+            ensure(state == State::Closed, Refusal::WrongState)?;
+            let in_scope = match actor.role {
+                Party::Member => actor.unit == report.grid,
+                _ => covers,
+            };
+            ensure(in_scope, Refusal::NotInScope)
+        }
+        K::Settle => {
+            ensure(!s.open_conflicts.is_empty(), Refusal::NoConflict)?;
+            let over = matches!(actor.role, Party::Community | Party::Centre) && covers;
+            ensure(s.is_verifier(actor) || over, Refusal::NotDispatcher)
+        }
+    }
+}
+
+fn note(text: &str, refusal: Refusal) -> Result<(), Refusal> {
+    ensure(!text.trim().is_empty(), refusal)
+}
+
+fn photos(list: &[String], required: bool) -> Result<(), Refusal> {
+    ensure(!required || !list.is_empty(), Refusal::MissingPhoto)?;
+    ensure(list.iter().all(|p| is_photo_ref(p)), Refusal::BadPhotoRef)
+}
+
+fn limit(limit: &Limit) -> Result<(), Refusal> {
+    ensure(limit.amount() > 0, Refusal::BadLimit)
+}
+
+/// Whether `step` may be taken on the event as it stands: [`may`], then its payload.
+pub fn check(s: &EventState, step: &Step) -> Result<(), Refusal> {
+    may(s, &step.actor, step.action.kind())?;
+    let actor = &step.actor;
+    match &step.action {
+        Action::File {
+            category,
+            note: text,
+            photos: list,
+            ..
+        } => {
+            ensure(!category.trim().is_empty(), Refusal::MissingCategory)?;
+            note(text, Refusal::MissingNote)?;
+            photos(list, true)
+        }
+        Action::Accept { limit: l } => limit(l),
+        Action::Escalate { note: text } => note(text, Refusal::MissingReason),
+        Action::Dispatch { to, limit: l, .. } => {
+            match to {
+                Assignee::Grid(code) => {
+                    ensure(!code.is_empty(), Refusal::BadTarget)?;
+                    ensure(actor.covers(code), Refusal::TargetOutOfScope)?;
+                }
+                Assignee::Department(code) => ensure(!code.is_empty(), Refusal::BadTarget)?,
+                Assignee::Member(user) => ensure(*user != actor.user, Refusal::BadTarget)?,
+            }
+            limit(l)
+        }
+        Action::HandOver { member, .. } => ensure(*member != actor.user, Refusal::BadTarget),
+        Action::Progress {
+            note: text,
+            photos: list,
+        } => {
+            note(text, Refusal::MissingNote)?;
+            photos(list, false)
+        }
+        Action::RequestDelay { days, reason } => {
+            ensure((1..=MAX_DELAY_DAYS).contains(days), Refusal::BadDelayDays)?;
+            note(reason, Refusal::MissingReason)
+        }
+        Action::ApproveDelay | Action::Verify { .. } => Ok(()),
+        Action::RejectDelay { reason }
+        | Action::RejectCheck { reason }
+        | Action::SendBack { reason } => note(reason, Refusal::MissingReason),
+        Action::Finish {
+            note: text,
+            photos: list,
+        } => {
+            note(text, Refusal::MissingNote)?;
+            photos(list, true)
+        }
+        Action::Supervise { .. } | Action::Rate { .. } => Ok(()),
+        Action::Settle { conflict, decision } => {
+            let open = s
+                .open_conflicts
+                .iter()
+                .find(|c| c.step.id == *conflict)
+                .ok_or(Refusal::NoConflict)?;
+            match decision {
+                Settlement::Dismiss => Ok(()),
+                Settlement::Reapply => check(s, &open.step),
+            }
+        }
+    }
+}
+
+/// Takes `step`, which [`check`] allowed, on the event.
+pub fn apply(s: &mut EventState, step: &Step) {
+    let actor = &step.actor;
+    let at = step.at_ms;
+    match &step.action {
+        Action::File {
+            category, severity, ..
+        } => {
+            s.report = Some(Report {
+                author: actor.user,
+                grid: actor.unit.clone(),
+                category: category.clone(),
+                severity: *severity,
+                filed_at_ms: at,
+            });
+            s.state = Some(State::Pending);
+            s.level = Level::Grid;
+        }
+        Action::Accept { limit } => {
+            s.state = Some(State::InProgress);
+            s.assignee = Some(Assignee::Member(actor.user));
+            s.verifier = Some(actor.clone());
+            s.first_responsible.get_or_insert(actor.user);
+            s.accepted_at_ms.get_or_insert(at);
+            s.deadline = Some(Deadline {
+                start_ms: at,
+                limit: *limit,
+                extension_days: 0,
+            });
+            s.hops.clear();
+        }
+        Action::Escalate { .. } => {
+            s.level = s.level.up().unwrap_or(s.level);
+            s.state = Some(State::Pending);
+            s.assignee = None;
+            s.verifier = None;
+            s.deadline = None;
+            s.pending_delay = None;
+            s.hops.clear();
+        }
+        Action::Dispatch { to, limit, .. } => {
+            push_hop(s, step);
+            s.state = Some(State::InProgress);
+            s.assignee = Some(to.clone());
+            s.verifier = Some(actor.clone());
+            s.first_responsible.get_or_insert(actor.user);
+            s.accepted_at_ms.get_or_insert(at);
+            s.deadline = Some(Deadline {
+                start_ms: at,
+                limit: *limit,
+                extension_days: 0,
+            });
+        }
+        Action::HandOver { member, .. } => {
+            push_hop(s, step);
+            s.assignee = Some(Assignee::Member(*member));
+        }
+        Action::Progress { .. } => {}
+        Action::RequestDelay { days, .. } => {
+            s.pending_delay = Some(DelayRequest {
+                step: step.id,
+                by: actor.user,
+                days: *days,
+            });
+        }
+        Action::ApproveDelay => {
+            if let (Some(request), Some(deadline)) = (s.pending_delay.take(), s.deadline.as_mut()) {
+                deadline.extension_days += request.days;
+            }
+        }
+        Action::RejectDelay { .. } => s.pending_delay = None,
+        Action::Finish { .. } => {
+            s.state = Some(State::AwaitingCheck);
+            s.finished_at_ms = Some(at);
+            s.pending_delay = None;
+        }
+        Action::Verify { .. } => {
+            s.state = Some(State::Closed);
+            s.closed_at_ms = Some(at);
+        }
+        Action::RejectCheck { .. } => {
+            s.state = Some(State::InProgress);
+            s.reworks += 1;
+        }
+        Action::SendBack { .. } => {
+            if let Some(hop) = s.hops.pop() {
+                s.state = Some(hop.state);
+                s.assignee = hop.assignee;
+                s.verifier = hop.verifier;
+                s.deadline = hop.deadline;
+                s.pending_delay = None;
+                s.send_backs += 1;
+            }
+        }
+        Action::Supervise { level, .. } => s.supervision.push(Flag {
+            step: step.id,
+            level: *level,
+            by: actor.user,
+            at_ms: at,
+        }),
+        Action::Rate { rating, .. } => {
+            s.ratings.push(RatingRecord {
+                rating: *rating,
+                at_ms: at,
+            });
+            if *rating == Rating::Unsatisfied {
+                s.state = Some(State::InProgress);
+                s.closed_at_ms = None;
+            } else {
+                s.state = Some(State::Rated);
+            }
+        }
+        Action::Settle { conflict, decision } => {
+            let Some(pos) = s.open_conflicts.iter().position(|c| c.step.id == *conflict) else {
+                return;
+            };
+            let open = s.open_conflicts.remove(pos);
+            if *decision == Settlement::Reapply {
+                let now = Step {
+                    at_ms: at,
+                    ..open.step
+                };
+                apply(s, &now);
+            }
+        }
+    }
+}
+
+fn push_hop(s: &mut EventState, step: &Step) {
+    s.hops.push(Hop {
+        step: step.id,
+        by: step.actor.clone(),
+        state: s.state.unwrap_or(State::Pending),
+        assignee: s.assignee.clone(),
+        verifier: s.verifier.clone(),
+        deadline: s.deadline,
+    });
+}
+
+/// The actions `actor` may take on the event as it stands: the buttons to show.
+pub fn allowed_actions(s: &EventState, actor: &Actor) -> Vec<ActionKind> {
+    ActionKind::ALL
+        .iter()
+        .copied()
+        .filter(|kind| may(s, actor, *kind).is_ok())
+        .collect()
+}
