@@ -212,3 +212,209 @@ impl TimeLimits {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+
+    fn cal() -> Calendar {
+        Calendar::builtin().expect("built-in calendar parses")
+    }
+
+    /// The instant of a local date and time (Asia/Shanghai).
+    fn at(cal: &Calendar, y: i32, m: u32, d: u32, hh: i64, mm: i64) -> i64 {
+        let date = NaiveDate::from_ymd_opt(y, m, d).expect("a real date");
+        cal.instant(date, hh * 60 + mm)
+    }
+
+    #[test]
+    fn three_working_days_from_before_the_spring_festival_skip_it_but_count_the_make_up_saturday() {
+        let cal = cal();
+        // From Thu 12 Feb: Fri 13 (1), Sat 14 make-up (2), 15–23 off, Tue 24 (3).
+        let start = at(&cal, 2026, 2, 12, 10, 0);
+        let due = due(start, Limit::WorkingDays(3), &cal, 0).expect("due");
+        assert_eq!(due, at(&cal, 2026, 2, 24, 17, 30));
+    }
+
+    #[test]
+    fn working_hours_run_into_the_make_up_saturday() {
+        let cal = cal();
+        // Fri 13 Feb 16:00–17:30 is 1.5 h; Sat 14 (make-up) 08:30–11:00 is the other 2.5 h.
+        let start = at(&cal, 2026, 2, 13, 16, 0);
+        let due = due(start, Limit::WorkingHours(4), &cal, 0).expect("due");
+        assert_eq!(due, at(&cal, 2026, 2, 14, 11, 0));
+    }
+
+    #[test]
+    fn working_hours_jump_the_whole_festival_and_the_lunch_break() {
+        let cal = cal();
+        // Sat 14 Feb 15:00–17:30: 2.5 h; 15–23 off; Tue 24 08:30–12:00: 3.5 h (6 h);
+        // 13:30–15:30: the last 2 h.
+        let start = at(&cal, 2026, 2, 14, 15, 0);
+        let due = due(start, Limit::WorkingHours(8), &cal, 0).expect("due");
+        assert_eq!(due, at(&cal, 2026, 2, 24, 15, 30));
+    }
+
+    #[test]
+    fn a_sunday_make_up_day_after_new_year_counts_as_a_working_day() {
+        let cal = cal();
+        // From Wed 31 Dec 2025 (a year without a file: plain week): 1–3 Jan off,
+        // Sun 4 Jan is a make-up working day.
+        let start = at(&cal, 2025, 12, 31, 9, 0);
+        let due = due(start, Limit::WorkingDays(1), &cal, 0).expect("due");
+        assert_eq!(due, at(&cal, 2026, 1, 4, 17, 30));
+    }
+
+    #[test]
+    fn zero_working_days_on_a_holiday_end_with_the_next_working_day() {
+        let cal = cal();
+        let start = at(&cal, 2026, 2, 16, 9, 0);
+        let due = due(start, Limit::WorkingDays(0), &cal, 0).expect("due");
+        assert_eq!(due, at(&cal, 2026, 2, 24, 17, 30));
+    }
+
+    #[test]
+    fn an_approved_delay_adds_whole_working_days_to_the_due_time() {
+        let cal = cal();
+        let start = at(&cal, 2026, 2, 12, 10, 0);
+        // Due Tue 24 Feb 17:30 as above; two more working days: Wed 25, Thu 26.
+        let due = due(start, Limit::WorkingDays(3), &cal, 2).expect("due");
+        assert_eq!(due, at(&cal, 2026, 2, 26, 17, 30));
+    }
+
+    #[test]
+    fn a_delay_on_an_hours_limit_keeps_the_time_of_day_and_skips_the_weekend() {
+        let cal = cal();
+        // Fri 6 Mar 08:30 + 1 h = 09:30; one working day (7.5 h) later is Mon 9 Mar 09:30.
+        let start = at(&cal, 2026, 3, 6, 8, 30);
+        let plain = due(start, Limit::WorkingHours(1), &cal, 0).expect("due");
+        assert_eq!(plain, at(&cal, 2026, 3, 6, 9, 30));
+        let due = due(start, Limit::WorkingHours(1), &cal, 1).expect("due");
+        assert_eq!(due, at(&cal, 2026, 3, 9, 9, 30));
+    }
+
+    #[test]
+    fn the_mark_turns_yellow_at_seventy_percent_of_working_time() {
+        let cal = cal();
+        // Mon 2 Mar 08:30 + 10 working hours: Mon gives 7.5 h, Tue 08:30–11:00 the rest.
+        let start = at(&cal, 2026, 3, 2, 8, 30);
+        let due = due(start, Limit::WorkingHours(10), &cal, 0).expect("due");
+        assert_eq!(due, at(&cal, 2026, 3, 3, 11, 0));
+        // 70 % of 10 h is 7 h: 08:30–12:00 (3.5 h) + 13:30–17:00 (3.5 h).
+        let seven_hours = at(&cal, 2026, 3, 2, 17, 0);
+        assert_eq!(mark(seven_hours - 60_000, start, due, &cal), Mark::OnTime);
+        assert_eq!(mark(seven_hours, start, due, &cal), Mark::Yellow);
+        // Overnight no working time passes: still yellow, not overdue.
+        assert_eq!(
+            mark(at(&cal, 2026, 3, 2, 23, 0), start, due, &cal),
+            Mark::Yellow
+        );
+    }
+
+    #[test]
+    fn the_mark_is_overdue_only_after_the_due_instant() {
+        let cal = cal();
+        let start = at(&cal, 2026, 3, 2, 8, 30);
+        let due = due(start, Limit::WorkingHours(10), &cal, 0).expect("due");
+        assert_eq!(mark(due, start, due, &cal), Mark::Yellow);
+        assert_eq!(mark(due + 1, start, due, &cal), Mark::Overdue);
+    }
+
+    #[test]
+    fn lunch_time_does_not_count_toward_the_yellow_mark() {
+        let cal = cal();
+        // 4 working hours from Mon 2 Mar 10:00: 10:00–12:00, 13:30–15:30. 70 % = 2.8 h =
+        // 2 h 48 min: 10:00–12:00 then 13:30–14:18. At 13:00 only 2 h are used.
+        let start = at(&cal, 2026, 3, 2, 10, 0);
+        let due = due(start, Limit::WorkingHours(4), &cal, 0).expect("due");
+        assert_eq!(due, at(&cal, 2026, 3, 2, 15, 30));
+        assert_eq!(
+            mark(at(&cal, 2026, 3, 2, 13, 0), start, due, &cal),
+            Mark::OnTime
+        );
+        assert_eq!(
+            mark(at(&cal, 2026, 3, 2, 14, 17), start, due, &cal),
+            Mark::OnTime
+        );
+        assert_eq!(
+            mark(at(&cal, 2026, 3, 2, 14, 18), start, due, &cal),
+            Mark::Yellow
+        );
+    }
+
+    #[test]
+    fn the_most_specific_time_limit_rule_wins() {
+        let limits = TimeLimits::builtin().expect("built-in limits parse");
+        let handle = |category, severity| limits.limit(category, severity, Stage::Handle);
+        // safety + urgent beats safety.
+        assert_eq!(
+            handle("safety.fire", Severity::Urgent),
+            Limit::WorkingHours(4)
+        );
+        assert_eq!(
+            handle("safety.fire", Severity::Normal),
+            Limit::WorkingDays(2)
+        );
+        // A sub-category rule beats the default.
+        assert_eq!(
+            handle("property.repair", Severity::Urgent),
+            Limit::WorkingDays(10)
+        );
+        assert_eq!(
+            handle("property.road", Severity::Normal),
+            Limit::WorkingDays(5)
+        );
+        assert_eq!(
+            limits.limit("safety.gas", Severity::Normal, Stage::Accept),
+            Limit::WorkingHours(1)
+        );
+        assert_eq!(
+            limits.limit("security.theft", Severity::Urgent, Stage::Check),
+            Limit::WorkingDays(2)
+        );
+    }
+
+    #[test]
+    fn a_sub_category_rule_beats_a_top_level_rule_with_a_severity() {
+        let text = r#"
+            [default]
+            accept = { working_hours = 1 }
+            handle = { working_days = 1 }
+            check = { working_days = 1 }
+            [[rule]]
+            stage = "handle"
+            category = "safety"
+            severity = "urgent"
+            limit = { working_hours = 3 }
+            [[rule]]
+            stage = "handle"
+            category = "safety.gas"
+            limit = { working_hours = 2 }
+        "#;
+        let limits = TimeLimits::from_toml(text).expect("parses");
+        assert_eq!(
+            limits.limit("safety.gas", Severity::Urgent, Stage::Handle),
+            Limit::WorkingHours(2)
+        );
+        assert_eq!(
+            limits.limit("safety.fire", Severity::Urgent, Stage::Handle),
+            Limit::WorkingHours(3)
+        );
+    }
+
+    #[test]
+    fn a_time_limit_of_zero_is_refused() {
+        let text = r#"
+            [default]
+            accept = { working_hours = 0 }
+            handle = { working_days = 1 }
+            check = { working_days = 1 }
+        "#;
+        assert!(matches!(
+            TimeLimits::from_toml(text),
+            Err(LimitsError::Zero(_))
+        ));
+    }
+}

@@ -34,6 +34,9 @@ pub mod refusal;
 pub mod stats;
 pub mod step;
 
+#[cfg(test)]
+mod fixture;
+
 pub use calendar::{Calendar, CalendarError, WorkingHours, YearFile};
 pub use category::{Categories, Category};
 pub use deadline::{Limit, Mark, Stage, TimeLimits, due, mark};

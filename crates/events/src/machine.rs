@@ -593,3 +593,7 @@ pub fn allowed_actions(s: &EventState, actor: &Actor) -> Vec<ActionKind> {
         .filter(|kind| may(s, actor, *kind).is_ok())
         .collect()
 }
+
+#[cfg(test)]
+#[path = "machine_tests.rs"]
+mod tests;
