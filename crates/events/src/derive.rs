@@ -147,10 +147,10 @@ impl<'a> Graph<'a> {
         for step in by_id {
             match nodes.last() {
                 Some(last) if last.id == step.id => {
-                    if *last != step {
-                        if let Some(d) = duplicate.last_mut() {
-                            *d = true;
-                        }
+                    if *last != step
+                        && let Some(d) = duplicate.last_mut()
+                    {
+                        *d = true;
                     }
                 }
                 _ => {
@@ -282,13 +282,13 @@ impl<'a> Graph<'a> {
                 Err(refusal) => run.refused.push((step.id, refusal)),
                 Ok(()) => {
                     apply(&mut run.state, step);
-                    if let Action::Settle { conflict, decision } = &step.action {
-                        if let Some(c) = run.conflicts.iter_mut().find(|c| c.step == *conflict) {
-                            c.settled = Some(Settled {
-                                by: step.id,
-                                decision: *decision,
-                            });
-                        }
+                    if let Action::Settle { conflict, decision } = &step.action
+                        && let Some(c) = run.conflicts.iter_mut().find(|c| c.step == *conflict)
+                    {
+                        c.settled = Some(Settled {
+                            by: step.id,
+                            decision: *decision,
+                        });
                     }
                     applied.push(x);
                     run.history.push(Applied {
@@ -306,3 +306,7 @@ impl<'a> Graph<'a> {
         run
     }
 }
+
+#[cfg(test)]
+#[path = "derive_tests.rs"]
+mod tests;
