@@ -36,6 +36,8 @@ pub mod step;
 
 #[cfg(test)]
 mod fixture;
+#[cfg(test)]
+mod replica_tests;
 
 pub use calendar::{Calendar, CalendarError, WorkingHours, YearFile};
 pub use category::{Categories, Category};
