@@ -52,7 +52,7 @@ impl Mix {
 
 /// An action of `kind`, legal in payload or not depending on `variant`.
 fn action_of(kind: ActionKind, variant: u8, view: &EventState) -> Action {
-    let bad = variant % 7 == 0;
+    let bad = variant.is_multiple_of(7);
     match kind {
         ActionKind::File => Action::File {
             category: "safety.gas".into(),
@@ -68,7 +68,7 @@ fn action_of(kind: ActionKind, variant: u8, view: &EventState) -> Action {
             2 => dispatch(Assignee::Member(member2().user)),
             _ => dispatch(Assignee::Grid(FAR_GRID.into())),
         },
-        ActionKind::HandOver => hand_over(&if variant % 2 == 0 {
+        ActionKind::HandOver => hand_over(&if variant.is_multiple_of(2) {
             member()
         } else {
             member2()
@@ -102,7 +102,7 @@ fn action_of(kind: ActionKind, variant: u8, view: &EventState) -> Action {
                 .open_conflicts
                 .first()
                 .map_or(StepId(Uuid::from_u128(u128::from(variant))), |c| c.step.id),
-            decision: if variant % 2 == 0 {
+            decision: if variant.is_multiple_of(2) {
                 Settlement::Reapply
             } else {
                 Settlement::Dismiss
@@ -232,7 +232,7 @@ proptest! {
                     let mut batch: Vec<Step> = replicas[from]
                         .known
                         .iter()
-                        .filter(|s| !replicas[to].ids.contains(&s.id) && pick.next() % 2 == 0)
+                        .filter(|s| !replicas[to].ids.contains(&s.id) && pick.next().is_multiple_of(2))
                         .cloned()
                         .collect();
                     pick.shuffle(&mut batch);
