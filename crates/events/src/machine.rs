@@ -203,7 +203,7 @@ pub struct EventState {
     pub send_backs: u32,
     /// The first accept or dispatch.
     pub accepted_at_ms: Option<i64>,
-    /// The last 办结.
+    /// The 办结 that stands: cleared by a failed check or a reopening.
     pub finished_at_ms: Option<i64>,
     /// When it was closed, while it stays closed (不满意 clears it).
     pub closed_at_ms: Option<i64>,
@@ -528,6 +528,7 @@ pub fn apply(s: &mut EventState, step: &Step) {
         }
         Action::RejectCheck { .. } => {
             s.state = Some(State::InProgress);
+            s.finished_at_ms = None;
             s.reworks += 1;
         }
         Action::SendBack { .. } => {
@@ -554,6 +555,7 @@ pub fn apply(s: &mut EventState, step: &Step) {
             if *rating == Rating::Unsatisfied {
                 s.state = Some(State::InProgress);
                 s.closed_at_ms = None;
+                s.finished_at_ms = None;
             } else {
                 s.state = Some(State::Rated);
             }
