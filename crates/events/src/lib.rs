@@ -22,10 +22,12 @@
 //! - [`calendar`]: [`Calendar`], working days and hours as data (2026 built in).
 //! - [`deadline`]: [`Limit`], [`due`], [`mark`], the [`TimeLimits`] table.
 //! - [`category`]: the two-level category list, as data.
+//! - [`clock`]: [`Clock`], the stage clock running on an event now, for the marks.
 //! - [`stats`]: figures over derived events for a period, by category and by grid.
 
 pub mod calendar;
 pub mod category;
+pub mod clock;
 pub mod codes;
 pub mod deadline;
 pub mod derive;
@@ -41,10 +43,12 @@ mod replica_tests;
 
 pub use calendar::{Calendar, CalendarError, WorkingHours, YearFile};
 pub use category::{Categories, Category};
+pub use clock::{Clock, clock};
 pub use deadline::{Limit, Mark, Stage, TimeLimits, due, mark};
-pub use derive::{Applied, Conflict, Derived, derive};
-pub use machine::{EventState, Level, State, allowed_actions, apply, check};
+pub use derive::{Applied, Conflict, Derived, Settled, derive};
+pub use machine::{EventState, Level, State, allowed_actions, apply, check, may};
 pub use refusal::Refusal;
+pub use stats::{Figures, Period, Ratio, Stats, stats};
 pub use step::{
     Action, ActionKind, Actor, Assignee, Party, Rating, Settlement, Severity, Step, StepId,
     Supervision,

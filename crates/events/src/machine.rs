@@ -201,6 +201,8 @@ pub struct EventState {
     pub reworks: u32,
     /// Times it was sent back (回退).
     pub send_backs: u32,
+    /// When it last became pending (filed, escalated, sent back to pending).
+    pub pending_since_ms: Option<i64>,
     /// The first accept or dispatch.
     pub accepted_at_ms: Option<i64>,
     /// The 办结 that stands: cleared by a failed check or a reopening.
@@ -228,6 +230,7 @@ impl Default for EventState {
             hops: Vec::new(),
             reworks: 0,
             send_backs: 0,
+            pending_since_ms: None,
             accepted_at_ms: None,
             finished_at_ms: None,
             closed_at_ms: None,
@@ -463,6 +466,7 @@ pub fn apply(s: &mut EventState, step: &Step) {
             });
             s.state = Some(State::Pending);
             s.level = Level::Grid;
+            s.pending_since_ms = Some(at);
         }
         Action::Accept { limit } => {
             s.state = Some(State::InProgress);
@@ -480,6 +484,7 @@ pub fn apply(s: &mut EventState, step: &Step) {
         Action::Escalate { .. } => {
             s.level = s.level.up().unwrap_or(s.level);
             s.state = Some(State::Pending);
+            s.pending_since_ms = Some(at);
             s.assignee = None;
             s.verifier = None;
             s.deadline = None;
@@ -533,6 +538,9 @@ pub fn apply(s: &mut EventState, step: &Step) {
         }
         Action::SendBack { .. } => {
             if let Some(hop) = s.hops.pop() {
+                if hop.state == State::Pending {
+                    s.pending_since_ms = Some(at);
+                }
                 s.state = Some(hop.state);
                 s.assignee = hop.assignee;
                 s.verifier = hop.verifier;

@@ -155,10 +155,10 @@ code_enum! {
     }
 }
 
-/// What a step does, with the payload each action needs. Serialised with an `action` tag
+/// What a step does, with the payload each action needs. Serialised with a `kind` tag
 /// holding the [`ActionKind`] code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "action", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Action {
     /// 上报: a member, informant or leader files a report of their grid.
     File {
@@ -356,7 +356,7 @@ mod tests {
             ),
         ] {
             let json = serde_json::to_value(&action).expect("serialises");
-            assert_eq!(json["action"], code);
+            assert_eq!(json["kind"], code);
             assert_eq!(action.kind().code(), code);
         }
     }
@@ -381,6 +381,7 @@ mod tests {
         let json = serde_json::to_value(&step).expect("serialises");
         assert_eq!(json["action"]["to"]["kind"], "department");
         assert_eq!(json["action"]["limit"]["working_days"], 5);
+        assert_eq!(json["action"]["kind"], "dispatch");
         assert_eq!(json["actor"]["role"], "centre");
         let back: Step = serde_json::from_value(json).expect("parses");
         assert_eq!(back, step);
