@@ -1,4 +1,4 @@
-//! [`code_enum!`]: enums stored as stable snake_case codes.
+//! [`code_enum!`](crate::code_enum): enums stored as stable snake_case codes.
 //!
 //! The same shape as `wangge-schema`'s macro of that name (which this pure crate does not
 //! depend on: the schema crate carries automerge). Codes are what documents store and what

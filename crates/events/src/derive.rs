@@ -1,4 +1,4 @@
-//! Deriving an event from its steps, concurrency included: [`derive`].
+//! Deriving an event from its steps, concurrency included: [`derive()`].
 //!
 //! # Order
 //!

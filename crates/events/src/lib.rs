@@ -10,6 +10,40 @@
 //! No I/O, no storage, no automerge: the dispatch documents store the steps, this crate
 //! says what they mean.
 //!
+//! # Example
+//!
+//! ```
+//! use uuid::Uuid;
+//! use wangge_events::{Action, Actor, Limit, Party, Severity, State, Step, StepId, derive};
+//!
+//! let grid = "110105001001001";
+//! let member = Actor { user: Uuid::new_v4(), role: Party::Member, unit: grid.into() };
+//! let leader = Actor { user: Uuid::new_v4(), role: Party::Leader, unit: grid.into() };
+//! let filed = Step {
+//!     id: StepId::random(),
+//!     after: vec![],
+//!     at_ms: 0,
+//!     actor: member,
+//!     action: Action::File {
+//!         category: "safety.fire".into(),
+//!         severity: Severity::Normal,
+//!         note: "楼道堆放杂物".into(),
+//!         photos: vec!["ab".repeat(32)],
+//!     },
+//! };
+//! let accepted = Step {
+//!     id: StepId::random(),
+//!     after: vec![filed.id],
+//!     at_ms: 60_000,
+//!     actor: leader.clone(),
+//!     action: Action::Accept { limit: Limit::WorkingDays(5) },
+//! };
+//! // Any order: the parent comes first.
+//! let event = derive(&[accepted, filed]);
+//! assert_eq!(event.state.state, Some(State::InProgress));
+//! assert_eq!(event.state.first_responsible, Some(leader.user));
+//! ```
+//!
 //! # Layout
 //!
 //! - [`codes`]: [`code_enum!`], enums stored as stable snake_case codes.
@@ -17,13 +51,13 @@
 //! - [`refusal`]: [`Refusal`], why a step may not be taken, with Chinese messages.
 //! - [`machine`]: [`EventState`], [`check`], [`apply`], [`allowed_actions`]: the state
 //!   table.
-//! - [`derive`]: [`derive()`](derive::derive), the state of a DAG of steps, with conflicts
+//! - [`derive`](mod@derive): [`derive()`](derive::derive), the state of a DAG of steps, with conflicts
 //!   between concurrent steps surfaced and settled.
 //! - [`calendar`]: [`Calendar`], working days and hours as data (2026 built in).
 //! - [`deadline`]: [`Limit`], [`due`], [`mark`], the [`TimeLimits`] table.
 //! - [`category`]: the two-level category list, as data.
-//! - [`clock`]: [`Clock`], the stage clock running on an event now, for the marks.
-//! - [`stats`]: figures over derived events for a period, by category and by grid.
+//! - [`clock`](mod@clock): [`Clock`], the stage clock running on an event now, for the marks.
+//! - [`stats`](mod@stats): figures over derived events for a period, by category and by grid.
 
 pub mod calendar;
 pub mod category;

@@ -164,7 +164,7 @@ pub struct Hop {
     pub deadline: Option<Deadline>,
 }
 
-/// A step that lost to a concurrent one and waits to be settled (see [`crate::derive`]).
+/// A step that lost to a concurrent one and waits to be settled (see [`crate::derive`](mod@crate::derive)).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenConflict {
     /// The step itself, kept whole so that it can be re-applied.

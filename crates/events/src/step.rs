@@ -2,7 +2,7 @@
 //!
 //! A step is written once by one actor and never edited. It names the steps its writer had
 //! seen (`after`, its causal parents), so the steps of one event form a DAG that every
-//! replica orders the same way ([`crate::derive`]). Every name here serialises as a stable
+//! replica orders the same way ([`crate::derive`](mod@crate::derive)). Every name here serialises as a stable
 //! snake_case code, since steps are stored as JSON-like values in the dispatch documents.
 
 use serde::{Deserialize, Serialize};
@@ -260,7 +260,7 @@ pub enum Action {
         #[serde(default)]
         note: String,
     },
-    /// Settles a conflict (see [`crate::derive`]): re-apply the step or dismiss it.
+    /// Settles a conflict (see [`crate::derive`](mod@crate::derive)): re-apply the step or dismiss it.
     Settle {
         /// The conflicting step.
         conflict: StepId,
