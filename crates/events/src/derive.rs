@@ -42,8 +42,9 @@
 //!
 //! A step whose `after` names every head of the steps before it (the usual case: one
 //! writer at a time) is judged against the merged state directly. Only a step concurrent
-//! with others derives its causal past, once per distinct parent set. An event of k steps
-//! with no concurrency costs O(k log k).
+//! with others derives its causal past, once per distinct parent set (memoised). An event
+//! of k steps with no concurrency costs O(k log k); each concurrent step adds at most one
+//! derivation of its past, so two long concurrent branches cost O(k²).
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -144,19 +145,21 @@ impl<'a> Graph<'a> {
         by_id.sort_by_key(|s| s.id);
         let mut nodes: Vec<&Step> = Vec::with_capacity(by_id.len());
         let mut duplicate = Vec::with_capacity(by_id.len());
-        for step in by_id {
-            match nodes.last() {
-                Some(last) if last.id == step.id => {
-                    if *last != step
-                        && let Some(d) = duplicate.last_mut()
-                    {
-                        *d = true;
-                    }
-                }
-                _ => {
-                    nodes.push(step);
-                    duplicate.push(false);
-                }
+        for group in by_id.chunk_by(|a, b| a.id == b.id) {
+            let first = group[0];
+            if group.iter().all(|s| *s == first) {
+                nodes.push(first);
+                duplicate.push(false);
+            } else {
+                // Refused either way, but its parents and time still place it: take the
+                // same copy whatever the input order.
+                let canonical = group
+                    .iter()
+                    .copied()
+                    .min_by_key(|s| (s.at_ms, serde_json::to_string(s).unwrap_or_default()))
+                    .unwrap_or(first);
+                nodes.push(canonical);
+                duplicate.push(true);
             }
         }
         let index: HashMap<StepId, usize> =

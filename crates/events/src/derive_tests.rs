@@ -213,3 +213,17 @@ fn a_step_naming_itself_as_parent_waits_forever() {
     assert_eq!(d.waiting, vec![id(1)]);
     assert_eq!(d.state.report, None);
 }
+
+#[test]
+fn two_different_steps_under_one_id_derive_the_same_in_either_order() {
+    let mut steps = dispatched();
+    let mut forged = steps[1].clone();
+    forged.after = vec![id(77)];
+    forged.at_ms = 1;
+    steps.push(forged);
+    let d = derive(&steps);
+    steps.swap(1, 3);
+    assert_eq!(derive(&steps), d);
+    steps.reverse();
+    assert_eq!(derive(&steps), d);
+}
