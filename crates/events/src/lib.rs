@@ -49,6 +49,7 @@
 //! - [`codes`]: [`code_enum!`], enums stored as stable snake_case codes.
 //! - [`step`]: [`Step`], [`Actor`], [`Action`] and their payloads.
 //! - [`refusal`]: [`Refusal`], why a step may not be taken, with Chinese messages.
+//! - [`event`]: [`EventState`], what is derived about one event, and its parts.
 //! - [`machine`]: [`EventState`], [`check`], [`apply`], [`allowed_actions`]: the state
 //!   table.
 //! - [`derive`](mod@derive): [`derive()`](derive::derive), the state of a DAG of steps, with conflicts
@@ -65,6 +66,7 @@ pub mod clock;
 pub mod codes;
 pub mod deadline;
 pub mod derive;
+pub mod event;
 pub mod machine;
 pub mod refusal;
 pub mod stats;

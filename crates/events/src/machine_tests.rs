@@ -2,7 +2,8 @@
 
 use super::*;
 use crate::fixture::*;
-use crate::step::Rating;
+use crate::step::{Rating, Severity, StepId, Supervision};
+use uuid::Uuid;
 
 fn filed() -> Chain {
     let mut e = Chain::new();
