@@ -388,6 +388,68 @@ mod tests {
     }
 
     #[test]
+    fn every_action_kind_is_the_tag_its_action_serialises_with() {
+        use crate::fixture::*;
+        let actions = vec![
+            file(),
+            accept(),
+            escalate(),
+            to_dept(),
+            hand_over(&member()),
+            progress(),
+            request_delay(1),
+            Action::ApproveDelay,
+            Action::RejectDelay { reason: "r".into() },
+            finish(),
+            verify(),
+            reject_check(),
+            send_back(),
+            Action::Supervise {
+                level: Supervision::Yellow,
+                note: String::new(),
+            },
+            Action::Rate {
+                rating: Rating::Fair,
+                note: String::new(),
+            },
+            Action::Settle {
+                conflict: StepId(Uuid::nil()),
+                decision: Settlement::Dismiss,
+            },
+        ];
+        let kinds: Vec<ActionKind> = actions.iter().map(Action::kind).collect();
+        assert_eq!(kinds, ActionKind::ALL);
+        for action in actions {
+            let json = serde_json::to_value(&action).expect("serialises");
+            assert_eq!(json["kind"], action.kind().code());
+            let back: Action = serde_json::from_value(json).expect("parses");
+            assert_eq!(back, action);
+        }
+    }
+
+    #[test]
+    fn a_supervision_and_a_rating_keep_their_stored_codes() {
+        let json = serde_json::to_value(Action::Supervise {
+            level: Supervision::Red,
+            note: String::new(),
+        })
+        .expect("serialises");
+        assert_eq!(
+            json,
+            serde_json::json!({"kind": "supervise", "level": "red", "note": ""})
+        );
+        let json = serde_json::to_value(Action::Rate {
+            rating: Rating::Fair,
+            note: String::new(),
+        })
+        .expect("serialises");
+        assert_eq!(
+            json,
+            serde_json::json!({"kind": "rate", "rating": "fair", "note": ""})
+        );
+    }
+
+    #[test]
     fn a_photo_ref_is_64_lowercase_hex_digits() {
         assert!(is_photo_ref(&"ab".repeat(32)));
         assert!(!is_photo_ref(&"AB".repeat(32)));
