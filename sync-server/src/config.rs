@@ -112,6 +112,22 @@ impl Default for PhotosConfig {
 }
 
 impl PhotosConfig {
+    /// The section that keeps photo bytes in the bucket `s3` names (what `s3()` gives
+    /// back).
+    pub fn in_bucket(s3: &S3Config) -> PhotosConfig {
+        let (id, secret) = s3.credentials.clone().unzip();
+        PhotosConfig {
+            store: PhotoStoreKind::S3,
+            s3_endpoint: s3.endpoint.clone(),
+            s3_bucket: Some(s3.bucket.clone()),
+            s3_region: s3.region.clone(),
+            s3_access_key_id: id,
+            s3_secret_access_key: secret,
+            s3_prefix: s3.prefix.clone(),
+            s3_allow_http: s3.allow_http,
+        }
+    }
+
     /// The bucket to keep photos in, `None` for the database; an error names what is
     /// missing or wrong.
     pub fn s3(&self) -> Result<Option<S3Config>, ConfigError> {

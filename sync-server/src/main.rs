@@ -86,6 +86,17 @@ enum AdminCommand {
         #[arg(long)]
         to: String,
     },
+    /// Copy this relay's SQLite database into a new, empty PostgreSQL database, and the
+    /// photos into the S3 bucket if `[photos] store = "s3"` (the new service's config),
+    /// then verify row counts and digests and the photos' hashes. Stop the relay first.
+    Migrate {
+        /// The source: `sqlite:PATH` (the relay's file).
+        #[arg(long)]
+        from: String,
+        /// The target: `postgres://…`, a new empty database.
+        #[arg(long)]
+        to: String,
+    },
 }
 
 fn main() -> Result<()> {
@@ -119,6 +130,10 @@ fn serve(config: Config) -> Result<()> {
 }
 
 fn run_admin(config: &Config, command: AdminCommand) -> Result<()> {
+    if let AdminCommand::Migrate { from, to } = &command {
+        // Its own two databases, neither necessarily the configured one.
+        return run_migrate(config, from, to);
+    }
     let mut store = store::open(&config.database).context("opening the database")?;
     let store = store.as_mut();
     match command {
@@ -149,6 +164,44 @@ fn run_admin(config: &Config, command: AdminCommand) -> Result<()> {
             admin::move_household(store, &doc, &to)?;
             println!("household {doc} moved to grid {to}");
         }
+        AdminCommand::Migrate { .. } => {}
     }
+    Ok(())
+}
+
+fn run_migrate(config: &Config, from: &str, to: &str) -> Result<()> {
+    let photos = match config.photos.s3().context("the [photos] settings")? {
+        Some(s3) => Some(std::sync::Arc::new(
+            store::objects::ObjectBlobs::connect(&s3).context("connecting to the bucket")?,
+        )),
+        None => None,
+    };
+    match &photos {
+        Some(_) => eprintln!("photos go to the S3 bucket of [photos]"),
+        None => eprintln!("photos stay in the database ([photos] store = \"database\")"),
+    }
+    let report = store::migrate::migrate(from, to, photos.as_ref(), |table, rows| {
+        eprintln!("  {table:<18} {rows:>10} rows copied and verified");
+    })?;
+    println!(
+        "migrated and verified in {:.1} s:",
+        report.elapsed.as_secs_f64()
+    );
+    for t in &report.tables {
+        println!(
+            "  {:<18} {:>10} rows  digest {}",
+            t.name,
+            t.rows,
+            t.digest.hex()
+        );
+    }
+    println!("  admin generation   {:>10}", report.admin_generation);
+    if photos.is_some() {
+        println!(
+            "  photos to bucket   {:>10} ({} bytes, each read back and hashed)",
+            report.photos_to_objects, report.photo_bytes
+        );
+    }
+    println!("start the relays with WANGGE_DATABASE set to the new database");
     Ok(())
 }

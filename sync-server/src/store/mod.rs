@@ -19,6 +19,7 @@ mod accounts;
 mod blobs;
 mod docs;
 mod error;
+pub mod migrate;
 pub mod objects;
 pub mod postgres;
 pub mod sqlite;

@@ -21,7 +21,7 @@ use wangge_proto::{
     DocumentId, FEATURE_SCOPE_PUSH, Message, PeerId, PeerMetadata, RefusalReason,
     WanggeCapabilities,
 };
-use wangge_relay::config::{PhotoStoreKind, PhotosConfig};
+use wangge_relay::config::PhotosConfig;
 use wangge_relay::store::RelayStore;
 use wangge_relay::store::objects::S3Config;
 use wangge_relay::{Config, EnrollResponse, Relay, admin, store};
@@ -88,17 +88,7 @@ pub async fn spawn_relay_with_s3(s3: &S3Config) -> TestRelay {
 
 /// The `[photos]` section that keeps photo bytes in the bucket `s3` names.
 pub fn photos_in(s3: &S3Config) -> PhotosConfig {
-    let (id, secret) = s3.credentials.clone().expect("test credentials");
-    PhotosConfig {
-        store: PhotoStoreKind::S3,
-        s3_endpoint: s3.endpoint.clone(),
-        s3_bucket: Some(s3.bucket.clone()),
-        s3_region: s3.region.clone(),
-        s3_access_key_id: Some(id),
-        s3_secret_access_key: Some(secret),
-        s3_prefix: s3.prefix.clone(),
-        s3_allow_http: s3.allow_http,
-    }
+    PhotosConfig::in_bucket(s3)
 }
 
 /// [`start_relay`] with the given `[photos]` section.

@@ -9,6 +9,7 @@ use tokio::sync::oneshot;
 use tokio::time::{Instant, sleep, timeout};
 use wangge_core::sync::{EnrollError, Enrollment, SyncConfig, SyncEngine, enroll};
 use wangge_core::*;
+use wangge_relay::config::PhotosConfig;
 use wangge_relay::store::RelayStore;
 use wangge_relay::{Config, Relay, admin, store};
 
@@ -35,7 +36,7 @@ pub fn init_tracing() {
 pub struct TestRelay {
     /// Where devices connect: the relay, or nginx in front of a cluster.
     pub addr: SocketAddr,
-    database: String,
+    pub database: String,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
     _dir: Option<tempfile::TempDir>,
@@ -68,12 +69,27 @@ pub async fn spawn_cluster() -> TestRelay {
 
 /// Starts the real relay on 127.0.0.1:0 with a fresh database holding grid A.
 pub async fn spawn_relay() -> TestRelay {
-    init_tracing();
     let dir = tempfile::tempdir().unwrap();
     let database = format!("sqlite:{}", dir.path().join("relay.db").display());
+    let mut relay = start_relay(
+        &database,
+        PhotosConfig::default(),
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await;
+    relay._dir = Some(dir);
+    relay.with_store(seed_grid_a);
+    relay
+}
+
+/// Starts the real relay in this process on `listen` over `database` (as it is) with
+/// the `[photos]` section `photos`.
+pub async fn start_relay(database: &str, photos: PhotosConfig, listen: SocketAddr) -> TestRelay {
+    init_tracing();
     let mut config = Config {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        database: database.clone(),
+        listen,
+        database: database.to_owned(),
+        photos,
         ..Config::default()
     };
     config.limits.admin_poll_millis = 50;
@@ -88,16 +104,14 @@ pub async fn spawn_relay() -> TestRelay {
             .await
             .unwrap();
     });
-    let relay = TestRelay {
+    TestRelay {
         addr,
-        database,
+        database: database.to_owned(),
         stop: Some(stop),
         task: Some(task),
-        _dir: Some(dir),
+        _dir: None,
         cluster: None,
-    };
-    relay.with_store(seed_grid_a);
-    relay
+    }
 }
 
 impl TestRelay {
@@ -148,13 +162,20 @@ impl TestRelay {
         unreachable!("the loop returns or panics")
     }
 
-    pub async fn stop(mut self) {
+    pub async fn stop(self) {
+        drop(self.stop_keeping_files().await);
+    }
+
+    /// Stops the relay and hands over the directory holding its database, which stays
+    /// while it is kept.
+    pub async fn stop_keeping_files(mut self) -> Option<tempfile::TempDir> {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
         if let Some(task) = self.task.take() {
             let _ = timeout(Duration::from_secs(10), task).await;
         }
+        self._dir.take()
     }
 }
 

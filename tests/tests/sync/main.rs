@@ -10,6 +10,7 @@ mod fake_relay;
 mod faults;
 mod helpers;
 mod interop;
+mod migrate;
 mod photos;
 mod proxy;
 mod refusals;

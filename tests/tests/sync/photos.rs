@@ -21,7 +21,7 @@ const CHUNK: usize = 64 * 1024;
 
 /// A camera-like JPEG made in the test: a gradient with detail, or (`noise`) pixels that
 /// compress badly, for photos large enough to be cut in the middle.
-fn camera_jpeg(w: u32, h: u32, seed: u32, noise: bool) -> Vec<u8> {
+pub(crate) fn camera_jpeg(w: u32, h: u32, seed: u32, noise: bool) -> Vec<u8> {
     let mut rgb = Vec::with_capacity((w * h * 3) as usize);
     let mut x32 = seed.wrapping_mul(2_654_435_761).max(1);
     for y in 0..h {
@@ -61,7 +61,7 @@ fn large_evidence() -> Settings {
 }
 
 /// Adds the photos through the photo pipeline and files a report with them.
-fn file_report_with(
+pub(crate) fn file_report_with(
     device: &TestDevice,
     photos: &[Vec<u8>],
     settings: &Settings,

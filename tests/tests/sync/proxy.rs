@@ -231,6 +231,8 @@ pub struct ConnLog {
     pub first_line: String,
     /// Bytes from the device to the relay.
     pub up_bytes: usize,
+    /// Bytes from the relay to the device.
+    pub down_bytes: usize,
     /// HTTP/1.1 requests seen from the device.
     pub requests: usize,
     /// Whether the proxy cut it.
@@ -429,7 +431,17 @@ async fn shape(
         }
     };
     let downward = async {
-        let _ = tokio::io::copy(&mut ur, &mut dw).await;
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            let n = match ur.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            };
+            if dw.write_all(&buf[..n]).await.is_err() {
+                return;
+            }
+            log.lock().unwrap()[index].down_bytes += n;
+        }
     };
     // Whichever direction ends first ends the connection (both halves drop).
     tokio::select! {
