@@ -254,16 +254,7 @@ pub fn apply(s: &mut EventState, step: &Step) {
             s.pending_since_ms = Some(at);
         }
         Action::Accept { limit } => {
-            s.state = Some(State::InProgress);
-            s.assignee = Some(Assignee::Member(actor.user));
-            s.verifier = Some(actor.clone());
-            s.first_responsible.get_or_insert(actor.user);
-            s.accepted_at_ms.get_or_insert(at);
-            s.deadline = Some(Deadline {
-                start_ms: at,
-                limit: *limit,
-                extension_days: 0,
-            });
+            take_charge(s, actor, at, Assignee::Member(actor.user), *limit);
             s.hops.clear();
         }
         Action::Escalate { .. } => {
@@ -278,16 +269,7 @@ pub fn apply(s: &mut EventState, step: &Step) {
         }
         Action::Dispatch { to, limit, .. } => {
             push_hop(s, step);
-            s.state = Some(State::InProgress);
-            s.assignee = Some(to.clone());
-            s.verifier = Some(actor.clone());
-            s.first_responsible.get_or_insert(actor.user);
-            s.accepted_at_ms.get_or_insert(at);
-            s.deadline = Some(Deadline {
-                start_ms: at,
-                limit: *limit,
-                extension_days: 0,
-            });
+            take_charge(s, actor, at, to.clone(), *limit);
         }
         Action::HandOver { member, .. } => {
             push_hop(s, step);
@@ -392,3 +374,18 @@ pub fn allowed_actions(s: &EventState, actor: &Actor) -> Vec<ActionKind> {
 #[cfg(test)]
 #[path = "machine_tests.rs"]
 mod tests;
+
+/// An accept or a dispatch: the event is in progress with `assignee`, verified by
+/// `actor`, whose first such step makes them first responsible, on a fresh deadline.
+fn take_charge(s: &mut EventState, actor: &Actor, at: i64, assignee: Assignee, limit: Limit) {
+    s.state = Some(State::InProgress);
+    s.assignee = Some(assignee);
+    s.verifier = Some(actor.clone());
+    s.first_responsible.get_or_insert(actor.user);
+    s.accepted_at_ms.get_or_insert(at);
+    s.deadline = Some(Deadline {
+        start_ms: at,
+        limit,
+        extension_days: 0,
+    });
+}
