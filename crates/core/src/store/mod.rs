@@ -117,6 +117,7 @@ impl Store {
     /// A wrong key is [`CoreError::WrongKey`]; the file is left untouched.
     #[tracing::instrument(skip_all)]
     pub fn open(path: &Path, key: &DbKey, cfg: StoreConfig) -> Result<Self> {
+        key::wait_for_sqlcipher();
         let mut conn = Connection::open(path)?;
         conn.execute_batch(&format!("PRAGMA key = {};", key.pragma_literal()))?;
         // The first read decrypts page 1: this is where a wrong key shows.

@@ -5,6 +5,7 @@ mod actions;
 mod at_rest;
 mod checks;
 mod crash;
+mod first_open;
 mod helpers;
 mod merge;
 mod photos;
