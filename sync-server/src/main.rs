@@ -136,32 +136,50 @@ fn run_admin(config: &Config, command: AdminCommand) -> Result<()> {
     }
     let mut store = store::open(&config.database).context("opening the database")?;
     let store = store.as_mut();
+    // Through the same entry as the admin API, so the log records it (as the command line).
+    let mut run = |op| admin::perform(store, &admin::AdminActor::Cli, op);
     match command {
         AdminCommand::AddDivision { code, name } => {
-            admin::add_division(store, &code, &name)?;
+            run(admin::AdminOp::AddDivision {
+                code: code.clone(),
+                name,
+            })?;
             println!("division {code} added");
         }
         AdminCommand::AddGrid { code, name } => {
-            admin::add_grid(store, &code, &name)?;
+            run(admin::AdminOp::AddGrid {
+                code: code.clone(),
+                name,
+            })?;
             println!("grid {code} added");
         }
         AdminCommand::AddUser { name, role, scopes } => {
-            let id = admin::add_user(store, &name, &role, &scopes)?;
-            println!("{id}");
-        }
-        AdminCommand::EnrollCode { user, ttl_hours } => {
-            let code = admin::enroll_code(store, user, ttl_hours)?;
-            println!("{}", code.expose());
-        }
-        AdminCommand::RevokeDevice { device } => {
-            if admin::revoke_device(store, device)? {
-                println!("device {device} revoked");
-            } else {
-                anyhow::bail!("no device {device}");
+            if let admin::AdminOutcome::User(id) =
+                run(admin::AdminOp::AddUser { name, role, scopes })?
+            {
+                println!("{id}");
             }
         }
+        AdminCommand::EnrollCode { user, ttl_hours } => {
+            if let admin::AdminOutcome::EnrollmentCode { code, .. } =
+                run(admin::AdminOp::EnrollCode { user, ttl_hours })?
+            {
+                println!("{code}");
+            }
+        }
+        AdminCommand::RevokeDevice { device } => match run(admin::AdminOp::RevokeDevice { device })
+        {
+            Ok(_) => println!("device {device} revoked"),
+            Err(admin::AdminError::Store(store::StoreError::NotFound(_))) => {
+                anyhow::bail!("no device {device}")
+            }
+            Err(e) => return Err(e.into()),
+        },
         AdminCommand::MoveHousehold { doc, to } => {
-            admin::move_household(store, &doc, &to)?;
+            run(admin::AdminOp::MoveHousehold {
+                doc: doc.clone(),
+                to: to.clone(),
+            })?;
             println!("household {doc} moved to grid {to}");
         }
         AdminCommand::Migrate { .. } => {}

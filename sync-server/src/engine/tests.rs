@@ -12,8 +12,8 @@ use super::{EngineLimits, Hub, Output};
 use crate::auth::device_peer_id;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{
-    AccountStore, BlobStore, ChunkOutcome, DeviceAuth, DocRecord, DocStore, FinishOutcome,
-    NewDevice, NewUpload, StagedUpload, StoreError, StoredBlob, UploadState, User,
+    AccountStore, AdminLogEntry, BlobStore, ChunkOutcome, DeviceAuth, DocRecord, DocStore,
+    FinishOutcome, NewDevice, NewUpload, StagedUpload, StoreError, StoredBlob, UploadState, User,
 };
 use wangge_schema::{Role, ScopeCode};
 
@@ -56,6 +56,7 @@ impl AccountStore for Flaky {
         device(&self, id: Uuid) -> Result<Option<DeviceAuth>, StoreError>;
         admin_generation(&self) -> Result<i64, StoreError>;
         admin_changes_since(&self, g: i64) -> Result<Vec<DocumentId>, StoreError>;
+        admin_log(&self, w: &ScopeCode, l: usize) -> Result<Vec<AdminLogEntry>, StoreError>;
     }
     delegate_mut! {
         add_division(&mut self, c: &ScopeCode, n: &str) -> Result<(), StoreError>;
@@ -65,6 +66,7 @@ impl AccountStore for Flaky {
         redeem_enrollment_code(&mut self, h: &str, n: i64, d: &NewDevice) -> Result<Option<User>, StoreError>;
         revoke_device(&mut self, d: Uuid) -> Result<bool, StoreError>;
         record_admin_change(&mut self, d: &[DocumentId]) -> Result<(), StoreError>;
+        log_admin_action(&mut self, e: &AdminLogEntry) -> Result<(), StoreError>;
     }
 }
 

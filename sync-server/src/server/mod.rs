@@ -1,6 +1,7 @@
 //! The network layer: axum routes, the WebSocket byte mover, the hub thread, shutdown.
 //!
 //! - `http`: `GET /healthz`, `POST /v1/enroll`.
+//! - `admin_api`: `POST /v1/admin`, `GET /v1/admin/log` for chief leaders and centres.
 //! - `files`: photo uploads (tus 1.0: `/v1/files`) and downloads (`/v1/blobs/{sha256}`).
 //! - `tus`: what every tus answer shares (headers, error bodies, store calls).
 //! - `auth_device`: the `AuthDevice` extractor, the device behind `Authorization: Bearer`.
@@ -10,6 +11,7 @@
 //! - `state`: what handlers share.
 //! - [`shutdown_signal`]: SIGTERM / Ctrl-C.
 
+mod admin_api;
 mod auth_device;
 mod files;
 mod http;
@@ -147,6 +149,12 @@ impl Relay {
                 post(http::enroll)
                     .layer(DefaultBodyLimit::max(config.limits.max_enroll_body_bytes)),
             )
+            .route(
+                "/v1/admin",
+                post(admin_api::act)
+                    .layer(DefaultBodyLimit::max(config.limits.max_enroll_body_bytes)),
+            )
+            .route("/v1/admin/log", get(admin_api::log))
             .route("/v1/sync", get(ws::sync_upgrade))
             .route(
                 "/v1/files",

@@ -41,6 +41,25 @@ pub struct NewDevice {
     pub label: String,
 }
 
+/// One admin action as the admin log keeps it: ids and codes only, never a name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AdminLogEntry {
+    /// The entry's id.
+    pub id: Uuid,
+    /// When (unix milliseconds).
+    pub at_ms: i64,
+    /// The user behind the admin API; `None` for the command line on the server.
+    pub user: Option<Uuid>,
+    /// That user's device.
+    pub device: Option<Uuid>,
+    /// What was done (`add_grid`, `add_user`, `enroll_code`, …).
+    pub action: String,
+    /// The division or grid it was done inside.
+    pub scope: ScopeCode,
+    /// What it was done to: a code, a user or device id, a document id.
+    pub target: String,
+}
+
 /// Accounts and devices: who may connect, for whom, and what admins changed.
 pub trait AccountStore: Send {
     /// Adds a division (district, street, community …). `NotFound` for a grid code,
@@ -93,4 +112,10 @@ pub trait AccountStore: Send {
     /// The documents admin changes touched after generation `since`, each once, in id
     /// order.
     fn admin_changes_since(&self, since: i64) -> Result<Vec<DocumentId>, StoreError>;
+    /// Appends an entry to the admin log.
+    fn log_admin_action(&mut self, entry: &AdminLogEntry) -> Result<(), StoreError>;
+    /// The admin log entries inside `within` (their scope's code starts with its code),
+    /// newest first, at most `limit`.
+    fn admin_log(&self, within: &ScopeCode, limit: usize)
+    -> Result<Vec<AdminLogEntry>, StoreError>;
 }

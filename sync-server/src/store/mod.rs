@@ -26,7 +26,7 @@ pub mod sqlite;
 pub mod testing;
 mod values;
 
-pub use accounts::{AccountStore, DeviceAuth, NewDevice, User};
+pub use accounts::{AccountStore, AdminLogEntry, DeviceAuth, NewDevice, User};
 pub use blobs::{
     BlobStore, ChunkOutcome, FinishOutcome, NewUpload, StagedUpload, StoredBlob, UploadState,
     database_bytes,

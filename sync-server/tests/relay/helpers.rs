@@ -200,9 +200,37 @@ impl TestRelay {
 
 /// A bare HTTP/1.1 request on loopback; returns status and body.
 pub async fn http(addr: SocketAddr, method: &str, path: &str, body: &str) -> (u16, String) {
+    http_with(addr, method, path, "", body).await
+}
+
+/// [`http`] with `Authorization: Bearer token`.
+pub async fn http_as(
+    addr: SocketAddr,
+    token: &str,
+    method: &str,
+    path: &str,
+    body: &str,
+) -> (u16, String) {
+    http_with(
+        addr,
+        method,
+        path,
+        &format!("Authorization: Bearer {token}\r\n"),
+        body,
+    )
+    .await
+}
+
+async fn http_with(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &str,
+    body: &str,
+) -> (u16, String) {
     let mut s = TcpStream::connect(addr).await.expect("connect");
     let req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{headers}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
     s.write_all(req.as_bytes()).await.expect("write");
@@ -218,8 +246,10 @@ pub async fn http(addr: SocketAddr, method: &str, path: &str, body: &str) -> (u1
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
     let body = text.split("\r\n\r\n").nth(1).unwrap_or("").to_owned();
-    // Chunked bodies: keep only the JSON part.
-    let body = match (body.find('{'), body.rfind('}')) {
+    // Chunked bodies: keep only the JSON part (an object or an array).
+    let start = body.find(['{', '[']);
+    let end = body.rfind(['}', ']']);
+    let body = match (start, end) {
         (Some(a), Some(b)) if b >= a => body[a..=b].to_owned(),
         _ => body,
     };

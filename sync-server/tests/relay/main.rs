@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod access;
+mod admin_api;
 mod bad_input;
 mod enroll;
 mod helpers;

@@ -151,6 +151,18 @@ pub(super) const TABLES: &[Table] = &[
         columns: &[c("generation", Int), c("doc_id", Bytes)],
     },
     Table {
+        name: "admin_log",
+        columns: &[
+            c("id", U),
+            c("at_ms", Int),
+            opt("user_id", U),
+            opt("device_id", U),
+            c("action", Text),
+            c("scope", Text),
+            c("target", Text),
+        ],
+    },
+    Table {
         name: BLOBS,
         columns: &[
             c("sha256", Text),

@@ -15,8 +15,9 @@ use wangge_schema::{Role, ScopeCode};
 
 use super::ObjectBlobs;
 use crate::store::{
-    AccountStore, BlobStore, ChunkOutcome, DeviceAuth, DocRecord, DocStore, FinishOutcome,
-    NewDevice, NewUpload, RelayStore, StagedUpload, StoreError, StoredBlob, UploadState, User,
+    AccountStore, AdminLogEntry, BlobStore, ChunkOutcome, DeviceAuth, DocRecord, DocStore,
+    FinishOutcome, NewDevice, NewUpload, RelayStore, StagedUpload, StoreError, StoredBlob,
+    UploadState, User,
 };
 
 /// A [`RelayStore`] keeping new blobs' bytes in object storage and everything else (the
@@ -171,6 +172,16 @@ impl AccountStore for ObjectBacked {
     }
     fn record_admin_change(&mut self, docs: &[DocumentId]) -> Result<(), StoreError> {
         self.db.record_admin_change(docs)
+    }
+    fn log_admin_action(&mut self, entry: &AdminLogEntry) -> Result<(), StoreError> {
+        self.db.log_admin_action(entry)
+    }
+    fn admin_log(
+        &self,
+        within: &ScopeCode,
+        limit: usize,
+    ) -> Result<Vec<AdminLogEntry>, StoreError> {
+        self.db.admin_log(within, limit)
     }
     fn admin_changes_since(&self, since: i64) -> Result<Vec<DocumentId>, StoreError> {
         self.db.admin_changes_since(since)

@@ -7,7 +7,7 @@ use wangge_proto::DocumentId;
 use wangge_schema::{Principal, Role, ScopeCode};
 
 use super::{PgStore, col, corrupt, db, now};
-use crate::store::{AccountStore, DeviceAuth, NewDevice, StoreError, User};
+use crate::store::{AccountStore, AdminLogEntry, DeviceAuth, NewDevice, StoreError, User};
 
 fn user_by_id(c: &mut impl GenericClient, id: Uuid) -> Result<Option<User>, StoreError> {
     let Some(row) = c
@@ -260,6 +260,55 @@ impl AccountStore for PgStore {
             .map_err(db)?
             .iter()
             .map(|r| col::<&[u8]>(r, 0).and_then(|b| DocumentId::from_bytes(b).map_err(corrupt)))
+            .collect()
+    }
+
+    fn log_admin_action(&mut self, e: &AdminLogEntry) -> Result<(), StoreError> {
+        self.write(|c| {
+            c.execute(
+                "INSERT INTO admin_log (id, at_ms, user_id, device_id, action, scope, target)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                &[
+                    &e.id,
+                    &e.at_ms,
+                    &e.user,
+                    &e.device,
+                    &e.action,
+                    &e.scope.as_str(),
+                    &e.target,
+                ],
+            )
+            .map_err(db)?;
+            Ok(())
+        })
+    }
+
+    fn admin_log(
+        &self,
+        within: &ScopeCode,
+        limit: usize,
+    ) -> Result<Vec<AdminLogEntry>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.conn()?
+            .query(
+                "SELECT id, at_ms, user_id, device_id, action, scope, target FROM admin_log
+                 WHERE left(scope, length($1)) = $1
+                 ORDER BY at_ms DESC, id DESC LIMIT $2",
+                &[&within.as_str(), &limit],
+            )
+            .map_err(db)?
+            .iter()
+            .map(|r| {
+                Ok(AdminLogEntry {
+                    id: col(r, 0)?,
+                    at_ms: col(r, 1)?,
+                    user: col(r, 2)?,
+                    device: col(r, 3)?,
+                    action: col(r, 4)?,
+                    scope: ScopeCode::parse(col::<&str>(r, 5)?).map_err(corrupt)?,
+                    target: col(r, 6)?,
+                })
+            })
             .collect()
     }
 }

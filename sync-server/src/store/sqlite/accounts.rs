@@ -8,7 +8,7 @@ use wangge_schema::{Principal, Role, ScopeCode};
 
 use super::tx::write_tx;
 use super::{SqliteStore, corrupt, db, now};
-use crate::store::{AccountStore, DeviceAuth, NewDevice, StoreError, User};
+use crate::store::{AccountStore, AdminLogEntry, DeviceAuth, NewDevice, StoreError, User};
 
 impl SqliteStore {
     fn user_by_id(&self, id: &str) -> Result<Option<User>, StoreError> {
@@ -271,6 +271,68 @@ impl AccountStore for SqliteStore {
         rows.map(|r| {
             r.map_err(db)
                 .and_then(|b| DocumentId::from_bytes(&b).map_err(corrupt))
+        })
+        .collect()
+    }
+
+    fn log_admin_action(&mut self, e: &AdminLogEntry) -> Result<(), StoreError> {
+        let tx = write_tx(&mut self.conn)?;
+        tx.execute(
+            "INSERT INTO admin_log (id, at_ms, user_id, device_id, action, scope, target)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                e.id.to_string(),
+                e.at_ms,
+                e.user.map(|u| u.to_string()),
+                e.device.map(|d| d.to_string()),
+                e.action,
+                e.scope.as_str(),
+                e.target
+            ],
+        )
+        .map_err(db)?;
+        tx.commit().map_err(db)
+    }
+
+    fn admin_log(
+        &self,
+        within: &ScopeCode,
+        limit: usize,
+    ) -> Result<Vec<AdminLogEntry>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, at_ms, user_id, device_id, action, scope, target FROM admin_log
+                 WHERE substr(scope, 1, length(?1)) = ?1
+                 ORDER BY at_ms DESC, id DESC LIMIT ?2",
+            )
+            .map_err(db)?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = stmt
+            .query_map(params![within.as_str(), limit], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, String>(6)?,
+                ))
+            })
+            .map_err(db)?;
+        let uuid = |s: &str| Uuid::parse_str(s).map_err(corrupt);
+        rows.map(|r| {
+            let (id, at_ms, user, device, action, scope, target) = r.map_err(db)?;
+            Ok(AdminLogEntry {
+                id: uuid(&id)?,
+                at_ms,
+                user: user.as_deref().map(uuid).transpose()?,
+                device: device.as_deref().map(uuid).transpose()?,
+                action,
+                scope: ScopeCode::parse(&scope).map_err(corrupt)?,
+                target,
+            })
         })
         .collect()
     }

@@ -13,6 +13,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_uploads_blobs.sql"),
     include_str!("migrations/0003_admin_doc_changes.sql"),
     include_str!("migrations/0004_blob_location.sql"),
+    include_str!("migrations/0005_admin_log.sql"),
 ];
 
 /// Runs the migrations the database has not run yet, each in its own transaction with

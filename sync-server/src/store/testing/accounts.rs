@@ -6,7 +6,7 @@ use wangge_proto::DocumentId;
 use wangge_schema::Role;
 
 use super::{COMMUNITY, DISTRICT, GRID_A, GRID_B, OTHER_COMMUNITY, STREET, code};
-use crate::store::{AccountStore, NewDevice, StoreError};
+use crate::store::{AccountStore, AdminLogEntry, NewDevice, StoreError};
 
 /// Runs every [`AccountStore`] case, each on a fresh store from `make`.
 pub fn run_accounts_suite(mut make: impl FnMut() -> Box<dyn AccountStore>) {
@@ -31,6 +31,7 @@ pub fn run_accounts_suite(mut make: impl FnMut() -> Box<dyn AccountStore>) {
             revoking_one_device_leaves_the_users_others,
             admin_changes_name_their_documents_once_in_order,
             every_admin_change_grows_the_generation,
+            the_admin_log_lists_what_was_done_inside_a_division_newest_first,
         ]
     );
 }
@@ -417,5 +418,61 @@ fn every_admin_change_grows_the_generation(store: &mut dyn AccountStore) {
         store.admin_generation().expect("generation"),
         store.admin_generation().expect("generation"),
         "reading the generation does not change it"
+    );
+}
+
+fn the_admin_log_lists_what_was_done_inside_a_division_newest_first(store: &mut dyn AccountStore) {
+    let user = Uuid::new_v4();
+    let device = Uuid::new_v4();
+    let entry = |at_ms: i64, action: &str, scope: &str, by: Option<(Uuid, Uuid)>| AdminLogEntry {
+        id: Uuid::new_v4(),
+        at_ms,
+        user: by.map(|b| b.0),
+        device: by.map(|b| b.1),
+        action: action.to_owned(),
+        scope: code(scope),
+        target: scope.to_owned(),
+    };
+    let entries = [
+        entry(1_000, "add_grid", GRID_A, Some((user, device))),
+        entry(2_000, "add_user", GRID_B, None),
+        entry(3_000, "add_grid", OTHER_COMMUNITY, Some((user, device))),
+        entry(4_000, "add_division", COMMUNITY, Some((user, device))),
+    ];
+    for e in &entries {
+        store.log_admin_action(e).expect("log");
+    }
+    let inside = store.admin_log(&code(COMMUNITY), 10).expect("read log");
+    assert_eq!(
+        inside,
+        vec![entries[3].clone(), entries[1].clone(), entries[0].clone()],
+        "the community's entries, newest first, the other community's left out"
+    );
+    assert_eq!(
+        store
+            .admin_log(&code(COMMUNITY), 2)
+            .expect("read log")
+            .len(),
+        2,
+        "the limit holds"
+    );
+    assert_eq!(
+        store.admin_log(&code(STREET), 10).expect("read log").len(),
+        3
+    );
+    assert_eq!(
+        store
+            .admin_log(&code(DISTRICT), 10)
+            .expect("read log")
+            .len(),
+        4
+    );
+    assert_eq!(
+        store.admin_log(&code(GRID_B), 10).expect("read log"),
+        vec![entries[1].clone()]
+    );
+    assert!(
+        store.log_admin_action(&entries[0]).is_err(),
+        "an entry is logged once"
     );
 }

@@ -1,7 +1,17 @@
-//! Admin operations behind `wangge-relay admin …`: divisions, grids, users, enrollment
-//! codes, revocation, moving households. Each runs against the store directly; a running
-//! relay notices revocations and moves through the store's admin generation, and pushes
-//! the documents an admin change touched to the devices that read them.
+//! Admin operations behind `wangge-relay admin …` and the relay's admin API: divisions,
+//! grids, users, enrollment codes, revocation, moving households. Each runs against the
+//! store directly; a running relay notices revocations and moves through the store's
+//! admin generation, and pushes the documents an admin change touched to the devices that
+//! read them.
+//!
+//! - [`act`]: [`perform`], the one entry both use: checks, runs and logs an [`AdminOp`];
+//! - [`govern`]: who may administer where ([`AdminActor`]).
+
+mod act;
+mod govern;
+
+pub use act::{AdminOp, AdminOutcome, MAX_TTL_HOURS, perform};
+pub use govern::{AdminActor, AdminRefusal, common_scope};
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -38,6 +48,9 @@ pub enum AdminError {
     /// The stored document does not load or lacks its scope.
     #[error("stored document is unreadable")]
     BadDocument,
+    /// The actor may not do this, or not there.
+    #[error(transparent)]
+    Refused(#[from] AdminRefusal),
 }
 
 impl From<EditError> for AdminError {

@@ -1,0 +1,11 @@
+-- 4: who did which admin action, inside which division or grid (ids and codes only).
+CREATE TABLE admin_log (
+    id UUID PRIMARY KEY,
+    at_ms BIGINT NOT NULL,
+    user_id UUID,
+    device_id UUID,
+    action TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    target TEXT NOT NULL
+);
+CREATE INDEX admin_log_by_time ON admin_log (at_ms);
