@@ -1,23 +1,31 @@
-//! Two relay instances on one PostgreSQL database: how long a change saved through
-//! instance 1 takes to reach a device connected to instance 2 (the change feed,
-//! `LISTEN`/`NOTIFY`), next to the same round between two devices on one instance.
+//! Two relay instances on one PostgreSQL database:
+//!
+//! 1. how long a change saved through instance 1 takes to reach a device connected to
+//!    instance 2 (the change feed, `LISTEN`/`NOTIFY`), next to the same round between two
+//!    devices on one instance. Each round: device A sends one small change; the clock
+//!    runs from the send until device B holds the change (`WANGGE_BENCH_ROUNDS`, 200);
+//! 2. memory with `WANGGE_BENCH_IDLE_CONNS` (20,000) idle authenticated, joined
+//!    connections in total, half on each instance, held by two `sync-load` processes:
+//!    each instance's RSS before and after, per connection.
 //!
 //!   cargo bench -p wangge-tests --bench instances
-//!   WANGGE_BENCH_ROUNDS=500 cargo bench -p wangge-tests --bench instances
+//!   WANGGE_BENCH_ONLY=2 WANGGE_BENCH_IDLE_CONNS=4000 cargo bench -p wangge-tests --bench instances
 //!
 //! Starts a PostgreSQL server of its own (Debian's `postgresql` package, as the relay's
-//! tests do) and the relays as child processes, on loopback. Each round: device A sends
-//! one small change; the clock runs from the send until device B holds the change. Every
-//! wait is bounded; the run stops by itself.
+//! tests do) and the relays as child processes, on loopback. Every wait is bounded; the
+//! run stops by itself.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+#[path = "common/load.rs"]
+mod load;
 #[path = "common/relay_proc.rs"]
 mod relay_proc;
 
 use std::collections::HashMap;
 
-use relay_proc::{RelayProc, start_relay};
+use load::{COMMUNITY, GRID, STREET, devices, env_num, grid_store, load, rss_kib, wait_line};
+use relay_proc::{RelayProc, start_relay, start_relay_with};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -31,11 +39,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use wangge_core::sync::{Enrollment, enroll};
 use wangge_proto::{DocumentId, Message, PeerId};
 use wangge_relay::admin;
-use wangge_relay::store::{self, testing::TestDatabase};
-
-const STREET: &str = "110105001";
-const COMMUNITY: &str = "110105001001";
-const GRID: &str = "110105001001001";
+use wangge_relay::store::testing::TestDatabase;
 
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -187,23 +191,15 @@ async fn rounds(a: &mut Device, b: &mut Device, id: DocumentId, rounds: usize) -
     ms
 }
 
-fn main() {
-    if std::env::args().any(|a| a == "--list") {
-        println!("instances: bench");
-        return;
-    }
-    let n: usize = std::env::var("WANGGE_BENCH_ROUNDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(200);
+// ---------------------------------------------------------------- 1. latency
+
+fn latency() {
+    let n = env_num("WANGGE_BENCH_ROUNDS", 200);
     let db = TestDatabase::new();
     let url = db.url().to_owned();
     let mut codes = Vec::new();
     {
-        let mut s = store::open(&url).unwrap();
-        admin::add_division(s.as_mut(), STREET, "street").unwrap();
-        admin::add_division(s.as_mut(), COMMUNITY, "community").unwrap();
-        admin::add_grid(s.as_mut(), GRID, "grid").unwrap();
+        let mut s = grid_store(&url);
         for _ in 0..3 {
             let user =
                 admin::add_user(s.as_mut(), "测试用户", "member", &[GRID.to_owned()]).unwrap();
@@ -262,7 +258,7 @@ fn main() {
         }
         cross.sort_by(f64::total_cmp);
         same.sort_by(f64::total_cmp);
-        println!("\nA change from a device on instance 1 until another device holds it ({n} rounds each, interleaved)");
+        println!("\n1. A change from a device on instance 1 until another device holds it ({n} rounds each, interleaved)");
         println!(
             "{:<40} {:>8} {:>8} {:>8} {:>8}",
             "", "p50 ms", "p99 ms", "min ms", "max ms"
@@ -284,4 +280,103 @@ fn main() {
     });
     drop(one);
     drop(two);
+}
+
+// ---------------------------------------------------------------- 2. idle connections
+
+fn idle() {
+    let total = env_num("WANGGE_BENCH_IDLE_CONNS", 20_000);
+    let per = total / 2;
+    let db = TestDatabase::new();
+    let dir = tempfile::tempdir().unwrap();
+    let tokens_file = dir.path().join("tokens");
+    {
+        let mut s = grid_store(db.url());
+        std::fs::write(&tokens_file, devices(s.as_mut(), GRID, per.clamp(1, 500))).unwrap();
+    }
+    let relays = [
+        start_relay_with(db.url(), &[]),
+        start_relay_with(db.url(), &[]),
+    ];
+    let hold = |relay: &RelayProc, conns: usize, seconds: u64| {
+        load(&[
+            ("WANGGE_LOAD_URL", format!("ws://{}/v1/sync", relay.addr)),
+            ("WANGGE_LOAD_TOKENS", tokens_file.display().to_string()),
+            ("WANGGE_LOAD_CONNS", conns.to_string()),
+            ("WANGGE_LOAD_MODE", "idle".into()),
+            ("WANGGE_LOAD_HOLD_SECONDS", seconds.to_string()),
+        ])
+    };
+    // Warm up: a few connections in and out of each, so the runtimes' threads and the
+    // database pools exist.
+    for relay in &relays {
+        let (mut warm, rx) = hold(relay, 8, 1);
+        wait_line(&rx, "ready", Duration::from_secs(60));
+        let _ = warm.wait();
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    let before: Vec<u64> = relays.iter().map(|r| rss_kib(r.pid())).collect();
+    let t0 = Instant::now();
+    let loads: Vec<_> = relays.iter().map(|r| hold(r, per, 600)).collect();
+    let ready: Vec<usize> = loads
+        .iter()
+        .map(|(_, rx)| {
+            wait_line(rx, "ready", Duration::from_secs(300))
+                .split_whitespace()
+                .nth(1)
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        })
+        .collect();
+    let connect_secs = t0.elapsed().as_secs_f64();
+    // Past the blocking pool's keep-alive (10 s), so what is left is what the
+    // connections hold.
+    std::thread::sleep(Duration::from_secs(
+        env_num("WANGGE_BENCH_SETTLE_SECONDS", 12) as u64,
+    ));
+    let after: Vec<u64> = relays.iter().map(|r| rss_kib(r.pid())).collect();
+    for (mut child, _) in loads {
+        // Closing its stdin ends the hold.
+        drop(child.stdin.take());
+        let _ = child.wait();
+    }
+    println!(
+        "\n2. Idle authenticated, joined connections over two instances ({total} asked, all connected within {connect_secs:.1} s)"
+    );
+    println!(
+        "{:<20} {:>7} {:>11} {:>11} {:>10}",
+        "", "conns", "RSS before", "RSS after", "KiB/conn"
+    );
+    for (i, ((b, a), ok)) in before.iter().zip(&after).zip(&ready).enumerate() {
+        println!(
+            "{:<20} {:>7} {:>8} KiB {:>8} KiB {:>10.2}",
+            format!("instance {}", i + 1),
+            ok,
+            b,
+            a,
+            a.saturating_sub(*b) as f64 / (*ok).max(1) as f64
+        );
+    }
+    println!(
+        "{:<20} {:>7} {:>11} {:>11} {:>10}",
+        "goal (one relay)", "10000", "", "", "<=4"
+    );
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        println!("instances: bench");
+        return;
+    }
+    let wanted = |part: &str| {
+        std::env::var("WANGGE_BENCH_ONLY")
+            .map(|v| v.split(',').any(|p| p.trim() == part))
+            .unwrap_or(true)
+    };
+    if wanted("1") {
+        latency();
+    }
+    if wanted("2") {
+        idle();
+    }
 }

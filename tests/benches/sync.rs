@@ -15,38 +15,36 @@
 //!    (`WANGGE_BENCH_IDLE_BASELINE=0` skips the former);
 //! 4. `WANGGE_BENCH_ACTIVE` (1000) active devices (`sync-load`), each changing its own
 //!    document `WANGGE_BENCH_RATE` (5) times a second for `WANGGE_BENCH_SECONDS` (10):
-//!    messages per second, relay CPU, p99 from change to the relay's acknowledgement.
+//!    messages per second, relay CPU, p99 from change to the relay's acknowledgement;
+//!    the same load against the embedded SQLite store and then against a PostgreSQL
+//!    server the bench starts (its server processes' CPU counted with the relay's;
+//!    `WANGGE_BENCH_PG=0` leaves it out).
 //!
 //! `WANGGE_BENCH_ONLY=1,3` runs a subset; `WANGGE_BENCH_RELAY_BIN=path` runs another relay
 //! build (for before/after figures). Every loop is bounded in count and time.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+#[path = "common/load.rs"]
+mod load;
+#[path = "common/relay_proc.rs"]
+mod relay_proc;
+
+use std::io::Write;
+use std::net::{SocketAddr, TcpListener};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use load::{GRID, comm_cpu_secs, cpu_secs, devices, env_num, grid_store, load, rss_kib, wait_line};
+use relay_proc::{RelayProc, start_relay_with};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 use wangge_core::model::*;
 use wangge_core::sync::{SyncConfig, SyncEngine, enroll};
 use wangge_core::{DbKey, Store, StoreConfig, Synchronous};
-use wangge_relay::store::{NewDevice, RelayStore};
-use wangge_relay::{admin, auth, store};
-
-const STREET: &str = "110105001";
-const COMMUNITY: &str = "110105001001";
-const GRID: &str = "110105001001001";
-
-fn env_num(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+use wangge_relay::store::{RelayStore, testing::TestDatabase};
+use wangge_relay::{admin, auth};
 
 fn wanted(part: u32) -> bool {
     match std::env::var("WANGGE_BENCH_ONLY") {
@@ -64,30 +62,6 @@ fn median(v: &mut [f64]) -> f64 {
     }
 }
 
-// ---------------------------------------------------------------- the relay process
-
-struct RelayProc {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl RelayProc {
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-}
-
-impl Drop for RelayProc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -96,94 +70,11 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// A fresh relay database holding grid `GRID`.
-fn relay_db(dir: &Path) -> (PathBuf, Box<dyn RelayStore>) {
-    let path = dir.join("relay.db");
-    let mut s = store::open(&format!("sqlite:{}", path.display())).unwrap();
-    admin::add_division(s.as_mut(), STREET, "street").unwrap();
-    admin::add_division(s.as_mut(), COMMUNITY, "community").unwrap();
-    admin::add_grid(s.as_mut(), GRID, "grid").unwrap();
-    (path, s)
-}
-
-/// `n` devices of one member of `GRID`, as `token<TAB>peer id` lines.
-fn devices(s: &mut dyn RelayStore, n: usize) -> String {
-    let user = admin::add_user(s, "压测用户", "member", &[GRID.to_owned()]).unwrap();
-    let mut out = String::new();
-    for i in 0..n {
-        let code_hash = auth::hash_secret(&format!("bench-code-{i}"));
-        s.add_enrollment_code(user, &code_hash, i64::MAX).unwrap();
-        let token = auth::new_token();
-        let device_id = uuid::Uuid::new_v4();
-        let device = NewDevice {
-            device_id,
-            token_hash: auth::hash_secret(token.expose()),
-            label: String::new(),
-        };
-        s.redeem_enrollment_code(&code_hash, 0, &device)
-            .unwrap()
-            .unwrap();
-        out.push_str(&format!(
-            "{}\t{}\n",
-            token.expose(),
-            auth::device_peer_id(device_id).as_str()
-        ));
-    }
-    out
-}
-
-/// Starts `relay-under-test` on a free loopback port, with a raised open-files limit.
-fn start_relay(db: &Path, extra: &[(&str, String)]) -> RelayProc {
-    let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg("ulimit -n 20000 2>/dev/null; exec \"$0\"")
-        .arg(
-            // Another relay build to compare with (before/after figures).
-            std::env::var("WANGGE_BENCH_RELAY_BIN")
-                .ok()
-                .filter(|p| !p.is_empty())
-                .unwrap_or_else(|| env!("CARGO_BIN_EXE_relay-under-test").to_owned()),
-        )
-        .env("WANGGE_LISTEN", addr.to_string())
-        .env("WANGGE_DATABASE", format!("sqlite:{}", db.display()))
-        .env("WANGGE_ADMIN_POLL_MILLIS", "1000")
-        .env("WANGGE_MAX_CONNECTIONS_PER_IP", "100000")
-        .env_remove("TEST_LOG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null());
-    for (k, v) in extra {
-        cmd.env(k, v);
-    }
-    let child = cmd.spawn().unwrap();
-    let relay = RelayProc { child, addr };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(addr).is_err() {
-        assert!(Instant::now() < deadline, "relay did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    relay
-}
-
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
-
-/// User plus system CPU seconds of a process.
-fn cpu_secs(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let Some((_, rest)) = stat.rsplit_once(") ") else {
-        return 0.0;
-    };
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: f64 = f.get(11).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0)
-        + f.get(12).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    ticks / 100.0 // CLK_TCK
+/// A fresh SQLite relay database in `dir` holding grid `GRID`: its URL and store.
+fn relay_db(dir: &Path) -> (String, Box<dyn RelayStore>) {
+    let url = format!("sqlite:{}", dir.join("relay.db").display());
+    let s = grid_store(&url);
+    (url, s)
 }
 
 // ---------------------------------------------------------------- the counting proxy
@@ -484,7 +375,7 @@ fn round_trips(run: &Run) -> f64 {
 async fn reconnect() {
     let dir = tempfile::tempdir().unwrap();
     let (db, mut s) = relay_db(dir.path());
-    let relay = start_relay(&db, &[]);
+    let relay = start_relay_with(&db, &[]);
     let d = device(&relay, s.as_mut()).await;
     let grid = GridCode::parse(GRID).unwrap();
     let docs = {
@@ -570,7 +461,7 @@ async fn days_records() {
     for summary in [false, true] {
         let dir = tempfile::tempdir().unwrap();
         let (db, mut s) = relay_db(dir.path());
-        let relay = start_relay(&db, &[]);
+        let relay = start_relay_with(&db, &[]);
         let d = device(&relay, s.as_mut()).await;
         let grid = GridCode::parse(GRID).unwrap();
         let seeded = {
@@ -673,47 +564,10 @@ async fn days_records() {
 
 // ---------------------------------------------------------------- 3. idle connections
 
-/// Runs `sync-load` with `env`; returns it with its stdout lines on a channel.
-fn load(env: &[(&str, String)]) -> (Child, std::sync::mpsc::Receiver<String>) {
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg("ulimit -n 20000 2>/dev/null; exec \"$0\"")
-        .arg(env!("CARGO_BIN_EXE_sync-load"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().unwrap();
-    let out = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(out).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                return;
-            }
-        }
-    });
-    (child, rx)
-}
-
-fn wait_line(rx: &std::sync::mpsc::Receiver<String>, prefix: &str, within: Duration) -> String {
-    let deadline = Instant::now() + within;
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let line = rx
-            .recv_timeout(left)
-            .unwrap_or_else(|_| panic!("no {prefix:?} line from sync-load in time"));
-        if line.starts_with(prefix) {
-            return line;
-        }
-    }
-}
-
 fn idle(conns: usize, buffers: Option<(usize, usize)>) -> (u64, u64, usize) {
     let dir = tempfile::tempdir().unwrap();
     let (db, mut s) = relay_db(dir.path());
-    let tokens = devices(s.as_mut(), conns.min(500));
+    let tokens = devices(s.as_mut(), GRID, conns.min(500));
     drop(s);
     let tokens_file = dir.path().join("tokens");
     std::fs::write(&tokens_file, tokens).unwrap();
@@ -722,7 +576,7 @@ fn idle(conns: usize, buffers: Option<(usize, usize)>) -> (u64, u64, usize) {
         extra.push(("WANGGE_WS_READ_BUFFER_BYTES", r.to_string()));
         extra.push(("WANGGE_WS_WRITE_BUFFER_BYTES", w.to_string()));
     }
-    let relay = start_relay(&db, &extra);
+    let relay = start_relay_with(&db, &extra);
     // Warm up: one connection in and out, so the runtime's threads exist.
     let (mut warm, rx) = load(&[
         ("WANGGE_LOAD_URL", format!("ws://{}/v1/sync", relay.addr)),
@@ -801,17 +655,32 @@ fn idle_memory() {
 
 // ---------------------------------------------------------------- 4. active devices
 
-fn active() {
-    let conns = env_num("WANGGE_BENCH_ACTIVE", 1000);
-    let rate = env_num("WANGGE_BENCH_RATE", 5);
-    let seconds = env_num("WANGGE_BENCH_SECONDS", 10);
-    let dir = tempfile::tempdir().unwrap();
-    let (db, mut s) = relay_db(dir.path());
-    let tokens = devices(s.as_mut(), conns);
+/// One active-load run against a relay on `url`: its line of the table.
+struct Active {
+    ready: String,
+    result: String,
+    relay_cpu: f64,
+    load_cpu: f64,
+    wall: f64,
+}
+
+impl Active {
+    fn field(&self, k: &str) -> f64 {
+        self.result
+            .split_whitespace()
+            .find_map(|kv| kv.strip_prefix(&format!("{k}=")))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(f64::NAN)
+    }
+}
+
+fn active_run(url: &str, dir: &Path, conns: usize, rate: usize, seconds: usize) -> Active {
+    let mut s = grid_store(url);
+    let tokens = devices(s.as_mut(), GRID, conns);
     drop(s);
-    let tokens_file = dir.path().join("tokens");
+    let tokens_file = dir.join("tokens");
     std::fs::write(&tokens_file, tokens).unwrap();
-    let relay = start_relay(&db, &[]);
+    let relay = start_relay_with(url, &[]);
     let (mut child, rx) = load(&[
         ("WANGGE_LOAD_URL", format!("ws://{}/v1/sync", relay.addr)),
         ("WANGGE_LOAD_TOKENS", tokens_file.display().to_string()),
@@ -826,50 +695,80 @@ fn active() {
     let load0 = cpu_secs(child.id());
     let t0 = Instant::now();
     let result = wait_line(&rx, "result", Duration::from_secs(seconds as u64 + 120));
-    let cpu = cpu_secs(relay.pid()) - cpu0;
+    let relay_cpu = cpu_secs(relay.pid()) - cpu0;
     let load_cpu = cpu_secs(child.id()) - load0;
-    let loadavg = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let wall = t0.elapsed().as_secs_f64().min(seconds as f64 + 2.0);
     let _ = child.wait();
-    let field = |k: &str| -> f64 {
-        result
-            .split_whitespace()
-            .find_map(|kv| kv.strip_prefix(&format!("{k}=")))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(f64::NAN)
-    };
-    let msgs = field("sent") + field("received");
+    Active {
+        ready,
+        result,
+        relay_cpu,
+        load_cpu,
+        wall,
+    }
+}
+
+/// The same active load against the embedded SQLite store and a PostgreSQL server of
+/// the bench's own (`WANGGE_BENCH_PG=0` leaves it out), one after the other.
+fn active() {
+    let conns = env_num("WANGGE_BENCH_ACTIVE", 1000);
+    let rate = env_num("WANGGE_BENCH_RATE", 5);
+    let seconds = env_num("WANGGE_BENCH_SECONDS", 10);
+    let mut runs = Vec::new();
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = format!("sqlite:{}", dir.path().join("relay.db").display());
+    runs.push((
+        "Wangge relay, SQLite",
+        active_run(&sqlite, dir.path(), conns, rate, seconds),
+    ));
+    if env_num("WANGGE_BENCH_PG", 1) != 0 {
+        // PostgreSQL's own processes do part of the work: their CPU is counted too.
+        let pg = TestDatabase::new();
+        let pg_cpu0 = comm_cpu_secs("postgres");
+        let mut run = active_run(pg.url(), dir.path(), conns, rate, seconds);
+        run.relay_cpu += comm_cpu_secs("postgres") - pg_cpu0;
+        runs.push(("Wangge relay, PostgreSQL", run));
+    }
     println!(
-        "\n4. Active devices: {} connected ({ready}), each changing its doc {rate}/s for {seconds} s",
-        conns
+        "\n4. Active devices: {conns} connected, each changing its doc {rate}/s for {seconds} s"
     );
     println!(
         "{:<26} {:>10} {:>10} {:>10} {:>10} {:>12} {:>8} {:>8}",
         "", "sent", "received", "msgs/s", "relay CPU", "msgs/s/core", "p50 ms", "p99 ms"
     );
-    println!(
-        "{:<26} {:>10.0} {:>10.0} {:>10.0} {:>9.2}s {:>12.0} {:>8.2} {:>8.2}",
-        "Wangge relay",
-        field("sent"),
-        field("received"),
-        msgs / seconds as f64,
-        cpu,
-        msgs / cpu.max(0.01),
-        field("p50_ms"),
-        field("p99_ms")
-    );
+    for (label, run) in &runs {
+        let msgs = run.field("sent") + run.field("received");
+        println!(
+            "{:<26} {:>10.0} {:>10.0} {:>10.0} {:>9.2}s {:>12.0} {:>8.2} {:>8.2}",
+            label,
+            run.field("sent"),
+            run.field("received"),
+            msgs / seconds as f64,
+            run.relay_cpu,
+            msgs / run.relay_cpu.max(0.01),
+            run.field("p50_ms"),
+            run.field("p99_ms")
+        );
+    }
     println!(
         "{:<26} {:>10} {:>10} {:>10} {:>10} {:>12} {:>8} {:>8}",
         "goal", "", "", "", "", ">=5000", "", "<=50"
     );
+    let loadavg = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!(
-        "(msgs counts both ways; wall {wall:.1} s; load process CPU {load_cpu:.2} s; machine loadavg {}; {result})",
+        "(msgs counts both ways; relay CPU includes PostgreSQL's server processes; machine loadavg {})",
         loadavg
             .split_whitespace()
             .take(3)
             .collect::<Vec<_>>()
             .join(" ")
     );
+    for (label, run) in &runs {
+        println!(
+            "({label}: {}; wall {:.1} s; load process CPU {:.2} s; {})",
+            run.ready, run.wall, run.load_cpu, run.result
+        );
+    }
 }
 
 fn main() {
