@@ -2,6 +2,7 @@
 
 pub(crate) mod codes;
 pub mod fields;
+mod event;
 mod grid;
 mod household;
 mod id_number;
@@ -15,6 +16,11 @@ mod tags;
 mod temperature;
 mod visit;
 
+pub use event::{
+    ActingParty, DeadlineView, EventDetail, StepStatus, Task, TimelineEntry, event_category,
+    event_severity, user_id,
+};
+pub(crate) use event::note_and_photos;
 pub use fields::{FieldConflict, FieldValue};
 pub use grid::{Division, DivisionCode, Grid, GridCode};
 pub use household::{Address, Household, HouseholdInput, LastVisit};

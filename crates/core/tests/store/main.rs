@@ -5,6 +5,7 @@ mod actions;
 mod at_rest;
 mod checks;
 mod crash;
+mod event_chain;
 mod helpers;
 mod merge;
 mod photos;
