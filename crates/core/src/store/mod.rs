@@ -177,6 +177,9 @@ impl Store {
         if (1..schema::PHOTO_TRANSFERS).contains(&found) {
             store.backfill_photo_transfers()?;
         }
+        if (1..schema::EVENT_STATE).contains(&found) {
+            store.backfill_event_state()?;
+        }
         Ok(store)
     }
 

@@ -244,6 +244,10 @@ const MIGRATIONS: &[&str] = &[
 /// fill them from their report documents once ([`super::Store::open`]).
 pub(crate) const PHOTO_TRANSFERS: i64 = 4;
 
+/// The version that added `event_state`: stores older than this fill it from their
+/// dispatch documents once ([`super::Store::open`]).
+pub(crate) const EVENT_STATE: i64 = 7;
+
 /// Newest schema version this build knows.
 pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;
 

@@ -434,3 +434,33 @@ fn the_to_do_lists_of_a_leader_a_member_and_the_centre() {
     assert_eq!(d.first_responsible, Some(user_id("c-qian")));
     let _: StepId = d.timeline[0].step;
 }
+
+#[test]
+fn a_store_from_before_the_event_index_fills_it_on_open() {
+    let mut l = leader();
+    let r = file_with_photo(&mut l, "树枝压线");
+    let before = l.store.my_tasks().unwrap();
+    assert_eq!(before[0].report, r);
+    let path = l.store.path().to_owned();
+    let cfg = l.store.config().clone();
+    let TestStore {
+        store,
+        key,
+        dir: _dir,
+        ..
+    } = l;
+    drop(store);
+    // Take the file back to schema 6, as an older build left it.
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(&format!(
+            "PRAGMA key = \"x'{}'\";
+             DROP TABLE event_state;
+             PRAGMA user_version = 6;",
+            hex::encode(key.as_bytes())
+        ))
+        .unwrap();
+    }
+    let store = Store::open(&path, &key, cfg).unwrap();
+    assert_eq!(store.my_tasks().unwrap(), before);
+}
