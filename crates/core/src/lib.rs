@@ -56,6 +56,6 @@ pub use doc::DocKind;
 pub use error::{CoreError, ErrorCode, FieldError, Result};
 pub use model::*;
 pub use store::{DbKey, Store, StoreConfig, Synchronous};
-pub use wangge_proto::DocumentId;
 /// The chain of command as pure code: steps, refusals, the state machine, deadlines.
 pub use wangge_events;
+pub use wangge_proto::DocumentId;

@@ -60,7 +60,10 @@ fn steps_change(id: &DocumentId, scope: &ScopeCode, report: &str) -> Result<Chan
 
 /// Gives dispatch document `id` its steps map, if it has none yet, by the shared change.
 pub(crate) fn ensure_steps_map(doc: &mut Automerge, id: &DocumentId) -> Result<()> {
-    if matches!(doc.get(ROOT, STEPS)?, Some((Value::Object(ObjType::Map), _))) {
+    if matches!(
+        doc.get(ROOT, STEPS)?,
+        Some((Value::Object(ObjType::Map), _))
+    ) {
         return Ok(());
     }
     let scope = ScopeCode::parse(&scope_of(&*doc)?)
@@ -84,7 +87,11 @@ pub(crate) fn ensure_steps_map(doc: &mut Automerge, id: &DocumentId) -> Result<(
 pub(crate) fn write_step(tx: &mut impl Transactable, step: &Step) -> Result<()> {
     let steps = match tx.get(ROOT, STEPS)? {
         Some((Value::Object(ObjType::Map), obj)) => obj,
-        _ => return Err(CoreError::Document("dispatch document has no steps map".into())),
+        _ => {
+            return Err(CoreError::Document(
+                "dispatch document has no steps map".into(),
+            ));
+        }
     };
     let key = step.id.to_string();
     if tx.get(&steps, key.as_str())?.is_some() {
@@ -176,9 +183,7 @@ fn read_value(doc: &impl ReadDoc, obj: &ObjId, kind: ObjType, depth: usize) -> O
     let child = |v: Value<'_>, id: ObjId| -> Option<Json> {
         match v {
             Value::Scalar(s) => from_scalar(&s),
-            Value::Object(t @ (ObjType::Map | ObjType::List)) => {
-                read_value(doc, &id, t, depth + 1)
-            }
+            Value::Object(t @ (ObjType::Map | ObjType::List)) => read_value(doc, &id, t, depth + 1),
             Value::Object(_) => None,
         }
     };

@@ -1,8 +1,8 @@
 //! The typed domain model. Pure data and validation: no automerge, no SQL.
 
 pub(crate) mod codes;
-pub mod fields;
 mod event;
+pub mod fields;
 mod grid;
 mod household;
 mod id_number;
@@ -16,11 +16,11 @@ mod tags;
 mod temperature;
 mod visit;
 
+pub(crate) use event::note_and_photos;
 pub use event::{
     ActingParty, DeadlineView, EventDetail, StepStatus, Task, TimelineEntry, event_category,
     event_severity, user_id,
 };
-pub(crate) use event::note_and_photos;
 pub use fields::{FieldConflict, FieldValue};
 pub use grid::{Division, DivisionCode, Grid, GridCode};
 pub use household::{Address, Household, HouseholdInput, LastVisit};

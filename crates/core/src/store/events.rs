@@ -246,7 +246,12 @@ impl Store {
     }
 
     /// 交办: the leader holding the report hands it to a member of their grid.
-    pub fn hand_over_report(&mut self, report: ReportId, member: Uuid, note: &str) -> Result<StepId> {
+    pub fn hand_over_report(
+        &mut self,
+        report: ReportId,
+        member: Uuid,
+        note: &str,
+    ) -> Result<StepId> {
         let note = note.to_owned();
         self.take_step(report, Action::HandOver { member, note })
     }

@@ -118,9 +118,7 @@ fn a_report_goes_from_filing_to_rating_with_its_deadline_marked_on_the_way() {
         l.store.event_detail(r).unwrap().allowed,
         [ActionKind::Accept, ActionKind::Escalate]
     );
-    l.store
-        .accept_report(r, Limit::WorkingDays(3))
-        .unwrap();
+    l.store.accept_report(r, Limit::WorkingDays(3)).unwrap();
     l.clock.set(nov(24, 9, 40));
     let wang = user_id("m-wang");
     l.store.hand_over_report(r, wang, "请尽快更换").unwrap();
@@ -142,9 +140,7 @@ fn a_report_goes_from_filing_to_rating_with_its_deadline_marked_on_the_way() {
 
     sync_into(&mut l.store, &mut m.store);
     m.clock.set(nov(25, 10, 0));
-    m.store
-        .record_progress(r, "已联系物业", vec![])
-        .unwrap();
+    m.store.record_progress(r, "已联系物业", vec![]).unwrap();
     m.clock.set(nov(30, 9, 0));
     assert_eq!(
         m.store.event_detail(r).unwrap().deadline.unwrap().mark,
@@ -165,7 +161,9 @@ fn a_report_goes_from_filing_to_rating_with_its_deadline_marked_on_the_way() {
 
     sync_into(&mut l.store, &mut m.store);
     m.clock.set(nov(30, 15, 0));
-    m.store.rate_report(r, Rating::Satisfied, "居民满意").unwrap();
+    m.store
+        .rate_report(r, Rating::Satisfied, "居民满意")
+        .unwrap();
     let d = m.store.event_detail(r).unwrap();
     assert_eq!(d.state, Some(State::Rated));
     assert_eq!(d.deadline, None);
@@ -252,7 +250,10 @@ fn two_leaders_accepting_offline_converge_with_the_later_kept_open_as_a_conflict
     let db = b.store.event_detail(r).unwrap();
     assert_eq!(converged(&da), converged(&db));
     let zhao = user_id("l-zhao");
-    assert_eq!((da.first_responsible, da.verifier), (Some(zhao), Some(zhao)));
+    assert_eq!(
+        (da.first_responsible, da.verifier),
+        (Some(zhao), Some(zhao))
+    );
     assert_eq!(da.open_conflicts, [second]);
     let lost = da.timeline.iter().find(|e| e.step == second).unwrap();
     assert_eq!(
@@ -329,7 +330,11 @@ fn a_report_without_a_photo_enters_the_chain_by_a_file_step_and_two_offline_file
         assert_eq!(d.state, Some(State::Pending));
         assert_eq!(d.open_conflicts, [by_leader]);
         assert!(matches!(
-            d.timeline.iter().find(|e| e.step == by_member).unwrap().status,
+            d.timeline
+                .iter()
+                .find(|e| e.step == by_member)
+                .unwrap()
+                .status,
             StepStatus::Applied { .. }
         ));
     }
@@ -359,7 +364,9 @@ fn the_to_do_lists_of_a_leader_a_member_and_the_centre() {
             },
         )
         .unwrap();
-    l.store.accept_report(handed, Limit::WorkingDays(3)).unwrap();
+    l.store
+        .accept_report(handed, Limit::WorkingDays(3))
+        .unwrap();
     l.store
         .hand_over_report(handed, user_id("m-wang"), "")
         .unwrap();
