@@ -393,8 +393,15 @@ impl Store {
         for row in rows {
             let (id, grid, json, stage, start, due, filed_at) = row?;
             let id = Uuid::from_slice(&id).map_err(|e| CoreError::Corrupt(e.to_string()))?;
-            let event: EventState = serde_json::from_str(&json)
-                .map_err(|e| CoreError::Corrupt(format!("event_state.derived: {e}")))?;
+            let event: EventState = match serde_json::from_str(&json) {
+                Ok(event) => event,
+                Err(e) => {
+                    // One unreadable row (written by another build) must not hide the
+                    // rest of the list; the next change to its document rewrites it.
+                    tracing::warn!(cause = %e, "event index row not readable");
+                    continue;
+                }
+            };
             let Some(state) = event.state else {
                 continue;
             };
