@@ -43,6 +43,10 @@ pub enum CoreError {
     /// Filesystem failure.
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),
+    /// A step of an event's chain of command that may not be taken (nothing was
+    /// written): the refusal's stable code and its Chinese message.
+    #[error("step refused: {0}")]
+    Refused(wangge_events::Refusal),
     /// Enrolling at the relay failed: the address, the network, the code or the relay.
     #[error("enrollment failed: {0}")]
     Enroll(#[from] crate::sync::EnrollError),
@@ -62,6 +66,9 @@ impl CoreError {
             CoreError::Media(e) => media_code(e),
             CoreError::Storage(_) => ErrorCode::StorageError,
             CoreError::Io(_) => ErrorCode::IoError,
+            // The schema has no code per refusal: the refusal's own code is in
+            // `refusal()` and in the message.
+            CoreError::Refused(_) => ErrorCode::InvalidStatus,
             // Which side is wrong: the address, the network, the code or the relay.
             CoreError::Enroll(e) => e.code(),
         }
@@ -72,6 +79,14 @@ impl CoreError {
         match self {
             CoreError::Invalid(p) => p,
             _ => &[],
+        }
+    }
+
+    /// The refusal of a [`CoreError::Refused`].
+    pub fn refusal(&self) -> Option<wangge_events::Refusal> {
+        match self {
+            CoreError::Refused(r) => Some(*r),
+            _ => None,
         }
     }
 

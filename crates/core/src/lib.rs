@@ -28,6 +28,10 @@
 //!   app's offline demo grid.
 //! - [`photos`]: camera file → evidence JPEG + thumbnail (via `wangge-media`) → blob store.
 //! - [`clock`]: the device clock and the local day (Asia/Shanghai by default).
+//! - Events (事件): a report's chain of command is steps in its dispatch document,
+//!   judged by [`wangge_events`] (re-exported); [`Store::take_step`] takes one,
+//!   [`Store::event_detail`] and [`Store::my_tasks`] read them ([`model::EventDetail`],
+//!   [`model::Task`]).
 //! - [`error`]: [`CoreError`] with stable codes ([`ErrorCode`], the schema's) the UI maps
 //!   to Chinese text.
 
@@ -52,4 +56,6 @@ pub use doc::DocKind;
 pub use error::{CoreError, ErrorCode, FieldError, Result};
 pub use model::*;
 pub use store::{DbKey, Store, StoreConfig, Synchronous};
+/// The chain of command as pure code: steps, refusals, the state machine, deadlines.
+pub use wangge_events;
 pub use wangge_proto::DocumentId;

@@ -4,9 +4,11 @@
 //! Every document's root carries `kind` and `scope` (the grid code whose people may read
 //! it); the relay relies on both. What a document is (its kind, root fields, genesis, id)
 //! is the schema's ([`wangge_schema`]), shared with the relay. Records sit in maps keyed by
-//! id under named collections.
+//! id under named collections; an event's steps sit in its dispatch document's `steps`
+//! map ([`steps`]).
 
 mod codec;
+pub(crate) mod steps;
 
 pub(crate) use codec::{
     collection, conflicts, force_put, kind_of, read_collection, read_fields, record_obj, root_str,

@@ -1,6 +1,7 @@
 //! The typed domain model. Pure data and validation: no automerge, no SQL.
 
 pub(crate) mod codes;
+mod event;
 pub mod fields;
 mod grid;
 mod household;
@@ -15,6 +16,11 @@ mod tags;
 mod temperature;
 mod visit;
 
+pub(crate) use event::note_and_photos;
+pub use event::{
+    ActingParty, DeadlineView, EventDetail, StepStatus, Task, TimelineEntry, event_category,
+    event_severity, user_id,
+};
 pub use fields::{FieldConflict, FieldValue};
 pub use grid::{Division, DivisionCode, Grid, GridCode};
 pub use household::{Address, Household, HouseholdInput, LastVisit};

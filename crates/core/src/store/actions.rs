@@ -523,7 +523,12 @@ impl Store {
     }
 
     /// Files a report. Its photos must already be in the blob store; they are queued for
-    /// upload to the report's grid in the same transaction.
+    /// upload to the report's grid in the same transaction. A report with a photo also
+    /// enters the chain of command: its 上报 step goes into its dispatch document in the
+    /// same action. One without a photo is stored as before and stays outside the chain
+    /// (the chain's 上报 needs evidence) until a 上报 step is taken for it. A device whose
+    /// party may not file (a centre, a department) is refused with
+    /// [`CoreError::Refused`].
     #[tracing::instrument(skip_all, fields(grid = %grid, category = input.category.code(), photos = input.photos.len()))]
     pub fn file_report(&mut self, grid: &GridCode, input: &ReportInput) -> Result<ReportId> {
         let mut problems = input.problems();
@@ -551,6 +556,7 @@ impl Store {
             author: self.cfg.member.clone(),
             created_at: self.now(),
         };
+        let file_step = self.file_step(grid, &report)?;
         let scope = grid.scope();
         let mut batch = self.batch();
         batch.change(
@@ -567,6 +573,9 @@ impl Store {
         )?;
         for h in &report.photos {
             batch.queue_upload(h, scope.as_str());
+        }
+        if let Some(step) = &file_step {
+            super::events::write_steps(&mut batch, report.id, grid, std::slice::from_ref(step))?;
         }
         batch.commit()?;
         Ok(report.id)

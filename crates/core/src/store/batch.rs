@@ -1,7 +1,7 @@
 //! One user action: one automerge change per touched document, one SQLite transaction.
 
 use automerge::transaction::{CommitOptions, Transaction};
-use automerge::{ChangeHash, ReadDoc};
+use automerge::{Automerge, ChangeHash, ReadDoc};
 use rusqlite::params;
 use wangge_proto::DocumentId;
 
@@ -51,6 +51,28 @@ impl<'s> Batch<'s> {
         f: impl FnOnce(&mut Transaction<'_>) -> Result<R>,
     ) -> Result<R> {
         let now = self.store.now().timestamp_millis();
+        let doc = self.doc_mut(id, create)?;
+        let mut tx = doc.transaction();
+        match f(&mut tx) {
+            Ok(r) => {
+                tx.commit_with(CommitOptions::default().with_time(now));
+                Ok(r)
+            }
+            Err(e) => {
+                tx.rollback();
+                Err(e)
+            }
+        }
+    }
+
+    /// Document `id` as this action changes it, created from `create` if the store has
+    /// none: for applying a change made elsewhere (a shared fixed change) in this action.
+    /// Whatever it gains is written with the action's changes.
+    pub(crate) fn doc_mut(
+        &mut self,
+        id: DocumentId,
+        create: Option<Genesis<'_>>,
+    ) -> Result<&mut Automerge> {
         let actor = self.store.actor.clone();
         // A document known only from a sync exchange (a peer named its heads, no change
         // has arrived or waits for its dependencies) has nothing to keep: it is created
@@ -85,17 +107,7 @@ impl<'s> Batch<'s> {
             let before = doc.get_heads();
             self.touched.push(Touched { id, kind, before });
         }
-        let mut tx = doc.transaction();
-        match f(&mut tx) {
-            Ok(r) => {
-                tx.commit_with(CommitOptions::default().with_time(now));
-                Ok(r)
-            }
-            Err(e) => {
-                tx.rollback();
-                Err(e)
-            }
-        }
+        Ok(doc)
     }
 
     /// Queues the stored photo `hash` for upload to `scope` in this action's transaction.

@@ -131,12 +131,20 @@ pub(crate) fn reindex(
                 crate::error::CoreError::Corrupt("dispatch.report is not an id".into())
             })?;
             let mut events = read_collection(doc, "events", StatusEvent::from_fields)?;
-            let status = current_status(&mut events);
-            let deadline = events
-                .iter()
-                .rev()
-                .find_map(|e| e.deadline)
-                .map(|d| d.timestamp_millis());
+            let chain = super::event_index::index_event(conn, doc, report_id, now)?;
+            // Status events of the first layout win where there are any; otherwise the
+            // report list shows what the steps say.
+            let (status, deadline) = match chain {
+                Some(from_steps) if events.is_empty() => from_steps,
+                _ => (
+                    current_status(&mut events),
+                    events
+                        .iter()
+                        .rev()
+                        .find_map(|e| e.deadline)
+                        .map(|d| d.timestamp_millis()),
+                ),
+            };
             conn.prepare_cached(
                 "INSERT OR REPLACE INTO report_status (report_id, status, deadline, updated_at) VALUES (?1, ?2, ?3, ?4)",
             )?

@@ -9,11 +9,17 @@
 //! fails, the touched documents are dropped from memory and reload from disk, so memory
 //! never runs ahead of what is stored. A committed action names the documents it changed
 //! on the change feed ([`Store::subscribe`]), which the sync engine follows.
+//!
+//! Events (事件): a report's chain of command is a DAG of steps in its dispatch document;
+//! [`Store::take_step`] checks a step against the derived event and writes it,
+//! [`Store::event_detail`] and [`Store::my_tasks`] read them (`events`, `event_index`).
 
 mod actions;
 mod batch;
 mod blobs;
 mod cache;
+mod event_index;
+mod events;
 mod feed;
 mod import;
 mod index;
@@ -38,9 +44,11 @@ use wangge_proto::DocumentId;
 use crate::clock::{Clock, SystemClock, local_day};
 use crate::doc::DocKind;
 use crate::error::{CoreError, Result};
+use crate::model::ActingParty;
 
 pub(crate) use batch::Batch;
 pub use blobs::{BlobRef, MAX_BLOB_BYTES};
+pub use events::{MAX_STEP_NOTE_CHARS, OPTIONAL_ACTIONS};
 pub use feed::{Changes, Interest, Subscription};
 pub use key::DbKey;
 pub use queries::{Changed, CheckRow, DaySummary, HouseholdSummary, ReportRow};
@@ -74,6 +82,8 @@ pub struct StoreConfig {
     pub cache_docs: usize,
     /// Where "now" comes from.
     pub clock: Arc<dyn Clock>,
+    /// Who this device acts as in events' chain of command (default: a grid member).
+    pub party: ActingParty,
 }
 
 impl Default for StoreConfig {
@@ -85,6 +95,7 @@ impl Default for StoreConfig {
             compact_after: 256,
             cache_docs: 32,
             clock: Arc::new(SystemClock),
+            party: ActingParty::default(),
         }
     }
 }
@@ -96,6 +107,7 @@ impl std::fmt::Debug for StoreConfig {
             .field("synchronous", &self.synchronous)
             .field("compact_after", &self.compact_after)
             .field("cache_docs", &self.cache_docs)
+            .field("party", &self.party)
             .finish_non_exhaustive()
     }
 }
@@ -165,6 +177,9 @@ impl Store {
         };
         if (1..schema::PHOTO_TRANSFERS).contains(&found) {
             store.backfill_photo_transfers()?;
+        }
+        if (1..schema::EVENT_STATE).contains(&found) {
+            store.backfill_event_state()?;
         }
         Ok(store)
     }

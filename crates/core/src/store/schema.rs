@@ -213,11 +213,40 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE docs ADD COLUMN retired INTEGER NOT NULL DEFAULT 0;
     "#,
+    // 7: events (事件): each filed event as derived from the steps in its dispatch
+    // document, for the to-do list. `derived` is the derived state as JSON (codes and
+    // user ids, no personal data); the other columns narrow the candidates a party may
+    // act on. The stage clock is stored as instants; its mark is judged at read time.
+    r#"
+    CREATE TABLE event_state (
+        report_id BLOB PRIMARY KEY,
+        grid TEXT NOT NULL,
+        state TEXT NOT NULL,
+        level TEXT NOT NULL,
+        assignee_kind TEXT,
+        assignee_id TEXT,
+        verifier TEXT,
+        open_conflicts INTEGER NOT NULL,
+        stage TEXT,
+        clock_start INTEGER,
+        clock_due INTEGER,
+        filed_at INTEGER NOT NULL,
+        derived TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE INDEX event_state_grid ON event_state (grid, state);
+    CREATE INDEX event_state_assignee ON event_state (assignee_id);
+    CREATE INDEX event_state_verifier ON event_state (verifier);
+    "#,
 ];
 
 /// The version that added `report_photos` and `photo_uploads`: stores older than this
 /// fill them from their report documents once ([`super::Store::open`]).
 pub(crate) const PHOTO_TRANSFERS: i64 = 4;
+
+/// The version that added `event_state`: stores older than this fill it from their
+/// dispatch documents once ([`super::Store::open`]).
+pub(crate) const EVENT_STATE: i64 = 7;
 
 /// Newest schema version this build knows.
 pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -48,6 +48,11 @@ pub fn t0() -> DateTime<Utc> {
 }
 
 pub fn store_as(member: &str) -> TestStore {
+    store_acting(member, ActingParty::default())
+}
+
+/// A store whose user acts as `party` in events' chain of command.
+pub fn store_acting(member: &str, party: ActingParty) -> TestStore {
     let dir = tempfile::tempdir().unwrap();
     let key = DbKey::generate();
     let clock = Arc::new(FixedClock::new(t0()));
@@ -55,6 +60,7 @@ pub fn store_as(member: &str) -> TestStore {
         member: member.into(),
         clock: clock.clone(),
         synchronous: Synchronous::Normal,
+        party,
         ..Default::default()
     };
     let store = Store::open(&dir.path().join("wangge.db"), &key, cfg).unwrap();

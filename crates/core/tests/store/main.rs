@@ -5,6 +5,7 @@ mod actions;
 mod at_rest;
 mod checks;
 mod crash;
+mod event_chain;
 mod first_open;
 mod helpers;
 mod merge;
