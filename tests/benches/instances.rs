@@ -24,7 +24,7 @@ mod relay_proc;
 
 use std::collections::HashMap;
 
-use load::{COMMUNITY, GRID, STREET, devices, env_num, grid_store, load, rss_kib, wait_line};
+use load::{GRID, devices, env_num, grid_store, load, rss_kib, wait_line};
 use relay_proc::{RelayProc, start_relay, start_relay_with};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};

@@ -30,7 +30,7 @@ mod load;
 mod relay_proc;
 
 use std::io::Write;
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -43,8 +43,8 @@ use tokio::sync::mpsc;
 use wangge_core::model::*;
 use wangge_core::sync::{SyncConfig, SyncEngine, enroll};
 use wangge_core::{DbKey, Store, StoreConfig, Synchronous};
+use wangge_relay::admin;
 use wangge_relay::store::{RelayStore, testing::TestDatabase};
-use wangge_relay::{admin, auth};
 
 fn wanted(part: u32) -> bool {
     match std::env::var("WANGGE_BENCH_ONLY") {
@@ -60,14 +60,6 @@ fn median(v: &mut [f64]) -> f64 {
     } else {
         v[v.len() / 2]
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// A fresh SQLite relay database in `dir` holding grid `GRID`: its URL and store.

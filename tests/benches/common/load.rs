@@ -1,6 +1,9 @@
 //! What the load benchmarks share: enrolled devices as a tokens file, the `sync-load`
 //! process that holds their connections, and a process's memory and CPU from `/proc`.
 
+// Each bench includes this module and uses part of it.
+#![allow(dead_code)]
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

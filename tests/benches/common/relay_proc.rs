@@ -1,6 +1,9 @@
 //! The real relay as a child process (`relay-under-test`) on a free loopback port, for the
 //! benchmarks; killed on drop.
 
+// Each bench includes this module and uses part of it.
+#![allow(dead_code)]
+
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -65,6 +65,21 @@ fn add_to_index(
 }
 
 impl Store {
+    /// `photo_missing` if any well-formed photo hash among `photos` is not in the store
+    /// (malformed ones are the input's own problem).
+    pub(super) fn photos_not_stored(&self, photos: &[String]) -> Result<Option<FieldError>> {
+        for h in photos.iter().filter(|h| is_sha256_hex(h)) {
+            if !self.has_blob(h)? {
+                return Ok(Some(FieldError::new(
+                    "photos",
+                    ErrorCode::PhotoMissing,
+                    "photo is not in the store",
+                )));
+            }
+        }
+        Ok(None)
+    }
+
     /// Adds a household to a grid: its own document, and an entry in the grid's index.
     #[tracing::instrument(skip_all, fields(grid = %grid))]
     pub fn create_household(
@@ -532,17 +547,7 @@ impl Store {
     #[tracing::instrument(skip_all, fields(grid = %grid, category = input.category.code(), photos = input.photos.len()))]
     pub fn file_report(&mut self, grid: &GridCode, input: &ReportInput) -> Result<ReportId> {
         let mut problems = input.problems();
-        let mut missing = false;
-        for h in input.photos.iter().filter(|h| is_sha256_hex(h)) {
-            missing |= !self.has_blob(h)?;
-        }
-        if missing {
-            problems.push(FieldError::new(
-                "photos",
-                ErrorCode::PhotoMissing,
-                "photo is not in the store",
-            ));
-        }
+        problems.extend(self.photos_not_stored(&input.photos)?);
         CoreError::check(problems)?;
         let report = Report {
             id: ReportId::new(),

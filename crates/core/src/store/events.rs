@@ -26,7 +26,7 @@ use crate::doc::{DocKind, collection, read_fields};
 use crate::error::{CoreError, ErrorCode, FieldError, Result};
 use crate::model::{
     DeadlineView, EventDetail, GridCode, Report, ReportId, StepStatus, Task, TimelineEntry,
-    is_sha256_hex, note_and_photos, user_id,
+    note_and_photos, user_id,
 };
 
 /// Actions that do not by themselves put an event on a party's to-do list.
@@ -213,17 +213,7 @@ impl Store {
         if note.chars().count() > MAX_STEP_NOTE_CHARS {
             problems.push(FieldError::new("note", ErrorCode::TooLong, "note too long"));
         }
-        let mut missing = false;
-        for h in photos.iter().filter(|h| is_sha256_hex(h)) {
-            missing |= !self.has_blob(h)?;
-        }
-        if missing {
-            problems.push(FieldError::new(
-                "photos",
-                ErrorCode::PhotoMissing,
-                "photo is not in the store",
-            ));
-        }
+        problems.extend(self.photos_not_stored(photos)?);
         CoreError::check(problems)
     }
 

@@ -97,6 +97,28 @@ impl fmt::Debug for DbKey {
     }
 }
 
+/// Returns once SQLCipher has finished initialising in this process (checked once).
+///
+/// SQLite marks itself initialised before it runs SQLCipher's own initialisation
+/// (`SQLITE_EXTRA_INIT` runs after `isInit` is set), so a thread that opens its first
+/// connection meanwhile gets a codec that refuses `PRAGMA key`, with no log line: two
+/// stores opened at once at start-up could fail one of them. A keyed in-memory probe
+/// succeeds only once that initialisation is done; other threads wait here until it does
+/// (bounded: past 5 s the caller's own open reports whatever is wrong).
+pub(super) fn wait_for_sqlcipher() {
+    static READY: std::sync::Once = std::sync::Once::new();
+    READY.call_once(|| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while rusqlite::Connection::open_in_memory()
+            .and_then(|c| c.execute_batch("PRAGMA key = 'probe';"))
+            .is_err()
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,26 +161,4 @@ mod tests {
         assert_eq!(DbKey::from_hex("abcd").unwrap_err().code(), "bad_key");
         assert_eq!(DbKey::from_hex("zz").unwrap_err().code(), "bad_key");
     }
-}
-
-/// Returns once SQLCipher has finished initialising in this process (checked once).
-///
-/// SQLite marks itself initialised before it runs SQLCipher's own initialisation
-/// (`SQLITE_EXTRA_INIT` runs after `isInit` is set), so a thread that opens its first
-/// connection meanwhile gets a codec that refuses `PRAGMA key`, with no log line: two
-/// stores opened at once at start-up could fail one of them. A keyed in-memory probe
-/// succeeds only once that initialisation is done; other threads wait here until it does
-/// (bounded: past 5 s the caller's own open reports whatever is wrong).
-pub(super) fn wait_for_sqlcipher() {
-    static READY: std::sync::Once = std::sync::Once::new();
-    READY.call_once(|| {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-        while rusqlite::Connection::open_in_memory()
-            .and_then(|c| c.execute_batch("PRAGMA key = 'probe';"))
-            .is_err()
-            && std::time::Instant::now() < deadline
-        {
-            std::thread::sleep(std::time::Duration::from_millis(1));
-        }
-    });
 }
