@@ -122,6 +122,28 @@ pub fn derive(steps: &[Step]) -> Derived {
     }
 }
 
+/// The steps in the order the derivation takes them (parents first, ties by `(at_ms, id)`),
+/// then the waiting ones by `(at_ms, id)`: an event's timeline. Two copies of one step
+/// appear once, as the derivation counts them.
+pub fn causal_order(steps: &[Step]) -> Vec<&Step> {
+    let graph = Graph::new(steps);
+    let mut out: Vec<&Step> = graph.order.iter().map(|&i| graph.nodes[i]).collect();
+    let mut placed = vec![false; graph.nodes.len()];
+    for &i in &graph.order {
+        placed[i] = true;
+    }
+    let mut rest: Vec<&Step> = graph
+        .nodes
+        .iter()
+        .zip(&placed)
+        .filter(|(_, placed)| !**placed)
+        .map(|(s, _)| *s)
+        .collect();
+    rest.sort_by_key(|s| (s.at_ms, s.id));
+    out.extend(rest);
+    out
+}
+
 /// The steps as a DAG: distinct steps, their parents, the order.
 struct Graph<'a> {
     nodes: Vec<&'a Step>,

@@ -39,6 +39,21 @@ fn a_chain_applies_every_step_in_causal_order_whatever_the_clocks_say() {
 }
 
 #[test]
+fn causal_order_puts_parents_first_whatever_the_clocks_say() {
+    // Step 2 claims an earlier time than its parent 1; 3 waits for a missing parent.
+    let steps = vec![
+        step(3, &[8], 0, leader(), finish()),
+        step(2, &[1], 1, leader(), finish()),
+        step(1, &[], 10, leader(), finish()),
+    ];
+    let ids: Vec<u128> = causal_order(&steps)
+        .iter()
+        .map(|s| s.id.0.as_u128())
+        .collect();
+    assert_eq!(ids, [1, 2, 3]);
+}
+
+#[test]
 fn every_order_of_the_same_steps_derives_the_same_result() {
     let mut steps = dispatched();
     steps.push(step(4, &[3], 4_000, dept(), finish()));

@@ -81,7 +81,7 @@ pub use calendar::{Calendar, CalendarError, WorkingHours, YearFile};
 pub use category::{Categories, Category};
 pub use clock::{Clock, clock};
 pub use deadline::{Limit, Mark, Stage, TimeLimits, due, mark};
-pub use derive::{Applied, Conflict, Derived, Settled, derive};
+pub use derive::{Applied, Conflict, Derived, Settled, causal_order, derive};
 pub use machine::{EventState, Level, State, allowed_actions, apply, check, may};
 pub use refusal::Refusal;
 pub use stats::{Figures, Period, Ratio, Stats, stats};

@@ -6,14 +6,13 @@
 //! writes it naming the heads of the step DAG it saw, in one action. A refused step is
 //! [`CoreError::Refused`] and writes nothing.
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::collections::HashSet;
 
 use rusqlite::params;
 use uuid::Uuid;
 use wangge_events::{
     Action, ActionKind, Actor, Assignee, Derived, EventState, Limit, Mark, Rating, Settlement,
-    Stage, Step, StepId, allowed_actions, check, derive, mark, may,
+    Stage, Step, StepId, allowed_actions, causal_order, check, derive, mark, may,
 };
 use wangge_proto::DocumentId;
 
@@ -52,50 +51,6 @@ fn heads(steps: &[Step], waiting: &[StepId]) -> Vec<StepId> {
         .filter(|id| !named.contains(id))
         .collect();
     out.sort_unstable();
-    out
-}
-
-/// The steps in causal order (parents first, ties by time then id, as the derivation
-/// orders them); steps whose parents are missing come last.
-fn causal_order(steps: &[Step]) -> Vec<&Step> {
-    let index: HashMap<StepId, usize> = steps.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
-    let mut missing = vec![0usize; steps.len()];
-    let mut children = vec![Vec::new(); steps.len()];
-    for (i, s) in steps.iter().enumerate() {
-        for p in &s.after {
-            match index.get(p) {
-                Some(&j) if j != i => {
-                    missing[i] += 1;
-                    children[j].push(i);
-                }
-                // A missing parent never arrives here: it blocks the step.
-                _ => missing[i] += 1,
-            }
-        }
-    }
-    let key = |i: usize| Reverse((steps[i].at_ms, steps[i].id, i));
-    let mut ready: BinaryHeap<_> = (0..steps.len())
-        .filter(|&i| missing[i] == 0)
-        .map(key)
-        .collect();
-    let mut placed = vec![false; steps.len()];
-    let mut out = Vec::with_capacity(steps.len());
-    while let Some(Reverse((_, _, i))) = ready.pop() {
-        placed[i] = true;
-        out.push(&steps[i]);
-        for &c in &children[i] {
-            missing[c] -= 1;
-            if missing[c] == 0 {
-                ready.push(key(c));
-            }
-        }
-    }
-    let mut rest: Vec<&Step> = (0..steps.len())
-        .filter(|&i| !placed[i])
-        .map(|i| &steps[i])
-        .collect();
-    rest.sort_by_key(|s| (s.at_ms, s.id));
-    out.extend(rest);
     out
 }
 
@@ -534,16 +489,5 @@ mod tests {
             .map(|s| s.0.as_u128())
             .collect();
         assert_eq!(ids, [2, 3]);
-    }
-
-    #[test]
-    fn causal_order_puts_parents_first_whatever_the_clocks_say() {
-        // Step 2 claims an earlier time than its parent 1; 3 waits for a missing parent.
-        let steps = vec![step(3, &[8], 0), step(2, &[1], 1), step(1, &[], 10)];
-        let ids: Vec<u128> = causal_order(&steps)
-            .iter()
-            .map(|s| s.id.0.as_u128())
-            .collect();
-        assert_eq!(ids, [1, 2, 3]);
     }
 }
