@@ -130,7 +130,7 @@ impl Hub {
                 }
                 continue;
             }
-            if has || (s.push && s.doc_count() < max) {
+            if has || (s.takes_offers() && s.doc_count() < max) {
                 targets.push(*c);
             }
         }

@@ -55,7 +55,7 @@ impl Hub {
             let wanted = self.sessions.values().any(|s| {
                 s.peer.is_some()
                     && !s.is_pending(&id)
-                    && (s.states.contains_key(&id) || s.push)
+                    && (s.states.contains_key(&id) || s.takes_offers())
                     && s.auth.user.principal.can_read(&record.scope)
             });
             debug!(doc = %id, seq, wanted, "another instance's change to a document not in memory");

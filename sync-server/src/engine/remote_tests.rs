@@ -11,7 +11,7 @@ use automerge::{Automerge, ROOT, ReadDoc};
 use uuid::Uuid;
 use wangge_proto::{DocumentId, Message, PeerId};
 
-use super::tests::{GRID, join, new_doc, sync_with};
+use super::tests::{FEATURES, GRID, digest, join, join_with, new_doc, summarize, sync_with};
 use super::{EngineLimits, Hub, Output};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{AccountStore, DeviceAuth, DocStore, NewDevice};
@@ -227,4 +227,53 @@ fn a_document_another_connection_loaded_first_is_still_pushed_on_its_notificatio
             if matches!(Message::decode(bytes), Ok(Message::Sync { document_id, .. }) if document_id == id))
     });
     assert!(to_c, "C is offered the new document: {out:?}");
+}
+
+/// A device that said it sends a heads summary is offered nothing before it arrives: a
+/// catch-up right after an instance starts (every recent change at once) would otherwise
+/// start a sync round on each of its documents that the summary then shows was needless.
+#[test]
+fn a_catch_up_before_the_heads_summary_sends_nothing_and_the_summary_settles_it() {
+    let mut t = two(EngineLimits::default());
+    let (id, mut da, mut sa, db, _) = shared_doc(&mut t);
+    let pa = crate::auth::device_peer_id(t.a.device_id);
+    t.two.disconnect(2);
+    // B reconnects to hub two with the summary coming; A changes the document on hub one.
+    let (pb, agreed) = join_with(&mut t.two, 3, &t.b, FEATURES);
+    assert_eq!(agreed, FEATURES);
+    set(&mut da, "note", "while B reconnects");
+    sync_with(&mut t.one, 1, &pa, id, &mut da, &mut sa);
+
+    let out = t.two.catch_up(0, Instant::now());
+    assert!(
+        !out.iter()
+            .any(|o| matches!(o, Output::Send { conn: 3, .. })),
+        "nothing offered before the summary: {out:?}"
+    );
+    // B's summary names its older heads: the relay answers with the change, once.
+    let seen = summarize(&mut t.two, 3, &pb, vec![(id, digest(&db))]);
+    let syncs: Vec<_> = seen
+        .iter()
+        .filter(|m| matches!(m, Message::Sync { document_id, .. } if *document_id == id))
+        .collect();
+    assert_eq!(syncs.len(), 1, "{seen:?}");
+    assert!(
+        matches!(seen.last(), Some(Message::HeadsReply { sync, .. }) if sync.is_empty()),
+        "{seen:?}"
+    );
+
+    // A summary that matches: a catch-up over everything sends this connection nothing.
+    t.two.disconnect(3);
+    let (pb, _) = join_with(&mut t.two, 4, &t.b, FEATURES);
+    let out = t.two.catch_up(0, Instant::now());
+    assert!(
+        !out.iter()
+            .any(|o| matches!(o, Output::Send { conn: 4, .. })),
+        "{out:?}"
+    );
+    let seen = summarize(&mut t.two, 4, &pb, vec![(id, digest(&da))]);
+    assert!(
+        matches!(&seen[..], [Message::HeadsReply { sync, .. }] if sync.is_empty()),
+        "{seen:?}"
+    );
 }

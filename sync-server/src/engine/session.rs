@@ -56,6 +56,14 @@ impl Session {
         }
     }
 
+    /// Whether documents this connection has no state for may be offered to it now: it
+    /// asked for the scope push, and no heads summary is still to come (the summary is
+    /// answered against the relay's heads at that moment, so an offer made before it
+    /// would only start a sync round the summary makes needless).
+    pub fn takes_offers(&self) -> bool {
+        self.push && !(self.summary && !self.summarized)
+    }
+
     /// Documents this connection tracks (sync states, including pending ones).
     pub fn doc_count(&self) -> usize {
         self.states.len()

@@ -355,12 +355,12 @@ pub(super) fn join_with(
     (peer, meta.wangge.unwrap().features)
 }
 
-fn digest(doc: &Automerge) -> wangge_proto::HeadsDigest {
+pub(super) fn digest(doc: &Automerge) -> wangge_proto::HeadsDigest {
     wangge_proto::heads_digest(doc.get_heads().iter().map(|h| &h.0))
 }
 
 /// Sends a heads summary; returns every message the hub answered with, the reply last.
-fn summarize(
+pub(super) fn summarize(
     hub: &mut Hub,
     conn: u64,
     peer: &PeerId,
@@ -383,7 +383,7 @@ fn summarize(
         .collect()
 }
 
-const FEATURES: &[&str] = &[
+pub(super) const FEATURES: &[&str] = &[
     wangge_proto::FEATURE_SCOPE_PUSH,
     wangge_proto::FEATURE_HEADS_SUMMARY,
 ];
