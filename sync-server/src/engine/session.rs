@@ -61,7 +61,7 @@ impl Session {
     /// answered against the relay's heads at that moment, so an offer made before it
     /// would only start a sync round the summary makes needless).
     pub fn takes_offers(&self) -> bool {
-        self.push && !(self.summary && !self.summarized)
+        self.push && (!self.summary || self.summarized)
     }
 
     /// Documents this connection tracks (sync states, including pending ones).
