@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use wangge_core::sync::Enrollment;
-use wangge_core::{ErrorCode, GridCode};
+use wangge_core::{ActingParty, ErrorCode, GridCode};
 
 use crate::error::{AppError, AppResult};
 
@@ -94,6 +94,18 @@ impl Device {
         match self {
             Device::Demo { .. } => DEMO_MEMBER,
             Device::Enrolled { user_id, .. } => user_id,
+        }
+    }
+
+    /// The party an enrolled device plays in events' chain of command (`None`: a demo, or
+    /// a role this build does not know).
+    pub fn party(&self) -> Option<ActingParty> {
+        match self {
+            Device::Demo { .. } => None,
+            Device::Enrolled { role, scopes, .. } => role
+                .parse::<wangge_core::Role>()
+                .ok()
+                .map(|r| ActingParty::enrolled(r, scopes)),
         }
     }
 

@@ -5,7 +5,7 @@
 use wangge_core::setup::EnrollForm;
 use wangge_core::{ErrorCode, demo};
 
-use crate::device::{DEMO_MEMBER, DEMO_STORE_FILE, Device};
+use crate::device::{DEMO_STORE_FILE, Device};
 use crate::dto::{AppInfo, SetupState};
 use crate::error::{AppError, AppResult};
 use crate::state::{AppState, lock};
@@ -60,7 +60,10 @@ impl AppState {
         // Seed the demo's own store first: if seeding fails the device stays new (and a
         // retry starts from an empty demo store).
         self.remove_demo_store();
-        let mut store = self.open_store(DEMO_STORE_FILE, DEMO_MEMBER)?;
+        let demo = Device::Demo {
+            grid: String::new(),
+        };
+        let mut store = self.open_store(DEMO_STORE_FILE, Some(&demo))?;
         let grid = demo::seed_offline_demo(&mut store)?;
         drop(store);
         self.set_device(Device::Demo {

@@ -59,9 +59,8 @@ impl AppState {
         create_private_dir(data_dir)?;
         let key = DbKey::load_or_create_file(&data_dir.join(KEY_FILE))?;
         let device = Device::load(data_dir)?;
-        let member = device.as_ref().map_or(LOCAL_MEMBER, Device::member);
         let file = Device::store_file(device.as_ref());
-        let store = Store::open(&data_dir.join(file), &key, store_config(member))?;
+        let store = Store::open(&data_dir.join(file), &key, store_config(device.as_ref()))?;
         let state = Self {
             data_dir: data_dir.to_owned(),
             key,
@@ -157,12 +156,13 @@ impl AppState {
         }
     }
 
-    /// Opens a store in the data dir as `member` (the demo seeds one before switching).
-    pub fn open_store(&self, file: &str, member: &str) -> AppResult<Store> {
+    /// Opens a store in the data dir as `device`'s member (the demo seeds one before
+    /// switching).
+    pub fn open_store(&self, file: &str, device: Option<&Device>) -> AppResult<Store> {
         Ok(Store::open(
             &self.data_dir.join(file),
             &self.key,
-            store_config(member),
+            store_config(device),
         )?)
     }
 
@@ -170,7 +170,7 @@ impl AppState {
     /// Leaving the demo deletes the demo's store: its invented records never sync.
     pub fn set_device(&self, device: Device) -> AppResult<()> {
         let was_demo = self.setup_state() == SetupState::Demo;
-        let reopened = self.open_store(Device::store_file(Some(&device)), device.member())?;
+        let reopened = self.open_store(Device::store_file(Some(&device)), Some(&device))?;
         device.save(&self.data_dir)?;
         // Stop the old engine before the store it syncs is swapped.
         lock(&self.sync).take();
@@ -250,9 +250,12 @@ fn create_private_dir(dir: &Path) -> AppResult<()> {
         .map_err(|e| AppError::new(ErrorCode::IoError, e.to_string()))
 }
 
-fn store_config(member: &str) -> StoreConfig {
+/// The store's settings for `device` (none: not set up yet): its member, and the party it
+/// plays in events' chain of command (a demo device is a member of its grid).
+fn store_config(device: Option<&Device>) -> StoreConfig {
     StoreConfig {
-        member: member.to_owned(),
+        member: device.map_or(LOCAL_MEMBER, Device::member).to_owned(),
+        party: device.and_then(Device::party).unwrap_or_default(),
         ..StoreConfig::default()
     }
 }

@@ -131,6 +131,12 @@ impl From<wangge_schema::regrid::EditError> for CoreError {
     }
 }
 
+impl From<wangge_schema::steps::StepsError> for CoreError {
+    fn from(e: wangge_schema::steps::StepsError) -> Self {
+        CoreError::Document(e.to_string())
+    }
+}
+
 impl From<automerge::AutomergeError> for CoreError {
     fn from(e: automerge::AutomergeError) -> Self {
         CoreError::Document(e.to_string())

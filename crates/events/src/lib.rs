@@ -82,7 +82,7 @@ pub use category::{Categories, Category};
 pub use clock::{Clock, clock};
 pub use deadline::{Limit, Mark, Stage, TimeLimits, due, mark};
 pub use derive::{Applied, Conflict, Derived, Settled, causal_order, derive};
-pub use machine::{EventState, Level, State, allowed_actions, apply, check, may};
+pub use machine::{EventState, Level, State, allowed_actions, apply, check, may, parties_for};
 pub use refusal::Refusal;
 pub use stats::{Figures, Period, Ratio, Stats, stats};
 pub use step::{

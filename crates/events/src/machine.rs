@@ -37,6 +37,29 @@ use crate::step::{
 /// The most working days one delay request may ask for.
 pub const MAX_DELAY_DAYS: u32 = 30;
 
+/// The parties that may ever take an action of `kind`, whatever the event's state: the
+/// relay's check of who wrote a step (it judges writes, not states, since a step legal in
+/// its writer's view may meet a concurrent one later). A superset of what [`may`] allows.
+pub fn parties_for(kind: ActionKind) -> &'static [Party] {
+    use ActionKind as K;
+    use Party as P;
+    match kind {
+        K::File => &[P::Member, P::Informant, P::Leader],
+        K::Accept | K::HandOver => &[P::Leader],
+        K::Escalate => &[P::Leader, P::Community],
+        K::Dispatch | K::Supervise => &[P::Community, P::Centre],
+        // The assignee: a grid's members and leader, a department, or one user.
+        K::Progress | K::RequestDelay | K::Finish | K::SendBack => {
+            &[P::Member, P::Leader, P::Community, P::Centre, P::Department]
+        }
+        // Whoever accepted or dispatched it (and, to settle, a community or centre).
+        K::ApproveDelay | K::RejectDelay | K::Verify | K::RejectCheck | K::Settle => {
+            &[P::Leader, P::Community, P::Centre]
+        }
+        K::Rate => &[P::Member, P::Centre],
+    }
+}
+
 fn ensure(ok: bool, refusal: Refusal) -> Result<(), Refusal> {
     if ok { Ok(()) } else { Err(refusal) }
 }

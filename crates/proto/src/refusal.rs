@@ -26,6 +26,9 @@ pub enum RefusalReason {
     Busy,
     /// The new document grew past what the relay holds for a document still being created.
     TooLarge,
+    /// An event step the device may not write: another user's, a role's that never
+    /// takes it, outside its scopes, or a stored step rewritten.
+    StepForbidden,
     /// A reason this build does not know.
     Other,
 }
@@ -41,6 +44,7 @@ impl RefusalReason {
         RefusalReason::TooMany,
         RefusalReason::Busy,
         RefusalReason::TooLarge,
+        RefusalReason::StepForbidden,
     ];
 
     /// The code on the wire.
@@ -54,6 +58,7 @@ impl RefusalReason {
             RefusalReason::TooMany => "too-many",
             RefusalReason::Busy => "busy",
             RefusalReason::TooLarge => "too-large",
+            RefusalReason::StepForbidden => "step-forbidden",
             RefusalReason::Other => "other",
         }
     }

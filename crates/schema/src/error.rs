@@ -195,6 +195,8 @@ code_enum! {
         WaitingBusy = "waiting_busy",
         /// Too large for the relay to take while it is being created.
         WaitingTooLarge = "waiting_too_large",
+        /// An event step this device's user may not write (the relay refused it).
+        WaitingStepForbidden = "waiting_step_forbidden",
         /// The relay does not say why.
         WaitingOther = "waiting_other",
         /// The relay does not take it and does not say why (an older relay).

@@ -22,6 +22,8 @@
 //! - [`enroll`]: `POST /v1/enroll` request and answer, the relay's error body.
 //! - [`tus`]: photo upload paths, versions, `Upload-Metadata` and `Upload-Checksum`.
 //! - [`relay_url`]: [`RelayUrl`], the relay's address and the URLs derived from it.
+//! - [`steps`]: an event's steps as its dispatch document holds them;
+//!   [`step_access`]: who may write which step (the relay's check).
 //! - [`regrid`]: grid membership of households and [`HouseholdMove`], the same changes
 //!   on the device and on the relay.
 
@@ -36,6 +38,8 @@ pub mod regrid;
 pub mod relay_url;
 pub mod root;
 pub mod scope;
+pub mod step_access;
+pub mod steps;
 pub mod sync_state;
 pub mod tus;
 

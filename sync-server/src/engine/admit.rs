@@ -109,7 +109,13 @@ impl Hub {
                 heads: &old_heads,
             };
             // On disk before the reply below names the new heads.
-            match gate::admit(self.store.as_mut(), principal, id, &loaded.doc, base) {
+            match gate::admit(
+                self.store.as_mut(),
+                &session.auth.user,
+                id,
+                &loaded.doc,
+                base,
+            ) {
                 Ok((record, seq)) => {
                     loaded.record = record;
                     loaded.appended(seq);
@@ -238,8 +244,13 @@ impl Hub {
         let Some(pending) = session.pending.get(&id) else {
             return Ok(());
         };
-        let principal = &session.auth.user.principal;
-        match gate::admit(self.store.as_mut(), principal, id, &pending.doc, Base::New) {
+        match gate::admit(
+            self.store.as_mut(),
+            &session.auth.user,
+            id,
+            &pending.doc,
+            Base::New,
+        ) {
             Ok((record, _)) => {
                 let Some(doc) = session.take_pending(&id) else {
                     return Ok(());
@@ -305,7 +316,7 @@ impl Hub {
                 record: &loaded.record,
                 heads: &old_heads,
             };
-            match gate::admit(self.store.as_mut(), principal, id, &doc, base) {
+            match gate::admit(self.store.as_mut(), &session.auth.user, id, &doc, base) {
                 Ok((record, seq)) => {
                     loaded.record = record;
                     loaded.appended(seq);

@@ -6,10 +6,13 @@
 //! document alone; the connection and every other document go on.
 
 use automerge::{Automerge, ChangeHash};
+use tracing::debug;
 use wangge_proto::{DocumentId, RefusalReason};
-use wangge_schema::{DocMeta, MetaError, Principal, WriteRefusal, read_meta};
+use wangge_schema::step_access::check_steps;
+use wangge_schema::steps::{StoredSteps, read_steps};
+use wangge_schema::{DocKind, DocMeta, MetaError, Principal, WriteRefusal, read_meta};
 
-use crate::store::{DocRecord, RelayStore, StoreError};
+use crate::store::{DocRecord, RelayStore, StoreError, User};
 
 /// Why the gate did not store.
 #[derive(Debug)]
@@ -78,20 +81,43 @@ pub(crate) enum Base<'a> {
     },
 }
 
+/// The steps of a dispatch document: every new one written by `user` as their own role
+/// within their scopes, and none stored before changed ([`check_steps`]).
+fn steps_written_by(user: &User, doc: &Automerge, base: &Base<'_>) -> Result<(), RefusalReason> {
+    let unreadable = |_| RefusalReason::StepForbidden;
+    let before = match base {
+        Base::New => StoredSteps::default(),
+        Base::Registered { heads, .. } => {
+            let old = doc.fork_at(heads).map_err(unreadable)?;
+            read_steps(&old).map_err(unreadable)?
+        }
+    };
+    let after = read_steps(doc).map_err(unreadable)?;
+    check_steps(user.id, &user.principal, &before, &after).map_err(|refusal| {
+        debug!(refusal = refusal.code(), "event step refused");
+        RefusalReason::StepForbidden
+    })
+}
+
 /// Checks `doc` (the document as it would be) and stores it: the registered record must be
-/// writable by `principal`, and so must the kind and scope the document now declares.
-/// Returns the record as stored and the number of the chunk written.
+/// writable by `user`, and so must the kind and scope the document now declares, and the
+/// steps of an event's dispatch document must be theirs to write. Returns the record as
+/// stored and the number of the chunk written.
 pub(crate) fn admit(
     store: &mut dyn RelayStore,
-    principal: &Principal,
+    user: &User,
     id: DocumentId,
     doc: &Automerge,
     base: Base<'_>,
 ) -> Result<(DocRecord, i64), GateError> {
+    let principal = &user.principal;
     if let Base::Registered { record, .. } = &base {
         may_change(principal, record).map_err(GateError::Refused)?;
     }
     let record = check(principal, id, doc).map_err(GateError::Refused)?;
+    if record.kind == DocKind::Dispatch {
+        steps_written_by(user, doc, &base).map_err(GateError::Refused)?;
+    }
     let seq = match base {
         Base::New => {
             store.create_doc(&record, &doc.save())?;

@@ -36,6 +36,8 @@ mod remote;
 #[cfg(test)]
 mod remote_tests;
 mod session;
+#[cfg(test)]
+mod step_tests;
 mod summary;
 #[cfg(test)]
 mod tests;

@@ -19,7 +19,11 @@ use crate::store::DeviceAuth;
 
 /// Joins as a Wangge device announcing every extension; returns the peer id and the
 /// relay's `wangge` answer.
-fn join_wangge(hub: &mut Hub, conn: u64, auth: &DeviceAuth) -> (PeerId, WanggeCapabilities) {
+pub(super) fn join_wangge(
+    hub: &mut Hub,
+    conn: u64,
+    auth: &DeviceAuth,
+) -> (PeerId, WanggeCapabilities) {
     hub.connect(conn, auth.clone());
     let peer = device_peer_id(auth.device_id);
     let features = [
@@ -57,13 +61,13 @@ fn join_wangge(hub: &mut Hub, conn: u64, auth: &DeviceAuth) -> (PeerId, WanggeCa
 
 /// What one round of a document's sync did on the connection.
 #[derive(Default, Debug)]
-struct Round {
-    messages: Vec<Message>,
-    closed: bool,
+pub(super) struct Round {
+    pub messages: Vec<Message>,
+    pub closed: bool,
 }
 
 impl Round {
-    fn refusal(&self, id: DocumentId) -> Option<RefusalReason> {
+    pub fn refusal(&self, id: DocumentId) -> Option<RefusalReason> {
         self.messages.iter().find_map(|m| match m {
             Message::DocRefused {
                 document_id,
@@ -82,7 +86,7 @@ impl Round {
 }
 
 /// Syncs a local doc with the hub until quiet, a refusal or a close (bounded).
-fn sync_doc(
+pub(super) fn sync_doc(
     hub: &mut Hub,
     conn: u64,
     peer: &PeerId,

@@ -209,9 +209,15 @@ pub struct TestStore {
 }
 
 pub fn store_as(member: &str) -> TestStore {
+    store_acting(member, ActingParty::default())
+}
+
+/// A store recording as `member`, playing `party` in events' chain of command.
+pub fn store_acting(member: &str, party: ActingParty) -> TestStore {
     let dir = tempfile::tempdir().unwrap();
     let cfg = StoreConfig {
         member: member.into(),
+        party,
         synchronous: Synchronous::Normal,
         ..Default::default()
     };
@@ -240,7 +246,14 @@ impl TestDevice {
 
     /// A device for an enrollment made elsewhere (a relay running as a child process).
     pub fn from_enrollment(enrolled: Enrollment) -> Self {
-        let TestStore { store, key, _dir } = store_as(&enrolled.user_id.to_string());
+        // The party its role plays, as the app sets it from the enrollment.
+        let scopes: Vec<String> = enrolled
+            .scopes
+            .iter()
+            .map(|s| s.as_str().to_owned())
+            .collect();
+        let party = ActingParty::enrolled(enrolled.role, &scopes);
+        let TestStore { store, key, _dir } = store_acting(&enrolled.user_id.to_string(), party);
         Self {
             store: Arc::new(Mutex::new(store)),
             enrolled,

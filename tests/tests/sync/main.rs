@@ -6,6 +6,7 @@
 mod cluster;
 mod engine;
 mod enroll;
+mod events;
 mod fake_relay;
 mod faults;
 mod helpers;

@@ -31,6 +31,18 @@ impl Default for ActingParty {
 }
 
 impl ActingParty {
+    /// The party of a relay user of `role` with `scopes` (as enrolled): a grid role with
+    /// one grid acts for it, a leader of several grids for each report's own grid, a
+    /// community or centre for its division.
+    pub fn enrolled(role: wangge_schema::Role, scopes: &[String]) -> Self {
+        let role = wangge_schema::step_access::party_of(role);
+        let unit = match scopes {
+            [one] => one.clone(),
+            _ => String::new(),
+        };
+        ActingParty { role, unit }
+    }
+
     /// Whether the role acts within one grid (member, informant, leader).
     pub fn is_grid_role(&self) -> bool {
         matches!(self.role, Party::Member | Party::Informant | Party::Leader)

@@ -103,7 +103,7 @@ impl Store {
     /// The steps stored for `report` (none when it has no dispatch document yet).
     fn stored_steps(&mut self, report: ReportId) -> Result<StoredSteps> {
         match self.doc_with_content(&dispatch_doc_id(report))? {
-            Some(doc) => read_steps(&*doc),
+            Some(doc) => Ok(read_steps(&*doc)?),
             None => Ok(StoredSteps::default()),
         }
     }

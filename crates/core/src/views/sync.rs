@@ -103,6 +103,7 @@ pub fn waiting_code(wait_code: &str) -> ErrorCode {
         RefusalReason::TooMany => ErrorCode::WaitingTooMany,
         RefusalReason::Busy => ErrorCode::WaitingBusy,
         RefusalReason::TooLarge => ErrorCode::WaitingTooLarge,
+        RefusalReason::StepForbidden => ErrorCode::WaitingStepForbidden,
         RefusalReason::Other => ErrorCode::WaitingOther,
     }
 }
