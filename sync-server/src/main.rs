@@ -86,6 +86,24 @@ enum AdminCommand {
         #[arg(long)]
         to: String,
     },
+    /// Back up the relay's SQLite database (the configured one) into a new file while the
+    /// relay serves: a consistent snapshot, checked, with a manifest beside it
+    /// (`FILE.manifest.json`). Photos in an S3 bucket are not in it.
+    Backup {
+        /// The backup file to write (must not exist).
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Restore a backup into a new SQLite database file, verified against its manifest
+    /// before it is put in place. Point `database` at it and start the relay.
+    Restore {
+        /// The backup file (its manifest beside it).
+        #[arg(long)]
+        from: PathBuf,
+        /// The new database: `sqlite:PATH` (must not exist).
+        #[arg(long)]
+        to: String,
+    },
     /// Copy this relay's SQLite database into a new, empty PostgreSQL database, and the
     /// photos into the S3 bucket if `[photos] store = "s3"` (the new service's config),
     /// then verify row counts and digests and the photos' hashes. Stop the relay first.
@@ -130,9 +148,12 @@ fn serve(config: Config) -> Result<()> {
 }
 
 fn run_admin(config: &Config, command: AdminCommand) -> Result<()> {
-    if let AdminCommand::Migrate { from, to } = &command {
+    match &command {
         // Its own two databases, neither necessarily the configured one.
-        return run_migrate(config, from, to);
+        AdminCommand::Migrate { from, to } => return run_migrate(config, from, to),
+        AdminCommand::Backup { to } => return run_backup(config, to),
+        AdminCommand::Restore { from, to } => return run_restore(from, to),
+        _ => {}
     }
     let mut store = store::open(&config.database).context("opening the database")?;
     let store = store.as_mut();
@@ -182,9 +203,49 @@ fn run_admin(config: &Config, command: AdminCommand) -> Result<()> {
             })?;
             println!("household {doc} moved to grid {to}");
         }
-        AdminCommand::Migrate { .. } => {}
+        AdminCommand::Migrate { .. }
+        | AdminCommand::Backup { .. }
+        | AdminCommand::Restore { .. } => {}
     }
     Ok(())
+}
+
+fn run_backup(config: &Config, to: &std::path::Path) -> Result<()> {
+    if !config.database.starts_with("sqlite:") {
+        anyhow::bail!(
+            "admin backup copies a SQLite relay; back up a PostgreSQL relay with pg_dump \
+             (pg_dump --format=custom)"
+        );
+    }
+    let report = store::migrate::backup::backup(&config.database, to)?;
+    print_backup("backed up", &report);
+    if report.manifest.photos_in_bucket > 0 {
+        println!(
+            "  {} photos are in the S3 bucket, not in this file: keep the bucket versioned",
+            report.manifest.photos_in_bucket
+        );
+    }
+    Ok(())
+}
+
+fn run_restore(from: &std::path::Path, to: &str) -> Result<()> {
+    let report = store::migrate::backup::restore(from, to)?;
+    print_backup("restored and verified", &report);
+    println!("start the relay with WANGGE_DATABASE={to}");
+    Ok(())
+}
+
+fn print_backup(what: &str, report: &store::migrate::backup::BackupReport) {
+    println!(
+        "{what} {} ({} bytes) in {:.1} s: integrity ok, {} photos hashed",
+        report.path.display(),
+        report.bytes,
+        report.elapsed.as_secs_f64(),
+        report.manifest.photos_checked
+    );
+    for t in &report.manifest.tables {
+        println!("  {:<18} {:>10} rows  digest {}", t.name, t.rows, t.digest);
+    }
 }
 
 fn run_migrate(config: &Config, from: &str, to: &str) -> Result<()> {

@@ -15,7 +15,9 @@ use crate::photos::{camera_jpeg, file_report_with};
 const WITHIN: Duration = Duration::from_secs(30);
 
 fn state_of(d: &TestDevice, report: ReportId) -> Option<State> {
-    d.with(|s| s.event_detail(report)).ok().and_then(|e| e.state)
+    d.with(|s| s.event_detail(report))
+        .ok()
+        .and_then(|e| e.state)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,6 +3,7 @@
 //! report photos.
 #![allow(clippy::unwrap_used, missing_docs)]
 
+mod backup;
 mod cluster;
 mod engine;
 mod enroll;

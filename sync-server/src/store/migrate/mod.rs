@@ -28,6 +28,7 @@
 //! by their content, so a second run writes the same objects again and nothing refers to
 //! a wrong one.
 
+pub mod backup;
 mod tables;
 
 use std::collections::BTreeSet;
