@@ -62,7 +62,8 @@ enum AdminCommand {
         #[arg(long = "scope", required = true)]
         scopes: Vec<String>,
     },
-    /// Issue a one-time enrollment code for a user; prints the code.
+    /// Issue a one-time enrollment code for a user; prints the code, and with --relay-url
+    /// the enrollment link (wangge://enroll?…) on the next line, and with --qr its QR code.
     EnrollCode {
         /// The user id.
         #[arg(long)]
@@ -70,6 +71,25 @@ enum AdminCommand {
         /// Hours until the code expires.
         #[arg(long, default_value_t = 72)]
         ttl_hours: u32,
+        /// The relay's address as devices reach it (https://relay.example.cn); prints the
+        /// enrollment link.
+        #[arg(long)]
+        relay_url: Option<String>,
+        /// Draw the link as a QR code: `terminal` (standard output) or `png` (--out FILE).
+        #[arg(long, value_enum, requires = "relay_url")]
+        qr: Option<admin::qr::QrFormat>,
+        /// The PNG file of `--qr png`.
+        #[arg(long, requires = "qr")]
+        out: Option<PathBuf>,
+        /// Trust only this key: base64url SHA-256 of the relay's SPKI (at most two).
+        #[arg(long = "pin", requires = "relay_url")]
+        pins: Vec<String>,
+        /// Trust this CA certificate (PEM) for the relay instead of the system's roots.
+        #[arg(long, requires = "relay_url", conflicts_with = "pins")]
+        ca: Option<PathBuf>,
+        /// Allow a plain http:// --relay-url to another machine (tokens travel unencrypted).
+        #[arg(long, requires = "relay_url")]
+        allow_plain: bool,
     },
     /// Revoke a device; a running relay disconnects it within its admin poll interval.
     RevokeDevice {
@@ -160,11 +180,54 @@ fn run_admin(config: &Config, command: AdminCommand) -> Result<()> {
                 println!("{id}");
             }
         }
-        AdminCommand::EnrollCode { user, ttl_hours } => {
+        AdminCommand::EnrollCode {
+            user,
+            ttl_hours,
+            relay_url,
+            qr,
+            out,
+            pins,
+            ca,
+            allow_plain,
+        } => {
+            // Everything the link needs is checked before a code is issued.
+            let ca_pem = match &ca {
+                Some(path) => Some(
+                    std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
+                ),
+                None => None,
+            };
+            let check = |code: &str| {
+                relay_url.as_deref().map(|url| {
+                    admin::link::enrollment_link(url, code, &pins, ca_pem.as_deref(), allow_plain)
+                })
+            };
+            if let Some(link) = check("ABCD-EFGH-JKLM-NPQR").transpose()?
+                && qr.is_some()
+            {
+                admin::qr::terminal(&link.encode())?;
+            }
+            if qr == Some(admin::qr::QrFormat::Png) && out.is_none() {
+                anyhow::bail!("--qr png needs --out FILE");
+            }
             if let admin::AdminOutcome::EnrollmentCode { code, .. } =
                 run(admin::AdminOp::EnrollCode { user, ttl_hours })?
             {
                 println!("{code}");
+                if let Some(link) = check(&code).transpose()? {
+                    let text = link.encode();
+                    println!("{text}");
+                    match (qr, &out) {
+                        (Some(admin::qr::QrFormat::Terminal), _) => {
+                            print!("{}", admin::qr::terminal(&text)?);
+                        }
+                        (Some(admin::qr::QrFormat::Png), Some(path)) => {
+                            std::fs::write(path, admin::qr::png(&text)?)
+                                .with_context(|| format!("writing {}", path.display()))?;
+                        }
+                        _ => {}
+                    }
+                }
             }
         }
         AdminCommand::RevokeDevice { device } => match run(admin::AdminOp::RevokeDevice { device })
