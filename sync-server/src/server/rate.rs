@@ -5,7 +5,9 @@
 //! once, given back one every `enroll_window_seconds / enroll_attempts`. An IPv6 client
 //! is keyed by its /64, the block one household or phone is handed, so cycling through
 //! one's own addresses buys nothing. The map is bounded: idle buckets are dropped every
-//! so often, and once [`MAX_TRACKED`] addresses are tracked, new ones share one bucket.
+//! so often, and while [`MAX_TRACKED`] addresses are tracked (a flood from very many
+//! addresses) every attempt shares one bucket until a sweep frees room: enrollment then
+//! slows down for all rather than the relay's memory growing without end.
 
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::num::NonZeroU32;
@@ -55,7 +57,7 @@ impl EnrollLimiter {
         }
         let mut key = bucket_key(client);
         if limiter.len() >= MAX_TRACKED {
-            // Known addresses keep their own bucket; new ones share one until a sweep.
+            // Full: everyone shares one bucket until a sweep frees room.
             key = IpAddr::V6(Ipv6Addr::UNSPECIFIED);
         }
         limiter
