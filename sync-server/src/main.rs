@@ -190,43 +190,19 @@ fn run_admin(config: &Config, command: AdminCommand) -> Result<()> {
             ca,
             allow_plain,
         } => {
-            // Everything the link needs is checked before a code is issued.
-            let ca_pem = match &ca {
-                Some(path) => Some(
-                    std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
-                ),
-                None => None,
-            };
-            let check = |code: &str| {
-                relay_url.as_deref().map(|url| {
-                    admin::link::enrollment_link(url, code, &pins, ca_pem.as_deref(), allow_plain)
+            let link = relay_url
+                .map(|url| {
+                    admin::link::LinkOutput::new(url, pins, ca.as_deref(), allow_plain, qr, out)
                 })
-            };
-            if let Some(link) = check("ABCD-EFGH-JKLM-NPQR").transpose()?
-                && qr.is_some()
-            {
-                admin::qr::terminal(&link.encode())?;
-            }
-            if qr == Some(admin::qr::QrFormat::Png) && out.is_none() {
-                anyhow::bail!("--qr png needs --out FILE");
-            }
+                .transpose()?;
+            // A wrong flag is told before a code is issued.
+            link.as_ref().map(|l| l.check()).transpose()?;
             if let admin::AdminOutcome::EnrollmentCode { code, .. } =
                 run(admin::AdminOp::EnrollCode { user, ttl_hours })?
             {
                 println!("{code}");
-                if let Some(link) = check(&code).transpose()? {
-                    let text = link.encode();
-                    println!("{text}");
-                    match (qr, &out) {
-                        (Some(admin::qr::QrFormat::Terminal), _) => {
-                            print!("{}", admin::qr::terminal(&text)?);
-                        }
-                        (Some(admin::qr::QrFormat::Png), Some(path)) => {
-                            std::fs::write(path, admin::qr::png(&text)?)
-                                .with_context(|| format!("writing {}", path.display()))?;
-                        }
-                        _ => {}
-                    }
+                if let Some(link) = link {
+                    link.emit(&code, &mut std::io::stdout().lock())?;
                 }
             }
         }
