@@ -1,6 +1,6 @@
 //! Relay configuration: defaults, then a TOML file, then `WANGGE_` environment variables.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::time::Duration;
 
@@ -57,6 +57,13 @@ pub struct Config {
     pub limits: LimitsConfig,
     /// Where photo bytes are kept.
     pub photos: PhotosConfig,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`WANGGE_TRUSTED_PROXIES`,
+    /// comma-separated addresses). Empty, the default: the header is ignored and every
+    /// request counts against its peer address. Behind a proxy that means all clients
+    /// share the proxy's address, so one busy office can use up the per-address
+    /// enrollment attempts of everyone; name the proxy here to count by client instead.
+    /// Only list the proxy's own addresses: anyone else can write the header.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 /// Where photo bytes are kept (`[photos]`).
@@ -209,6 +216,13 @@ pub struct LimitsConfig {
     pub admin_poll_millis: u64,
     /// Largest `POST /v1/enroll` body, in bytes.
     pub max_enroll_body_bytes: usize,
+    /// `POST /v1/enroll` attempts one client address may make at once; a spent attempt
+    /// comes back every `enroll_window_seconds / enroll_attempts`; over it the relay
+    /// answers 429 with `Retry-After` (`WANGGE_ENROLL_ATTEMPTS`; 0 turns the limit off).
+    pub enroll_attempts: u32,
+    /// The window of [`LimitsConfig::enroll_attempts`], in seconds
+    /// (`WANGGE_ENROLL_WINDOW_SECONDS`).
+    pub enroll_window_seconds: u64,
     /// Largest photo upload (`Upload-Length`), in bytes (`WANGGE_MAX_UPLOAD_BYTES`).
     pub max_upload_bytes: u64,
     /// Incomplete uploads kept per device; creating one more discards the oldest.
@@ -223,6 +237,7 @@ impl Default for Config {
             peer_id: "wangge-relay".to_owned(),
             limits: LimitsConfig::default(),
             photos: PhotosConfig::default(),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -240,6 +255,8 @@ impl Default for LimitsConfig {
             idle_doc_seconds: 60,
             admin_poll_millis: 1000,
             max_enroll_body_bytes: 4096,
+            enroll_attempts: 10,
+            enroll_window_seconds: 60,
             max_upload_bytes: 16 * 1024 * 1024,
             max_pending_uploads_per_device: 8,
         }
@@ -306,7 +323,21 @@ impl Config {
         if let Some(v) = env("WANGGE_PEER_ID") {
             self.peer_id = v;
         }
+        if let Some(v) = env("WANGGE_TRUSTED_PROXIES") {
+            self.trusted_proxies = v
+                .split(',')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(|a| parse("WANGGE_TRUSTED_PROXIES", a))
+                .collect::<Result<_, _>>()?;
+        }
         let l = &mut self.limits;
+        if let Some(v) = env("WANGGE_ENROLL_ATTEMPTS") {
+            l.enroll_attempts = parse("WANGGE_ENROLL_ATTEMPTS", &v)?;
+        }
+        if let Some(v) = env("WANGGE_ENROLL_WINDOW_SECONDS") {
+            l.enroll_window_seconds = parse("WANGGE_ENROLL_WINDOW_SECONDS", &v)?;
+        }
         if let Some(v) = env("WANGGE_MAX_MESSAGE_BYTES") {
             l.max_message_bytes = parse("WANGGE_MAX_MESSAGE_BYTES", &v)?;
         }
@@ -395,6 +426,23 @@ mod tests {
         .unwrap();
         assert_eq!(config.listen.port(), 7000);
         assert_eq!(config.limits.idle_doc_seconds, 5);
+    }
+
+    #[test]
+    fn trusted_proxies_and_the_enrollment_limit_come_from_env() {
+        let config = Config::load_with(None, |k| match k {
+            "WANGGE_TRUSTED_PROXIES" => Some("10.0.0.1, ::1".to_owned()),
+            "WANGGE_ENROLL_ATTEMPTS" => Some("3".to_owned()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(config.trusted_proxies.len(), 2);
+        assert_eq!(config.limits.enroll_attempts, 3);
+        assert!(matches!(
+            Config::load_with(None, |k| (k == "WANGGE_TRUSTED_PROXIES")
+                .then(|| "10.0.0.1,proxy".to_owned())),
+            Err(ConfigError::Env { .. })
+        ));
     }
 
     fn s3_env(extra: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {

@@ -62,7 +62,8 @@ enum AdminCommand {
         #[arg(long = "scope", required = true)]
         scopes: Vec<String>,
     },
-    /// Issue a one-time enrollment code for a user; prints the code.
+    /// Issue a one-time enrollment code for a user; prints the code, and with --relay-url
+    /// the enrollment link (wangge://enroll?…) on the next line, and with --qr its QR code.
     EnrollCode {
         /// The user id.
         #[arg(long)]
@@ -70,6 +71,25 @@ enum AdminCommand {
         /// Hours until the code expires.
         #[arg(long, default_value_t = 72)]
         ttl_hours: u32,
+        /// The relay's address as devices reach it (https://relay.example.cn); prints the
+        /// enrollment link.
+        #[arg(long)]
+        relay_url: Option<String>,
+        /// Draw the link as a QR code: `terminal` (standard output) or `png` (--out FILE).
+        #[arg(long, value_enum, requires = "relay_url")]
+        qr: Option<admin::qr::QrFormat>,
+        /// The PNG file of `--qr png`.
+        #[arg(long, requires = "qr")]
+        out: Option<PathBuf>,
+        /// Trust only this key: base64url SHA-256 of the relay's SPKI (at most two).
+        #[arg(long = "pin", requires = "relay_url")]
+        pins: Vec<String>,
+        /// Trust this CA certificate (PEM) for the relay instead of the system's roots.
+        #[arg(long, requires = "relay_url", conflicts_with = "pins")]
+        ca: Option<PathBuf>,
+        /// Allow a plain http:// --relay-url to another machine (tokens travel unencrypted).
+        #[arg(long, requires = "relay_url")]
+        allow_plain: bool,
     },
     /// Revoke a device; a running relay disconnects it within its admin poll interval.
     RevokeDevice {
@@ -181,11 +201,30 @@ fn run_admin(config: &Config, command: AdminCommand) -> Result<()> {
                 println!("{id}");
             }
         }
-        AdminCommand::EnrollCode { user, ttl_hours } => {
+        AdminCommand::EnrollCode {
+            user,
+            ttl_hours,
+            relay_url,
+            qr,
+            out,
+            pins,
+            ca,
+            allow_plain,
+        } => {
+            let link = relay_url
+                .map(|url| {
+                    admin::link::LinkOutput::new(url, pins, ca.as_deref(), allow_plain, qr, out)
+                })
+                .transpose()?;
+            // A wrong flag is told before a code is issued.
+            link.as_ref().map(|l| l.check()).transpose()?;
             if let admin::AdminOutcome::EnrollmentCode { code, .. } =
                 run(admin::AdminOp::EnrollCode { user, ttl_hours })?
             {
                 println!("{code}");
+                if let Some(link) = link {
+                    link.emit(&code, &mut std::io::stdout().lock())?;
+                }
             }
         }
         AdminCommand::RevokeDevice { device } => match run(admin::AdminOp::RevokeDevice { device })

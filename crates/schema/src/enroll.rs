@@ -93,6 +93,9 @@ pub mod codes {
     pub const STORAGE_UNAVAILABLE: &str = "storage_unavailable";
     /// Too many connections or attempts from this address.
     pub const TOO_MANY_CONNECTIONS: &str = "too_many_connections";
+    /// Too many enrollment attempts from this address; the answer's `Retry-After` says
+    /// when to try again.
+    pub const RATE_LIMITED: &str = "rate_limited";
 }
 
 #[cfg(test)]

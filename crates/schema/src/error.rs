@@ -177,6 +177,30 @@ code_enum! {
         EnrollRefused = "enroll_refused",
         /// The relay's answer is not an enrollment.
         EnrollBadAnswer = "enroll_bad_answer",
+        /// Too many enrollment attempts from this address; try again in a while.
+        EnrollRateLimited = "enroll_rate_limited",
+
+        // The enrollment link (wangge_schema::enroll_link): what is wrong with it.
+        /// Not a Wangge enrollment link.
+        EnrollLinkNotWangge = "enroll_link_not_wangge",
+        /// A link version this build does not read (a newer relay's).
+        EnrollLinkVersion = "enroll_link_version",
+        /// The link has no relay address.
+        EnrollLinkNoRelay = "enroll_link_no_relay",
+        /// The link has no enrollment code.
+        EnrollLinkNoCode = "enroll_link_no_code",
+        /// The link's enrollment code is malformed.
+        EnrollLinkBadCode = "enroll_link_bad_code",
+        /// The link's relay address is not usable.
+        EnrollLinkBadRelay = "enroll_link_bad_relay",
+        /// The link's certificate or key pin is malformed.
+        EnrollLinkBadAnchor = "enroll_link_bad_anchor",
+        /// The link points at plain http:// on another machine without allowing it.
+        EnrollLinkPlain = "enroll_link_plain",
+        /// No QR code was found in the image.
+        EnrollQrNotFound = "enroll_qr_not_found",
+        /// The image could not be read (not an image, too large).
+        EnrollQrBadImage = "enroll_qr_bad_image",
 
         // Why a document kept on this device waits instead of syncing (SyncView.waiting).
         /// The relay does not take documents of its kind yet (an older relay).

@@ -20,6 +20,8 @@
 //! - [`access`]: [`Role`], [`Principal`] and the read/write rule table.
 //! - [`sync_state`]: the sync state of a peer known to hold given heads.
 //! - [`enroll`]: `POST /v1/enroll` request and answer, the relay's error body.
+//! - [`enroll_link`]: [`EnrollLink`], the versioned `wangge://enroll?…` link (and QR code
+//!   content) that carries the relay, the one-time code and what to trust.
 //! - [`tus`]: photo upload paths, versions, `Upload-Metadata` and `Upload-Checksum`.
 //! - [`relay_url`]: [`RelayUrl`], the relay's address and the URLs derived from it.
 //! - [`steps`]: an event's steps as its dispatch document holds them;
@@ -30,6 +32,7 @@
 pub mod access;
 pub mod codes;
 pub mod enroll;
+pub mod enroll_link;
 pub mod error;
 pub mod genesis;
 pub mod guard;
@@ -45,6 +48,7 @@ pub mod tus;
 
 pub use access::{Principal, Role, WriteRefusal};
 pub use enroll::{ApiError, EnrollRequest, EnrollResponse};
+pub use enroll_link::{EnrollLink, EnrollLinkError, TrustAnchor};
 pub use error::{ErrorCode, FieldError};
 pub use genesis::{derived, genesis, grid_index_id, period_doc_id};
 pub use kind::DocKind;

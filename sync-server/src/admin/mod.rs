@@ -5,10 +5,14 @@
 //! read them.
 //!
 //! - [`act`]: [`perform`], the one entry both use: checks, runs and logs an [`AdminOp`];
-//! - [`govern`]: who may administer where ([`AdminActor`]).
+//! - [`govern`]: who may administer where ([`AdminActor`]);
+//! - [`link`]: the enrollment link printed beside a code;
+//! - [`qr`]: enrollment links as QR codes (terminal half blocks, PNG).
 
 mod act;
 mod govern;
+pub mod link;
+pub mod qr;
 
 pub use act::{AdminOp, AdminOutcome, MAX_TTL_HOURS, perform};
 pub use govern::{AdminActor, AdminRefusal, common_scope};

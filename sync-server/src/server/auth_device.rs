@@ -127,6 +127,10 @@ mod tests {
             config: Arc::new(Config::default()),
             next_conn: Arc::new(AtomicU64::new(1)),
             per_ip: Arc::new(Mutex::new(HashMap::new())),
+            enroll_limiter: Arc::new(crate::server::rate::EnrollLimiter::new(
+                10,
+                std::time::Duration::from_secs(60),
+            )),
         };
         (app, token, device.device_id)
     }

@@ -2,8 +2,10 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::StatusCode;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tracing::{info, instrument, warn};
 use uuid::Uuid;
@@ -67,9 +69,37 @@ pub(crate) async fn healthz(State(app): State<AppState>) -> Response {
     }
 }
 
-/// `POST /v1/enroll`: trades a one-time code for a device token.
+/// `429` with `Retry-After` (whole seconds, at least 1): too many enrollment attempts
+/// from this address.
+fn rate_limited(wait: std::time::Duration) -> Response {
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let mut resp = error(
+        StatusCode::TOO_MANY_REQUESTS,
+        codes::RATE_LIMITED,
+        "too many enrollment attempts from this address; try again later",
+    );
+    resp.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from(seconds.max(1)),
+    );
+    resp
+}
+
+/// `POST /v1/enroll`: trades a one-time code for a device token, within the per-address
+/// attempt limit (`limits.enroll_attempts`).
 #[instrument(skip_all)]
-pub(crate) async fn enroll(State(app): State<AppState>, body: Bytes) -> Response {
+pub(crate) async fn enroll(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let client = super::rate::client_ip(peer, &headers, &app.config.trusted_proxies);
+    if let Err(wait) = app.enroll_limiter.check(client) {
+        // The address is personal data: not logged.
+        info!("enrollment attempt over the per-address limit");
+        return rate_limited(wait);
+    }
     let Ok(req) = serde_json::from_slice::<EnrollRequest>(&body) else {
         return error(
             StatusCode::BAD_REQUEST,

@@ -1,6 +1,7 @@
 //! The network layer: axum routes, the WebSocket byte mover, the hub thread, shutdown.
 //!
 //! - `http`: `GET /healthz`, `POST /v1/enroll`.
+//! - `rate`: the per-address limit on enrollment attempts, the client's address.
 //! - `admin_api`: `POST /v1/admin`, `GET /v1/admin/log` for chief leaders and centres.
 //! - `files`: photo uploads (tus 1.0: `/v1/files`) and downloads (`/v1/blobs/{sha256}`).
 //! - `tus`: what every tus answer shares (headers, error bodies, store calls).
@@ -17,6 +18,7 @@ mod files;
 mod http;
 mod hub_task;
 mod outq;
+mod rate;
 mod state;
 mod tus;
 mod ws;
@@ -141,6 +143,10 @@ impl Relay {
             config: config.clone(),
             next_conn: Arc::new(AtomicU64::new(1)),
             per_ip: Arc::new(Mutex::new(HashMap::new())),
+            enroll_limiter: Arc::new(rate::EnrollLimiter::new(
+                config.limits.enroll_attempts,
+                Duration::from_secs(config.limits.enroll_window_seconds),
+            )),
         };
         let router = Router::new()
             .route("/healthz", get(http::healthz))

@@ -28,6 +28,8 @@ pub(crate) struct AppState {
     pub next_conn: Arc<AtomicU64>,
     /// Open connections per IP.
     pub per_ip: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    /// Enrollment attempts per client address.
+    pub enroll_limiter: Arc<super::rate::EnrollLimiter>,
 }
 
 impl AppState {

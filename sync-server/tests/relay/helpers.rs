@@ -91,8 +91,27 @@ pub fn photos_in(s3: &S3Config) -> PhotosConfig {
     PhotosConfig::in_bucket(s3)
 }
 
+/// [`spawn_relay`] with `tweak` applied to its configuration.
+pub async fn spawn_relay_with(tweak: impl FnOnce(&mut Config)) -> TestRelay {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let database = format!("sqlite:{}", dir.path().join("relay.db").display());
+    let mut relay = start_relay_configured(&database, PhotosConfig::default(), tweak).await;
+    relay._dir = Some(dir);
+    relay.seed();
+    relay
+}
+
 /// [`start_relay`] with the given `[photos]` section.
 pub async fn start_relay_with_photos(database: &str, photos: PhotosConfig) -> TestRelay {
+    start_relay_configured(database, photos, |_| {}).await
+}
+
+/// [`start_relay_with_photos`] with `tweak` applied to the configuration last.
+pub async fn start_relay_configured(
+    database: &str,
+    photos: PhotosConfig,
+    tweak: impl FnOnce(&mut Config),
+) -> TestRelay {
     init_tracing();
     let mut config = Config {
         listen: "127.0.0.1:0".parse().expect("addr"),
@@ -102,6 +121,9 @@ pub async fn start_relay_with_photos(database: &str, photos: PhotosConfig) -> Te
     };
     config.limits.admin_poll_millis = 50;
     config.limits.max_message_bytes = MAX_MESSAGE;
+    // Tests enroll many devices from one address; the limit has tests of its own.
+    config.limits.enroll_attempts = 10_000;
+    tweak(&mut config);
     let relay = Relay::bind(config).await.expect("relay binds");
     let addr = relay.local_addr().expect("addr");
     let (stop, stopped) = oneshot::channel::<()>();

@@ -46,3 +46,73 @@ async fn a_wrong_or_used_code_is_code_invalid_and_a_closed_port_is_unreachable()
     assert_eq!(e.code(), "enroll_tls_unsupported");
     relay.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_relays_qr_code_reads_back_as_the_same_link_and_enrolls() {
+    let relay = spawn_relay().await;
+    let code = {
+        let mut s = relay.store();
+        let user = admin::add_user(s.as_mut(), "测试用户", "member", &[GRID_A.to_owned()]).unwrap();
+        admin::enroll_code(s.as_mut(), user, 1)
+            .unwrap()
+            .expose()
+            .to_owned()
+    };
+    let link = admin::link::enrollment_link(&relay.url(), &code, &[], None, false).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("enroll.png");
+    std::fs::write(&path, admin::qr::png(&link.encode()).unwrap()).unwrap();
+
+    let read = wangge_core::sync::read_enroll_qr(&path).unwrap();
+    assert_eq!(read, link);
+    assert_eq!(read.relay.base(), relay.url());
+    assert_eq!(read.code, code);
+    // A link with pins survives the picture too.
+    let pinned = admin::link::enrollment_link(
+        "https://relay.example.cn/wangge",
+        &code,
+        &["A".repeat(43), format!("{}w", "_".repeat(42))],
+        None,
+        false,
+    )
+    .unwrap();
+    let png = admin::qr::png(&pinned.encode()).unwrap();
+    assert_eq!(
+        wangge_core::sync::read_enroll_qr_bytes(&png).unwrap(),
+        pinned
+    );
+
+    let pasted = wangge_core::sync::read_enroll_link(&format!("\n {}\t\n", link.encode())).unwrap();
+    let enrolled = wangge_core::sync::enroll_with_link(&pasted).await.unwrap();
+    assert_eq!(enrolled.scopes.len(), 1);
+    relay.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn too_many_attempts_are_rate_limited_with_the_relays_wait() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite:{}", dir.path().join("relay.db").display());
+    let relay = start_relay_with(
+        &database,
+        wangge_relay::config::PhotosConfig::default(),
+        "127.0.0.1:0".parse().unwrap(),
+        |c| {
+            c.limits.enroll_attempts = 3;
+            c.limits.enroll_window_seconds = 60;
+        },
+    )
+    .await;
+    for _ in 0..3 {
+        let e = enroll_error(enroll(&relay.url(), "WRONG-CODE-0000").await);
+        assert_eq!(e, EnrollError::CodeInvalid);
+    }
+    let e = enroll_error(enroll(&relay.url(), "WRONG-CODE-0000").await);
+    match &e {
+        EnrollError::RateLimited {
+            retry_after: Some(wait),
+        } => assert!((1..=20).contains(wait), "{wait}"),
+        other => panic!("expected a rate limit, got {other:?}"),
+    }
+    assert_eq!(e.code(), "enroll_rate_limited");
+    relay.stop().await;
+}

@@ -85,6 +85,16 @@ pub async fn spawn_relay() -> TestRelay {
 /// Starts the real relay in this process on `listen` over `database` (as it is) with
 /// the `[photos]` section `photos`.
 pub async fn start_relay(database: &str, photos: PhotosConfig, listen: SocketAddr) -> TestRelay {
+    start_relay_with(database, photos, listen, |_| {}).await
+}
+
+/// [`start_relay`] with `tweak` applied to the configuration last.
+pub async fn start_relay_with(
+    database: &str,
+    photos: PhotosConfig,
+    listen: SocketAddr,
+    tweak: impl FnOnce(&mut Config),
+) -> TestRelay {
     init_tracing();
     let mut config = Config {
         listen,
@@ -93,6 +103,9 @@ pub async fn start_relay(database: &str, photos: PhotosConfig, listen: SocketAdd
         ..Config::default()
     };
     config.limits.admin_poll_millis = 50;
+    // Tests enroll many devices from one address; the limit has tests of its own.
+    config.limits.enroll_attempts = 10_000;
+    tweak(&mut config);
     let relay = Relay::bind(config).await.unwrap();
     let addr = relay.local_addr().unwrap();
     let (stop, stopped) = oneshot::channel::<()>();

@@ -435,6 +435,18 @@ export const zh = {
     enroll_relay_unavailable: '服务器暂时无法处理注册,请稍后重试',
     enroll_refused: '服务器拒绝了注册,请联系网格中心',
     enroll_bad_answer: '服务器的应答不对,请确认地址是网格通服务器',
+    enroll_rate_limited: '尝试次数过多,请稍后再试',
+    // the enrollment link (pasted or scanned)
+    enroll_link_not_wangge: '这不是网格通的注册链接或二维码',
+    enroll_link_version: '注册链接的版本过新,请先升级本应用',
+    enroll_link_no_relay: '注册链接缺少服务器地址,请向网格中心重新索取',
+    enroll_link_no_code: '注册链接缺少注册码,请向网格中心重新索取',
+    enroll_link_bad_code: '注册链接中的注册码格式不对,请向网格中心重新索取',
+    enroll_link_bad_relay: '注册链接中的服务器地址不对,请向网格中心重新索取',
+    enroll_link_bad_anchor: '注册链接中的证书或密钥指纹有误,请向网格中心重新索取',
+    enroll_link_plain: '注册链接指向未加密(http)的服务器且未获准许,已拒绝',
+    enroll_qr_not_found: '图片中没有找到可识别的二维码',
+    enroll_qr_bad_image: '无法读取该图片(需为 PNG、WebP 或 JPEG,且不能过大)',
     // documents kept on this device that wait (SyncView.waiting)
     waiting_unknown_kind: '服务器版本较旧,暂不接收这类记录;服务器升级后自动上传',
     waiting_no_meta: '记录缺少归属信息,暂不上传',

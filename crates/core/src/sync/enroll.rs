@@ -12,7 +12,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 use wangge_schema::enroll::{ENROLL_PATH, EnrollRequest, codes};
-use wangge_schema::{ErrorCode, RelayUrl, RelayUrlError};
+use wangge_schema::{EnrollLinkError, ErrorCode, RelayUrl, RelayUrlError};
 
 use crate::error::Result;
 
@@ -61,6 +61,22 @@ pub enum EnrollError {
     /// An answer that is not an enrollment (not HTTP, or a success without the fields).
     #[error("the relay's answer is not an enrollment")]
     BadAnswer,
+    /// Too many attempts from this address (HTTP 429): try again after `retry_after`
+    /// seconds, when the relay said.
+    #[error("too many enrollment attempts; try again later")]
+    RateLimited {
+        /// The relay's `Retry-After`, in seconds.
+        retry_after: Option<u64>,
+    },
+    /// The enrollment link (pasted or scanned) is not usable.
+    #[error(transparent)]
+    Link(#[from] EnrollLinkError),
+    /// The image holds no QR code that could be read.
+    #[error("no QR code was found in the image")]
+    QrNotFound,
+    /// The image file cannot be read: missing, not PNG/WebP/JPEG, broken or too large.
+    #[error("the image cannot be read")]
+    QrBadImage,
 }
 
 impl EnrollError {
@@ -75,11 +91,21 @@ impl EnrollError {
             EnrollError::RelayUnavailable => ErrorCode::EnrollRelayUnavailable,
             EnrollError::Refused { .. } => ErrorCode::EnrollRefused,
             EnrollError::BadAnswer => ErrorCode::EnrollBadAnswer,
+            EnrollError::RateLimited { .. } => ErrorCode::EnrollRateLimited,
+            EnrollError::Link(e) => e.code(),
+            EnrollError::QrNotFound => ErrorCode::EnrollQrNotFound,
+            EnrollError::QrBadImage => ErrorCode::EnrollQrBadImage,
         }
     }
 
-    /// The error for a relay answer with a non-success `status` and JSON error `body`.
-    fn from_answer(status: u16, body: &[u8]) -> Self {
+    /// The error for a relay answer with a non-success `status`, `Retry-After` header
+    /// `retry_after` and JSON error `body`.
+    fn from_answer(status: u16, retry_after: Option<u64>, body: &[u8]) -> Self {
+        if status == 429 {
+            // The relay's `rate_limited`, its `too_many_connections`, or a proxy's own limit:
+            // all mean wait and try again.
+            return EnrollError::RateLimited { retry_after };
+        }
         let code = serde_json::from_slice::<serde_json::Value>(body)
             .ok()
             .and_then(|v| v.get("code").and_then(|c| c.as_str()).map(str::to_owned))
@@ -153,6 +179,11 @@ async fn try_enroll(
             }
         };
         let status = resp.status();
+        let retry_after = resp
+            .headers()
+            .get(hyper::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
         let bytes = Limited::new(resp.into_body(), MAX_ANSWER)
             .collect()
             .await
@@ -160,7 +191,11 @@ async fn try_enroll(
             .to_bytes();
         driver.abort();
         if !status.is_success() {
-            return Err(EnrollError::from_answer(status.as_u16(), &bytes));
+            return Err(EnrollError::from_answer(
+                status.as_u16(),
+                retry_after,
+                &bytes,
+            ));
         }
         serde_json::from_slice::<Enrollment>(&bytes).map_err(|_| EnrollError::BadAnswer)
     };
@@ -267,9 +302,8 @@ mod tests {
         );
         let url = fake_relay(Some(leak(busy))).await;
         match enroll_within(&url, "x", Duration::from_secs(5)).await {
-            Err(CoreError::Enroll(EnrollError::Refused { status, code })) => {
-                assert_eq!(status, 429);
-                assert_eq!(code.as_deref(), Some("too_many_connections"));
+            Err(CoreError::Enroll(e @ EnrollError::RateLimited { retry_after: None })) => {
+                assert_eq!(e.code(), "enroll_rate_limited");
             }
             other => panic!("{other:?}"),
         }

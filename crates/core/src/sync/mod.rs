@@ -36,10 +36,13 @@
 //! - `session`: one connection's state and decisions (what to send, what is pending or
 //!   waiting), over the store, without I/O.
 //! - `enroll`: [`enroll`] and [`EnrollError`].
+//! - `enroll_link`: the enrollment link from pasted text or a QR code image
+//!   ([`read_enroll_link`], [`read_enroll_qr`]).
 //! - `http`: the small HTTP/1.1 client of enrollment and photos.
 //! - `photos`: the photo transfer task.
 
 mod enroll;
+mod enroll_link;
 mod http;
 mod link;
 mod photos;
@@ -60,6 +63,9 @@ use wangge_schema::RelayUrl;
 use crate::store::{Interest, Store};
 
 pub use enroll::{EnrollError, Enrollment, enroll, enroll_within};
+pub use enroll_link::{
+    MAX_QR_FILE_BYTES, enroll_with_link, read_enroll_link, read_enroll_qr, read_enroll_qr_bytes,
+};
 pub use link::LinkError;
 pub use status::{SyncStatus, WAIT_UNAVAILABLE, WaitReason, wait_code};
 
