@@ -64,6 +64,9 @@ pub struct Config {
     /// enrollment attempts of everyone; name the proxy here to count by client instead.
     /// Only list the proxy's own addresses: anyone else can write the header.
     pub trusted_proxies: Vec<IpAddr>,
+    /// Where `GET /metrics` is served (`WANGGE_METRICS_LISTEN`): unset, on `listen` with
+    /// everything else; set, on this address only (one the monitoring network reaches).
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// Where photo bytes are kept (`[photos]`).
@@ -238,6 +241,7 @@ impl Default for Config {
             limits: LimitsConfig::default(),
             photos: PhotosConfig::default(),
             trusted_proxies: Vec::new(),
+            metrics_listen: None,
         }
     }
 }
@@ -316,6 +320,9 @@ impl Config {
         }
         if let Some(v) = env("WANGGE_LISTEN") {
             self.listen = parse("WANGGE_LISTEN", &v)?;
+        }
+        if let Some(v) = env("WANGGE_METRICS_LISTEN") {
+            self.metrics_listen = Some(parse("WANGGE_METRICS_LISTEN", &v)?);
         }
         if let Some(v) = env("WANGGE_DATABASE") {
             self.database = v;

@@ -29,6 +29,7 @@ pub mod admin;
 pub mod auth;
 pub mod config;
 pub mod engine;
+pub mod metrics;
 pub mod server;
 pub mod store;
 

@@ -78,6 +78,8 @@ pub struct Hub {
     /// in a half-empty table.
     pub(super) sessions: HashMap<ConnId, Box<Session>>,
     generation: Option<i64>,
+    /// Documents refused for a connection since the start.
+    refused: u64,
     /// A write group is open ([`Hub::begin_batch`] succeeded).
     in_batch: bool,
     pub(super) out: Vec<Output>,
@@ -114,6 +116,7 @@ impl Hub {
             limits,
             sessions: HashMap::new(),
             generation: None,
+            refused: 0,
             in_batch: false,
             out: Vec::new(),
         }
@@ -122,6 +125,11 @@ impl Hub {
     /// Number of documents in memory.
     pub fn loaded_docs(&self) -> usize {
         self.cache.len()
+    }
+
+    /// Documents refused for a connection since the hub started.
+    pub fn refused_docs(&self) -> u64 {
+        self.refused
     }
 
     /// Number of open connections.
@@ -339,6 +347,7 @@ impl Hub {
             return;
         };
         session.forget(&id);
+        self.refused += 1;
         let Some(peer) = session.peer.clone() else {
             return;
         };

@@ -147,6 +147,7 @@ pub(crate) async fn create(
         Err(resp) => return resp,
     };
     info!(device = %device_id, upload = %id, length, complete, "upload created");
+    app.metrics.uploads_started.inc();
     with_headers(
         StatusCode::CREATED.into_response(),
         &[
@@ -202,7 +203,9 @@ async fn finish_received(app: &AppState, st: UploadState) -> Result<Finished, Re
 async fn complete(app: &AppState, id: Uuid) -> Result<Finished, Response> {
     match finish(app, id).await {
         Ok(FinishOutcome::HashMismatch) => return Ok(Finished::HashMismatch),
-        Ok(FinishOutcome::Stored) => {}
+        Ok(FinishOutcome::Stored) => {
+            app.metrics.uploads_finished.inc();
+        }
         Err(resp) if resp.status() == StatusCode::NOT_FOUND => {}
         Err(resp) => return Err(resp),
     }

@@ -98,6 +98,7 @@ pub(crate) async fn enroll(
     if let Err(wait) = app.enroll_limiter.check(client) {
         // The address is personal data: not logged.
         info!("enrollment attempt over the per-address limit");
+        app.metrics.enrolled("rate_limited");
         return rate_limited(wait);
     }
     let Ok(req) = serde_json::from_slice::<EnrollRequest>(&body) else {
@@ -138,6 +139,7 @@ pub(crate) async fn enroll(
         Ok(Ok(Some(user))) => user,
         Ok(Ok(None)) => {
             info!("enrollment refused");
+            app.metrics.enrolled("refused");
             return error(
                 StatusCode::UNAUTHORIZED,
                 codes::ENROLLMENT_CODE_INVALID,
@@ -154,6 +156,7 @@ pub(crate) async fn enroll(
         }
     };
     info!(device = %device.device_id, user = %user.id, role = user.principal.role.as_str(), "device enrolled");
+    app.metrics.enrolled("enrolled");
     Json(EnrollResponse {
         device_id: device.device_id,
         user_id: user.id,
@@ -164,4 +167,21 @@ pub(crate) async fn enroll(
         scopes: user.principal.scopes,
     })
     .into_response()
+}
+
+/// `GET /metrics`: the Prometheus text format ([`crate::metrics`]).
+pub(crate) async fn metrics(State(app): State<AppState>) -> Response {
+    metrics_response(&app.metrics)
+}
+
+/// The metrics as a response.
+pub(crate) fn metrics_response(metrics: &crate::metrics::Metrics) -> Response {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        metrics.render(),
+    )
+        .into_response()
 }

@@ -58,12 +58,14 @@ pub(crate) enum Outbound {
 pub(crate) fn spawn(
     mut hub: Hub,
     mut rx: mpsc::Receiver<Command>,
+    metrics: std::sync::Arc<crate::metrics::Metrics>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     std::thread::Builder::new()
         .name("wangge-hub".into())
         .spawn(move || {
             let mut queues: HashMap<ConnId, OutSender> = HashMap::new();
             let mut cmds = Vec::with_capacity(MAX_GROUP);
+            let mut refused = 0;
             while let Some(first) = rx.blocking_recv() {
                 // Group commit: take what is queued (bounded), handle it in one write
                 // group, and send the outputs only once the group is on disk.
@@ -74,6 +76,7 @@ pub(crate) fn spawn(
                         Err(_) => break,
                     }
                 }
+                let group = Instant::now();
                 hub.begin_batch();
                 let mut outputs = Vec::new();
                 let mut stop = false;
@@ -108,7 +111,16 @@ pub(crate) fn spawn(
                         break;
                     }
                 }
-                if !hub.commit_batch() {
+                let committed = hub.commit_batch();
+                metrics.write_group.observe(group.elapsed().as_secs_f64());
+                metrics
+                    .documents_loaded
+                    .set(i64::try_from(hub.loaded_docs()).unwrap_or(i64::MAX));
+                metrics
+                    .documents_refused
+                    .inc_by(hub.refused_docs().saturating_sub(refused));
+                refused = hub.refused_docs();
+                if !committed {
                     // Nothing of the group is stored: send none of its acknowledgements,
                     // and close the connections they were for.
                     let conns: Vec<ConnId> = outputs

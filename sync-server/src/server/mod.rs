@@ -68,6 +68,8 @@ pub struct Relay {
     http_store: Box<dyn store::RelayStore>,
     hub_store: Box<dyn store::RelayStore>,
     photos: Option<Arc<store::objects::ObjectBlobs>>,
+    /// `GET /metrics` on an address of its own (`metrics_listen`), bound with the rest.
+    metrics_listener: Option<TcpListener>,
 }
 
 impl Relay {
@@ -97,8 +99,13 @@ impl Relay {
         let http_store = store::open(&config.database)?;
         let hub_store = store::open(&config.database)?;
         let listener = TcpListener::bind(config.listen).await?;
+        let metrics_listener = match config.metrics_listen {
+            Some(addr) => Some(TcpListener::bind(addr).await?),
+            None => None,
+        };
         Ok(Relay {
             listener,
+            metrics_listener,
             config: Arc::new(config),
             http_store,
             hub_store,
@@ -123,6 +130,7 @@ impl Relay {
             http_store,
             hub_store,
             photos,
+            metrics_listener,
         } = self;
         let hub = Hub::new(
             hub_store,
@@ -130,7 +138,8 @@ impl Relay {
             config.limits.engine(),
         );
         let (hub_tx, hub_rx) = mpsc::channel(1024);
-        let hub_thread = hub_task::spawn(hub, hub_rx)?;
+        let metrics = crate::metrics::Metrics::new();
+        let hub_thread = hub_task::spawn(hub, hub_rx, metrics.clone())?;
         let feed = start_feed(&config.database, hub_tx.clone())?;
         let ticker = tokio::spawn(tick(
             hub_tx.clone(),
@@ -147,9 +156,14 @@ impl Relay {
                 config.limits.enroll_attempts,
                 Duration::from_secs(config.limits.enroll_window_seconds),
             )),
+            metrics: metrics.clone(),
         };
         let router = Router::new()
             .route("/healthz", get(http::healthz))
+            .merge(match config.metrics_listen {
+                None => Router::new().route("/metrics", get(http::metrics)),
+                Some(_) => Router::new(),
+            })
             .route(
                 "/v1/enroll",
                 post(http::enroll)
@@ -178,6 +192,13 @@ impl Relay {
             )
             .route("/v1/blobs/{sha256}", get(files::download))
             .with_state(app);
+        let (metrics_stop, metrics_server) = match metrics_listener {
+            Some(listener) => {
+                let (stop, server) = serve_metrics(listener, metrics.clone())?;
+                (Some(stop), Some(server))
+            }
+            None => (None, None),
+        };
         info!(addr = %listener.local_addr()?, "relay listening");
         let served = axum::serve(
             listener,
@@ -193,6 +214,12 @@ impl Relay {
         })
         .await;
         ticker.abort();
+        if let Some(stop) = metrics_stop {
+            let _ = stop.send(());
+        }
+        if let Some(server) = metrics_server {
+            let _ = server.await;
+        }
         // Stopping the feed waits for its thread (at most one wait for notifications).
         let _ = tokio::task::spawn_blocking(move || drop(feed)).await;
         let _ = hub_tx.send(Command::Shutdown).await;
@@ -201,6 +228,39 @@ impl Relay {
         info!("relay stopped");
         Ok(served?)
     }
+}
+
+/// Serves `GET /metrics` alone on `listener` until told to stop.
+fn serve_metrics(
+    listener: TcpListener,
+    metrics: Arc<crate::metrics::Metrics>,
+) -> Result<
+    (
+        tokio::sync::oneshot::Sender<()>,
+        tokio::task::JoinHandle<()>,
+    ),
+    ServeError,
+> {
+    info!(addr = %listener.local_addr()?, "metrics listening");
+    let router = Router::new().route(
+        "/metrics",
+        get(move || {
+            let metrics = metrics.clone();
+            async move { http::metrics_response(&metrics) }
+        }),
+    );
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        let served = axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await;
+        if let Err(e) = served {
+            warn!(cause = %e, "metrics listener failed");
+        }
+    });
+    Ok((stop, server))
 }
 
 /// Starts the change feed from the other instances on the database, if it has one, and

@@ -30,6 +30,8 @@ pub(crate) struct AppState {
     pub per_ip: Arc<Mutex<HashMap<IpAddr, usize>>>,
     /// Enrollment attempts per client address.
     pub enroll_limiter: Arc<super::rate::EnrollLimiter>,
+    /// The metrics (`GET /metrics`).
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {

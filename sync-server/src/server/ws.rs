@@ -33,6 +33,7 @@ pub(crate) async fn sync_upgrade(
         text(header::SEC_WEBSOCKET_PROTOCOL),
         uri.query(),
     ) else {
+        app.metrics.refuse("token_missing");
         return error(
             StatusCode::UNAUTHORIZED,
             "token_missing",
@@ -51,6 +52,7 @@ pub(crate) async fn sync_upgrade(
     let auth = match auth {
         Ok(Ok(Some(auth))) => auth,
         Ok(Ok(None)) => {
+            app.metrics.refuse("token_invalid");
             return error(
                 StatusCode::UNAUTHORIZED,
                 "token_invalid",
@@ -58,6 +60,7 @@ pub(crate) async fn sync_upgrade(
             );
         }
         _ => {
+            app.metrics.refuse("storage_unavailable");
             return error(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "storage_unavailable",
@@ -66,6 +69,7 @@ pub(crate) async fn sync_upgrade(
         }
     };
     let Some(slot) = app.ip_slot(addr.ip()) else {
+        app.metrics.refuse("too_many_connections");
         return error(
             StatusCode::TOO_MANY_REQUESTS,
             "too_many_connections",
@@ -107,6 +111,8 @@ enum Event {
 async fn connection(app: AppState, auth: Box<DeviceAuth>, mut socket: WebSocket, _slot: IpSlot) {
     let conn = app.conn_id();
     info!(conn, device = %auth.device_id, "connected");
+    app.metrics.connections.inc();
+    let _open = OpenConnection(&app.metrics);
     let (out_tx, mut out_rx) = outq::queue(app.config.limits.outbound_queue);
     let connect = Command::Connect {
         conn,
@@ -150,6 +156,7 @@ async fn handle(
             let limits = Limits::with_max_message_bytes(app.config.limits.max_message_bytes);
             match Message::decode_with(&bytes, &limits) {
                 Ok(msg) => {
+                    app.metrics.messages_in.inc();
                     let cmd = Command::Message {
                         conn,
                         msg: Box::new(msg),
@@ -181,6 +188,7 @@ async fn handle(
         }
         Event::Incoming(Some(Ok(_))) => {}
         Event::Outgoing(Some(Outbound::Bytes(bytes))) => {
+            app.metrics.messages_out.inc();
             if let Err(e) = socket.send(WsMessage::Binary(bytes.into())).await {
                 debug!(conn, cause = %e, "send failed");
                 return ControlFlow::Break(());
@@ -200,6 +208,15 @@ async fn handle(
         }
     }
     ControlFlow::Continue(())
+}
+
+/// Counts a connection as closed when dropped, however the task ends.
+struct OpenConnection<'a>(&'a crate::metrics::Metrics);
+
+impl Drop for OpenConnection<'_> {
+    fn drop(&mut self) {
+        self.0.connections.dec();
+    }
 }
 
 /// Answers with a protocol `error` and closes.

@@ -10,6 +10,7 @@ mod admin_api;
 mod bad_input;
 mod enroll;
 mod helpers;
+mod metrics;
 mod photos_s3;
 mod postgres;
 mod refusals;
