@@ -98,6 +98,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'waiting_too_many',
   'waiting_busy',
   'waiting_too_large',
+  'waiting_step_forbidden',
   'waiting_other',
   'waiting_unavailable',
   'id_number_rounded',
