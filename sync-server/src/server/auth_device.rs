@@ -131,6 +131,7 @@ mod tests {
                 10,
                 std::time::Duration::from_secs(60),
             )),
+            metrics: crate::metrics::Metrics::new(),
         };
         (app, token, device.device_id)
     }
