@@ -8,13 +8,14 @@ use std::time::{Duration, Instant};
 use automerge::sync::{self, SyncDoc};
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ROOT, ReadDoc};
-use uuid::Uuid;
 use wangge_proto::{DocumentId, Message, PeerId};
 
-use super::tests::{FEATURES, GRID, digest, join, join_with, new_doc, summarize, sync_with};
+use super::tests::{
+    FEATURES, GRID, digest, enrolled, join, join_with, new_doc, summarize, sync_with,
+};
 use super::{EngineLimits, Hub, Output};
 use crate::store::sqlite::SqliteStore;
-use crate::store::{AccountStore, DeviceAuth, DocStore, NewDevice};
+use crate::store::{AccountStore, DeviceAuth, DocStore};
 use wangge_schema::{Role, ScopeCode};
 
 struct Two {
@@ -26,20 +27,6 @@ struct Two {
     b: DeviceAuth,
 }
 
-fn device(store: &mut SqliteStore, grid: &ScopeCode, n: &str) -> DeviceAuth {
-    let user = store
-        .add_user(n, Role::Member, std::slice::from_ref(grid))
-        .unwrap();
-    store.add_enrollment_code(user, n, i64::MAX).unwrap();
-    let new = NewDevice {
-        device_id: Uuid::new_v4(),
-        token_hash: format!("token-{n}"),
-        label: String::new(),
-    };
-    store.redeem_enrollment_code(n, 0, &new).unwrap();
-    store.authenticate(&format!("token-{n}")).unwrap().unwrap()
-}
-
 fn two(limits: EngineLimits) -> Two {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("relay.db");
@@ -49,8 +36,8 @@ fn two(limits: EngineLimits) -> Two {
         .add_division(&ScopeCode::parse("110105001001").unwrap(), "c")
         .unwrap();
     store.add_grid(&grid, "g").unwrap();
-    let a = device(&mut store, &grid, "a");
-    let b = device(&mut store, &grid, "b");
+    let a = enrolled(&mut store, Role::Member, GRID, "a");
+    let b = enrolled(&mut store, Role::Member, GRID, "b");
     let hub = |limits| {
         Hub::new(
             Box::new(SqliteStore::open(&path).unwrap()),
@@ -205,7 +192,7 @@ fn a_document_another_connection_loaded_first_is_still_pushed_on_its_notificatio
     // C on hub two asked for the scope push; it joins before the document exists.
     let c = {
         let mut s = SqliteStore::open(&t.path).unwrap();
-        device(&mut s, &ScopeCode::parse(GRID).unwrap(), "c")
+        enrolled(&mut s, Role::Member, GRID, "c")
     };
     super::tests::join_with(&mut t.two, 3, &c, &[wangge_proto::FEATURE_SCOPE_PUSH]);
     let pa = join(&mut t.one, 1, &t.a);

@@ -6,18 +6,17 @@
 use automerge::sync;
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ObjType, ROOT, ReadDoc, Value};
-use uuid::Uuid;
 use wangge_events::{Action, Actor, Limit, Party, Severity, Step, StepId, Supervision};
 use wangge_proto::{DocumentId, RefusalReason};
 use wangge_schema::steps::{STEPS, read_steps, write_step};
 use wangge_schema::{DocKind, Role, ScopeCode, genesis};
 
 use super::refusal_tests::{join_wangge, sync_doc};
-use super::tests::GRID;
+use super::tests::{GRID, enrolled};
 use super::{EngineLimits, Hub};
 use crate::engine::guard::load_chunks;
 use crate::store::sqlite::SqliteStore;
-use crate::store::{AccountStore, DeviceAuth, NewDevice};
+use crate::store::{AccountStore, DeviceAuth};
 
 const COMMUNITY: &str = "110105001001";
 const STREET: &str = "110105001";
@@ -30,20 +29,6 @@ struct People {
     centre: DeviceAuth,
     other_centre: DeviceAuth,
     next_conn: u64,
-}
-
-fn enrolled(store: &mut SqliteStore, role: Role, scope: &str, n: &str) -> DeviceAuth {
-    let user = store
-        .add_user(n, role, &[ScopeCode::parse(scope).unwrap()])
-        .unwrap();
-    store.add_enrollment_code(user, n, i64::MAX).unwrap();
-    let device = NewDevice {
-        device_id: Uuid::new_v4(),
-        token_hash: format!("token-{n}"),
-        label: String::new(),
-    };
-    store.redeem_enrollment_code(n, 0, &device).unwrap();
-    store.authenticate(&format!("token-{n}")).unwrap().unwrap()
 }
 
 fn people() -> People {

@@ -121,6 +121,22 @@ impl BlobStore for Flaky {
     }
 }
 
+/// Adds a user of `role` over `scope` to `store` and enrolls a device for them (token
+/// `token-{n}`).
+pub(super) fn enrolled(store: &mut SqliteStore, role: Role, scope: &str, n: &str) -> DeviceAuth {
+    let user = store
+        .add_user(n, role, &[ScopeCode::parse(scope).unwrap()])
+        .unwrap();
+    store.add_enrollment_code(user, n, i64::MAX).unwrap();
+    let device = NewDevice {
+        device_id: Uuid::new_v4(),
+        token_hash: format!("token-{n}"),
+        label: String::new(),
+    };
+    store.redeem_enrollment_code(n, 0, &device).unwrap();
+    store.authenticate(&format!("token-{n}")).unwrap().unwrap()
+}
+
 pub(super) struct Setup {
     pub hub: Hub,
     pub auth: DeviceAuth,
