@@ -39,9 +39,8 @@ if [ ! -f ui/node_modules/.package-lock.json ] || [ ui/package-lock.json -nt ui/
   (cd ui && npm ci --no-audit --no-fund)
 fi
 (cd ui && npm run build)
-cargo build --locked -p wangge-app --features custom-protocol
-cargo build --locked -p wangge-relay
-cargo build --locked -p wangge-core --example seed_relay
+# One build, as scripts/e2e.sh does: one feature resolution, so nothing is built twice.
+cargo build --locked --workspace --bins --examples --features wangge-app/custom-protocol
 target="${CARGO_TARGET_DIR:-$root/target}"
 relay_bin="$target/debug/wangge-relay"
 app_bin="$target/debug/wangge-app"

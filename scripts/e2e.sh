@@ -26,9 +26,10 @@ fi
 (cd ui && npm run build)
 
 phase "app (custom-protocol), relay, seeding device"
-cargo build --locked -p wangge-app --features custom-protocol
-cargo build --locked -p wangge-relay
-cargo build --locked -p wangge-core --example seed_relay
+# One build of the whole workspace's binaries and examples, with the same package selection
+# and features as scripts/test.sh's `cargo test`: every dependency it built is reused (a
+# `-p` build resolves features for that package alone and rebuilt ~150 crates).
+cargo build --locked --workspace --bins --examples --features wangge-app/custom-protocol
 target="${CARGO_TARGET_DIR:-$root/target}"
 export WANGGE_APP_BIN="$target/debug/wangge-app"
 export WANGGE_RELAY_BIN="$target/debug/wangge-relay"

@@ -8,8 +8,12 @@ bash scripts/deps.sh
 # The app crate embeds ui/dist at compile time, so the UI is built before any cargo step.
 echo "== ui";           (cd ui && npm ci --no-audit --no-fund && npm run build && npm test)
 echo "== cargo fmt";    cargo fmt --all -- --check
+# Both lock files up to date before anything long runs (the fuzz workspace has its own).
+echo "== lock files";   cargo metadata --locked --format-version 1 >/dev/null \
+  && cargo metadata --locked --format-version 1 --manifest-path fuzz/Cargo.toml >/dev/null
 echo "== cargo clippy"; cargo clippy --workspace --all-targets --locked -- -D warnings
-echo "== cargo test";   cargo test --workspace --locked
+# custom-protocol as the E2E build below has it, so that build reuses everything built here.
+echo "== cargo test";   cargo test --workspace --locked --features wangge-app/custom-protocol
 # `cargo test` regenerated the IPC bindings (export_bindings); committed ones must match.
 if git rev-parse --git-dir >/dev/null 2>&1; then
   echo "== bindings";   test -z "$(git status --porcelain -- ui/src/bindings)" \
