@@ -225,5 +225,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     {
         write(dir, "relay_url", &format!("url-{i}"), u.as_bytes())?;
     }
+    for (i, t) in [
+        "张三 36.5，李四 36.8、王五：37.4℃\n赵六体温36.7度 钱七36",
+        "3栋2单元501室 张三 36.6\n3-2-502 36.4\n5号楼 0101 36.2",
+        "1、章三 ３６．５\n2. zhangsan 36.6\n3) 买买提·艾力 36.7\n8:30 zs 36.5 36.9",
+    ]
+    .iter()
+    .enumerate()
+    {
+        write(dir, "paste_readings", &format!("paste-{i}"), t.as_bytes())?;
+    }
     Ok(())
 }

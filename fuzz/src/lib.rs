@@ -16,6 +16,7 @@ use wangge_schema::tus::{UploadMetadata, encode_checksum, normalize_sha256, pars
 use wangge_schema::{
     ApiError, EnrollRequest, EnrollResponse, RelayUrl, guard, read_meta, regrid, root_str,
 };
+use wangge_text::roster::{By, Found, MAX_CANDIDATES, Person, Roster};
 
 /// Replaces the panic hook with a quiet one (set `FUZZ_SHOW_PANICS` to see them): a panic
 /// a guard catches is then no crash; one that escapes still aborts the run.
@@ -145,6 +146,52 @@ pub fn relay_url(data: &[u8]) {
     }
 }
 
+/// Residents a fuzzed paste is matched against: two of one name, homophones, rooms.
+fn paste_roster() -> Vec<Person> {
+    let p = |name: &str, household: usize, address: &str| Person {
+        name: name.to_owned(),
+        household,
+        address: address.to_owned(),
+    };
+    vec![
+        p("张三", 0, "幸福小区3栋2单元501室"),
+        p("李四", 0, "幸福小区3栋2单元501室"),
+        p("王五", 1, "幸福小区3栋2单元502室"),
+        p("张三", 2, "幸福小区4栋1单元501室"),
+        p("章三", 3, "帽儿胡同12号"),
+        p("买买提·艾力", 4, "帽儿胡同14号"),
+    ]
+}
+
+/// Pasted readings: cutting never panics, every piece is a part of its own line, and
+/// finding gives one person (by name only with that very name), several, or nobody,
+/// never more candidates than the screen lists.
+pub fn paste_readings(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let Ok(pieces) = wangge_text::paste::parse(&text) else {
+        return;
+    };
+    let people = paste_roster();
+    let roster = Roster::new(&people);
+    for p in &pieces {
+        let line = text.lines().nth(p.line as usize - 1);
+        assert!(
+            line.is_some_and(|l| l.contains(&p.text)),
+            "a piece from its line"
+        );
+        assert!(p.has_person() || p.reading.is_some(), "an empty piece");
+        match roster.find(p) {
+            Found::One(i, By::Name) => {
+                assert_eq!(Some(people[i].name.as_str()), p.name.as_deref());
+            }
+            Found::One(i, _) => assert!(i < people.len()),
+            Found::Ambiguous(v) => assert!(v.len() >= 2 && v.len() <= MAX_CANDIDATES),
+            Found::Nobody(v) => assert!(v.len() <= MAX_CANDIDATES),
+            Found::NoPerson => assert!(!p.has_person()),
+        }
+    }
+}
+
 /// A target's property over one input.
 pub type Target = fn(&[u8]);
 
@@ -158,4 +205,5 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("tus_headers", tus_headers),
     ("enroll_body", enroll_body),
     ("relay_url", relay_url),
+    ("paste_readings", paste_readings),
 ];

@@ -16,7 +16,9 @@ pub fn bindings_dir() -> PathBuf {
 pub fn export(dir: &Path) -> Result<(), ts_rs::ExportError> {
     use wangge_core::photos::PhotoRef;
     use wangge_core::store::{CheckRow, DaySummary, HouseholdSummary, ReportRow, ResidentHit};
-    use wangge_core::views::{HouseholdView, PhotoProgress, PhotoStage, ReportView, SyncView};
+    use wangge_core::views::{
+        HouseholdView, PastedReadings, PhotoProgress, PhotoStage, ReportView, SyncView,
+    };
     use wangge_core::*;
 
     use crate::dto::*;
@@ -50,6 +52,7 @@ pub fn export(dir: &Path) -> Result<(), ts_rs::ExportError> {
         CheckInput,
         ChecksRecorded,
         TemperatureReading,
+        PastedReadings,
         Slot,
         VisitInput,
         Visit,

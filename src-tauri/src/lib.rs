@@ -114,6 +114,7 @@ pub fn invoke_handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         commands::checks::household_checks,
         commands::checks::validate_temperature,
         commands::checks::record_checks,
+        commands::checks::match_pasted_readings,
         commands::checks::fever_list,
         commands::visits::record_visit,
         commands::visits::visits_of_day,

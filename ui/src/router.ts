@@ -22,6 +22,7 @@ export const routes: RouteRecordRaw[] = [
   { path: '/households/:household/residents/new', component: () => import('@/views/ResidentFormView.vue'), props: true, meta: { title: zh.titles.residentNew, back: true } },
   { path: '/households/:household/residents/:id', component: () => import('@/views/ResidentFormView.vue'), props: true, meta: { title: zh.titles.residentEdit, back: true } },
   { path: '/households/:id/temperature', component: () => import('@/views/TemperatureView.vue'), props: true, meta: { title: zh.titles.temperature, back: true, fill: true } },
+  { path: '/temperature/paste', component: () => import('@/views/PasteReadingsView.vue'), meta: { title: zh.titles.paste, back: true, fill: true } },
   { path: '/households/:id/visit', component: () => import('@/views/VisitView.vue'), props: true, meta: { title: zh.titles.visit, back: true } },
   { path: '/reports', component: () => import('@/views/ReportsView.vue'), meta: { title: zh.titles.reports } },
   { path: '/reports/new', component: () => import('@/views/ReportFormView.vue'), meta: { title: zh.titles.reportNew, back: true } },

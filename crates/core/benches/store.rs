@@ -389,9 +389,5 @@ fn main() {
 }
 
 fn pinyin_initials(name: &str) -> String {
-    use pinyin::ToPinyin;
-    name.to_pinyin()
-        .flatten()
-        .map(|p| p.first_letter())
-        .collect()
+    wangge_text::pinyin_keys(name).0
 }

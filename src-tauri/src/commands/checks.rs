@@ -1,9 +1,10 @@
-//! Temperature checks: the keypad's judgement, saving a household's readings, the
-//! household's and the grid's fever lists.
+//! Temperature checks: the keypad's judgement, saving a household's readings, readings
+//! pasted as text matched to residents, the household's and the grid's fever lists.
 
 use chrono::NaiveDate;
 use tauri::State;
 use wangge_core::store::CheckRow;
+use wangge_core::views::PastedReadings;
 use wangge_core::{CheckInput, ChecksRecorded, HouseholdId, Slot, TemperatureReading};
 
 use crate::error::AppResult;
@@ -35,6 +36,19 @@ pub fn record_checks(
     checks: Vec<CheckInput>,
 ) -> AppResult<ChecksRecorded> {
     state.with_store(|s| s.record_checks(slot, &checks))
+}
+
+/// Readings pasted as text ("张三 36.5，李四 36.8"), each matched to a resident of the
+/// member's grids or told why not; nothing is saved (the screen saves the checked ones with
+/// `record_checks`, method reported).
+#[tauri::command(async)]
+#[tracing::instrument(skip_all)]
+pub fn match_pasted_readings(
+    state: State<'_, AppState>,
+    text: String,
+) -> AppResult<PastedReadings> {
+    let grids = state.grids();
+    state.with_store(|s| s.match_pasted_readings(&grids, &text))
 }
 
 /// The day's fever readings in the member's grids.

@@ -18,6 +18,7 @@ import type {
   HouseholdSummary,
   HouseholdView,
   JournalEntry,
+  PastedReadings,
   PhotoProgress,
   PhotoRef,
   ReportId,
@@ -84,6 +85,9 @@ export const validateTemperature = (text: string) =>
 /** Saves every valid row; `refused` says, per row, what core refused and why. */
 export const recordChecks = (slot: Slot, checks: CheckInput[]) =>
   invoke<ChecksRecorded>('record_checks', { slot, checks });
+/** Cuts pasted text (张三 36.5，李四 36.8 …) into pieces and matches each to a resident; saves nothing. */
+export const matchPastedReadings = (text: string) =>
+  invoke<PastedReadings>('match_pasted_readings', { text });
 export const feverList = (day?: Day | null) =>
   invoke<CheckRow[]>('fever_list', { day: day ?? null });
 

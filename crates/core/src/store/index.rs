@@ -11,7 +11,7 @@ use wangge_proto::DocumentId;
 
 use wangge_schema::regrid;
 
-use super::search::{grams, pinyin_keys, reversed};
+use super::search::{grams, reversed};
 use crate::clock::local_day;
 use crate::doc::{DocKind, collection, read_collection, read_fields, root_str, scope_of};
 use crate::error::{CoreError, Result};
@@ -19,6 +19,7 @@ use crate::model::{
     GridCode, Household, JournalEntry, Need, Report, Resident, StatusEvent, TemperatureCheck,
     Visit, current_status,
 };
+use wangge_text::pinyin_keys;
 
 /// Brings the index rows of document `id` up to date after changes since `before`.
 pub(crate) fn reindex(

@@ -28,7 +28,7 @@ mod log;
 mod queries;
 mod remote;
 mod schema;
-mod search;
+pub(crate) mod search;
 mod sync_state;
 mod transfers;
 

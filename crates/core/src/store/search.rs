@@ -5,7 +5,6 @@
 //! index lookup; longer queries look up their rarest bigram and filter with `instr`.
 //! Tails use the reversed number with a prefix range.
 
-use pinyin::ToPinyin;
 use rusqlite::params;
 use serde::Serialize;
 
@@ -69,33 +68,21 @@ pub(crate) fn grams(s: &str) -> Vec<String> {
     out
 }
 
-/// (initials, full pinyin) of a name: 张三 → ("zs", "zhangsan"). Non-Han letters and
-/// digits are kept lower-cased.
-pub(crate) fn pinyin_keys(name: &str) -> (String, String) {
-    let mut initials = String::new();
-    let mut full = String::new();
-    for (c, p) in name.chars().zip(name.to_pinyin()) {
-        match p {
-            Some(p) => {
-                initials.push_str(p.first_letter());
-                full.push_str(p.plain());
-            }
-            None if c.is_ascii_alphanumeric() => {
-                let l = c.to_ascii_lowercase();
-                initials.push(l);
-                full.push(l);
-            }
-            None => {}
-        }
+/// ` AND r.grid IN ('…', …)` for `grids` (grid codes are digits only), or nothing when
+/// `grids` is empty.
+pub(crate) fn grid_filter(grids: &[GridCode]) -> String {
+    if grids.is_empty() {
+        return String::new();
     }
-    (initials, full)
+    let list: Vec<String> = grids.iter().map(|g| format!("'{}'", g.as_str())).collect();
+    format!(" AND r.grid IN ({})", list.join(","))
 }
 
 pub(crate) fn reversed(s: &str) -> String {
     s.chars().rev().collect()
 }
 
-const HIT_COLUMNS: &str =
+pub(crate) const HIT_COLUMNS: &str =
     "r.id, r.household_id, r.grid, r.name, h.address, r.phone_rev, r.id_rev, r.tags";
 
 impl Store {
@@ -112,12 +99,7 @@ impl Store {
         if q.is_empty() || limit == 0 {
             return Ok(vec![]);
         }
-        let grid_filter = if grids.is_empty() {
-            String::new()
-        } else {
-            let list: Vec<String> = grids.iter().map(|g| format!("'{}'", g.as_str())).collect();
-            format!(" AND r.grid IN ({})", list.join(","))
-        };
+        let grid_filter = grid_filter(grids);
         let mut hits: Vec<ResidentHit> = vec![];
         let lim = limit as i64;
         let base = format!(
@@ -131,14 +113,14 @@ impl Store {
             let rev = reversed(&q.to_uppercase());
             let hi = format!("{rev}~");
             if !q.contains('x') {
-                self.collect(
+                self.collect_hits(
                     &format!("{base} AND r.phone_rev >= ?1 AND r.phone_rev < ?2 LIMIT ?3"),
                     params![rev, hi, lim],
                     MatchKind::PhoneTail,
                     &mut hits,
                 )?;
             }
-            self.collect(
+            self.collect_hits(
                 &format!("{base} AND r.id_rev >= ?1 AND r.id_rev < ?2 LIMIT ?3"),
                 params![rev, hi, lim],
                 MatchKind::IdTail,
@@ -146,13 +128,13 @@ impl Store {
             )?;
         } else if q.bytes().all(|b| b.is_ascii_lowercase()) {
             let hi = format!("{q}~");
-            self.collect(
+            self.collect_hits(
                 &format!("{base} AND r.initials >= ?1 AND r.initials < ?2 LIMIT ?3"),
                 params![q, hi, lim],
                 MatchKind::Pinyin,
                 &mut hits,
             )?;
-            self.collect(
+            self.collect_hits(
                 &format!("{base} AND r.pinyin >= ?1 AND r.pinyin < ?2 LIMIT ?3"),
                 params![q, hi, lim],
                 MatchKind::Pinyin,
@@ -161,14 +143,14 @@ impl Store {
         }
         if !is_digits || q.len() < 4 {
             let key = self.rarest_gram(&q, "resident_grams")?;
-            self.collect(
+            self.collect_hits(
                 &format!("{base} AND r.id IN (SELECT resident_id FROM resident_grams WHERE gram = ?1) AND instr(lower(r.name), ?2) > 0 LIMIT ?3"),
                 params![key, q, lim],
                 MatchKind::Name,
                 &mut hits,
             )?;
             let key = self.rarest_gram(&q, "household_grams")?;
-            self.collect(
+            self.collect_hits(
                 &format!("{base} AND r.household_id IN (SELECT household_id FROM household_grams WHERE gram = ?1) AND instr(lower(h.address), ?2) > 0 LIMIT ?3"),
                 params![key, q, lim],
                 MatchKind::Address,
@@ -204,7 +186,7 @@ impl Store {
         Ok(best.1)
     }
 
-    fn collect(
+    pub(crate) fn collect_hits(
         &self,
         sql: &str,
         p: impl rusqlite::Params,
@@ -261,14 +243,5 @@ mod tests {
     #[test]
     fn grams_cover_single_characters_and_pairs() {
         assert_eq!(grams("张三丰"), ["三", "三丰", "丰", "张", "张三"]);
-    }
-
-    #[test]
-    fn pinyin_keys_give_initials_and_full() {
-        assert_eq!(
-            pinyin_keys("张三"),
-            ("zs".to_owned(), "zhangsan".to_owned())
-        );
-        assert_eq!(pinyin_keys("李 A"), ("la".to_owned(), "lia".to_owned()));
     }
 }

@@ -9,6 +9,7 @@
 //!   the resident form's unmasked values.
 //! - [`day`]: reads of one local day (today when no day is given) over a household or a
 //!   member's grids.
+//! - [`paste`]: readings pasted as text, matched to the grid's residents for one save.
 //! - [`report`]: [`ReportView`], a report with its history and the photos not here yet.
 //! - [`photo`]: [`PhotoProgress`] of the evidence pipeline, a stored photo's bytes.
 //! - [`sync`]: [`SyncView`], the sync badge and page: offline or error, a round's
@@ -16,11 +17,13 @@
 
 mod day;
 mod household;
+mod paste;
 mod photo;
 mod report;
 mod sync;
 
 pub use household::{ConflictView, HouseholdDetail, HouseholdView, ResidentView};
+pub use paste::{PasteProblem, PastedReading, PastedReadings};
 pub use photo::{PhotoProgress, PhotoStage};
 pub use report::ReportView;
 pub use sync::{SyncRound, SyncState, SyncView, Waiting, waiting_code};

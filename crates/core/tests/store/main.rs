@@ -9,6 +9,7 @@ mod event_chain;
 mod first_open;
 mod helpers;
 mod merge;
+mod paste;
 mod photos;
 mod regrid;
 mod search;
