@@ -138,6 +138,28 @@ export async function saveTemperatures(s, count) {
   );
 }
 
+/**
+ * Saves the check screen's readings and goes on to the next household due: waits until
+ * another household's check screen has loaded ('next') or the grid is done ('done').
+ */
+export async function saveTemperaturesAndNext(s) {
+  const route = await s.route();
+  const title = await (await s.el('temp-household')).text();
+  await s.click('temp-save-next');
+  return waitUntil(
+    async () => {
+      if ((await s.route()) !== route) {
+        const t = await s.all('temp-household');
+        if (t.length > 0 && (await t[0].text()) !== '' && (await t[0].text()) !== title) return 'next';
+        return null;
+      }
+      const toast = await s.all('toast');
+      return toast.length > 0 && (await toast[0].text()).includes('全部完成') ? 'done' : null;
+    },
+    { timeoutMs: 15_000, what: 'the next household due, or the grid done' },
+  );
+}
+
 /** Files a report with photos; waits for each photo's thumbnail; returns to the report page. */
 export async function fileReport(s, { category, severity, place, description, photos }) {
   await goTab(s, 'tab-reports');

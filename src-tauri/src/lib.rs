@@ -115,6 +115,7 @@ pub fn invoke_handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         commands::checks::validate_temperature,
         commands::checks::record_checks,
         commands::checks::match_pasted_readings,
+        commands::checks::next_household_due,
         commands::checks::fever_list,
         commands::visits::record_visit,
         commands::visits::visits_of_day,

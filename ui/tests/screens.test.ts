@@ -256,4 +256,26 @@ describe('home', () => {
     await settle();
     expect(router.currentRoute.value.fullPath).toBe('/households/' + HH);
   });
+
+  it('the checks card opens the first household with readings due, or the list when none is', async () => {
+    setAppInfo(info({}));
+    let due: string | null = HH;
+    const api = backend({
+      day_summary: () => ({ date: '2026-11-24', checks_done: 2, checks_due: 5, fevers: 0, visits: 0, reports_filed: 0, open_reports: 0 }),
+      next_household_due: () => due,
+    });
+    const router = testRouter();
+    const w = mount(HomeView, { global: { plugins: [router] } });
+    await flushPromises();
+    await w.get('[data-testid="home-checks"]').trigger('click');
+    await settle();
+    expect(api.argsOf('next_household_due')[0].household).toBeNull();
+    expect(router.currentRoute.value.path).toBe('/households/' + HH + '/temperature');
+    expect(['morning', 'afternoon']).toContain(router.currentRoute.value.query.slot);
+    due = null;
+    await router.push('/');
+    await w.get('[data-testid="home-checks"]').trigger('click');
+    await settle();
+    expect(router.currentRoute.value.fullPath).toBe('/households');
+  });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it, beforeEach } from 'vitest';
 import { mount, flushPromises } from '@vue/test-utils';
 import TemperatureView from '@/views/TemperatureView.vue';
 import { applyKey, isComplete, useTempEntry } from '@/composables/tempEntry';
+import { toastMessage } from '@/composables/toast';
 import { backend, testRouter, settle } from './helpers';
 import { HH, R1, R2, R3, householdView, checkRow } from './fixtures';
 
@@ -194,6 +195,57 @@ describe('temperature screen', () => {
     await w.get('[data-testid="temp-slot-afternoon"]').trigger('click');
     await flushPromises();
     expect(rowsOf(w).map((r) => r.attributes('data-fever'))).toEqual(['false', 'false', 'true']);
+    w.unmount();
+  });
+
+  it('save and next saves, then opens the next household due in the same slot; nothing typed skips', async () => {
+    const NEXT = '9d1e2f30-4a55-4c1f-9a39-6f4f0f3b9d02';
+    let following: string | null = NEXT;
+    const next = backend({
+      get_household: () => householdView(),
+      household_checks: () => [],
+      validate_temperature: ({ text }) => ({ tenths: Number(text), fever: false, error: null }),
+      record_checks: ({ checks }) => ({
+        saved: checks.map((c: { resident: string }, row: number) => ({ row, resident: c.resident, id: `c${row}`, tenths: 365, fever: false })),
+        refused: [],
+      }),
+      next_household_due: () => following,
+    });
+    const w = await mountScreen();
+    await w.get('[data-testid="temp-slot-afternoon"]').trigger('click');
+    await tap(w, '3', '6', '5');
+    await w.get('[data-testid="temp-save-next"]').trigger('click');
+    await flushPromises();
+    await settle();
+    expect(next.argsOf('record_checks')).toHaveLength(1);
+    expect(next.argsOf('next_household_due')).toEqual([{ household: HH, slot: 'afternoon' }]);
+    const route = (w.vm as unknown as { $route: { path: string; query: Record<string, string> } }).$route;
+    expect(route.path).toBe('/households/' + NEXT + '/temperature');
+    expect(route.query.slot).toBe('afternoon');
+    w.unmount();
+
+    // Nothing typed (nobody home): no save, straight on; the last one says the grid is done.
+    following = null;
+    const w2 = await mountScreen();
+    await w2.get('[data-testid="temp-save-next"]').trigger('click');
+    await flushPromises();
+    await settle();
+    expect(next.argsOf('record_checks')).toHaveLength(1);
+    expect(next.argsOf('next_household_due')).toHaveLength(2);
+    expect(toastMessage.value).toBe('本网格本时段测温已全部完成');
+    w2.unmount();
+  });
+
+  it('save and next stays when a reading is refused', async () => {
+    const w = await mountScreen();
+    await w.get('[data-testid="temp-slot-morning"]').trigger('click');
+    await tap(w, '9', '9', '9');
+    await w.get('[data-testid="temp-save-next"]').trigger('click');
+    await flushPromises();
+    await settle();
+    expect(api.argsOf('record_checks')).toHaveLength(1);
+    expect(api.argsOf('next_household_due')).toHaveLength(0);
+    expect(rowsOf(w)[0]!.get('[data-testid="temp-error"]').text()).toBe('体温应在 34.0–43.0 ℃ 之间');
     w.unmount();
   });
 });

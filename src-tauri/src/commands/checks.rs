@@ -38,6 +38,20 @@ pub fn record_checks(
     state.with_store(|s| s.record_checks(slot, &checks))
 }
 
+/// The household to check next, walking the grid in address order: after `household`, the
+/// first one still with someone unchecked today in `slot`; without it, the first such
+/// household of the member's grids. None when all are done.
+#[tauri::command(async)]
+#[tracing::instrument(skip_all)]
+pub fn next_household_due(
+    state: State<'_, AppState>,
+    household: Option<HouseholdId>,
+    slot: Slot,
+) -> AppResult<Option<HouseholdId>> {
+    let grids = state.grids();
+    state.with_store(|s| s.next_household_due(&grids, household, slot))
+}
+
 /// Readings pasted as text ("张三 36.5，李四 36.8"), each matched to a resident of the
 /// member's grids or told why not; nothing is saved (the screen saves the checked ones with
 /// `record_checks`, method reported).

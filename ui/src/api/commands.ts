@@ -88,6 +88,12 @@ export const recordChecks = (slot: Slot, checks: CheckInput[]) =>
 /** Cuts pasted text (张三 36.5，李四 36.8 …) into pieces and matches each to a resident; saves nothing. */
 export const matchPastedReadings = (text: string) =>
   invoke<PastedReadings>('match_pasted_readings', { text });
+/**
+ * The household to check next in address order: after `household` in its grid, or (null)
+ * the first of the member's grids; with readings still due in `slot`; null when all are done.
+ */
+export const nextHouseholdDue = (household: HouseholdId | null, slot: Slot) =>
+  invoke<HouseholdId | null>('next_household_due', { household, slot });
 export const feverList = (day?: Day | null) =>
   invoke<CheckRow[]>('fever_list', { day: day ?? null });
 

@@ -180,6 +180,8 @@ export const zh = {
     slot: '时段',
     hint: '输入三位数字即可,如 365 表示 36.5 ℃,自动跳到下一位。',
     save: '保存本户测温',
+    saveNext: '保存,下一户',
+    gridDone: '本网格本时段测温已全部完成',
     saved: (n: number) => `已保存 ${n} 人测温`,
     partlySaved: (n: number) => (n > 0 ? `已保存 ${n} 人,标红的体温请改正后再保存` : '体温有误,请改正标红的项目'),
     nothing: '请先录入体温',

@@ -120,3 +120,67 @@ fn an_empty_batch_is_invalid() {
     let e = t.store.record_checks(Slot::Morning, &[]).unwrap_err();
     assert_eq!(problems(&e), [("checks", ErrorCode::RequiredField)]);
 }
+
+#[test]
+fn save_and_next_walks_the_grid_in_address_order_to_households_still_due_and_wraps() {
+    let mut t = store_as("m1");
+    let mut home = |room: &str, name: &str, grid: GridCode| {
+        let h = t
+            .store
+            .create_household(&grid, &flat("3", "2", room))
+            .unwrap();
+        let r = t
+            .store
+            .add_resident(h, &person(name, Relation::Head))
+            .unwrap();
+        (h, r)
+    };
+    let (h1, r1) = home("501", "林一", grid_a());
+    let (h2, r2) = home("502", "林二", grid_a());
+    let (h3, r3) = home("503", "林三", grid_a());
+    // Another grid's household is never next.
+    let (hb, _) = home("504", "林四", grid_b());
+    let next = |t: &TestStore, from: HouseholdId, slot: Slot| {
+        t.store.next_household_due(&[], Some(from), slot).unwrap()
+    };
+    let first = |t: &TestStore, grids: &[GridCode]| {
+        t.store
+            .next_household_due(grids, None, Slot::Morning)
+            .unwrap()
+    };
+    assert_eq!(first(&t, &[grid_a()]), Some(h1));
+    assert_eq!(
+        first(&t, &[grid_b(), grid_a()]),
+        Some(hb),
+        "grid by grid, in order"
+    );
+    assert_eq!(first(&t, &[]), None);
+    assert_eq!(next(&t, h1, Slot::Morning), Some(h2));
+    t.store
+        .record_checks(Slot::Morning, &[reading(r2, "36.5")])
+        .unwrap();
+    assert_eq!(next(&t, h1, Slot::Morning), Some(h3), "502 is done");
+    assert_eq!(
+        next(&t, h1, Slot::Afternoon),
+        Some(h2),
+        "not in the afternoon"
+    );
+    assert_eq!(
+        next(&t, h3, Slot::Morning),
+        Some(h1),
+        "from the last, back to the top"
+    );
+    t.store
+        .record_checks(Slot::Morning, &[reading(r1, "36.6"), reading(r3, "36.7")])
+        .unwrap();
+    assert_eq!(next(&t, h3, Slot::Morning), None, "the grid is done");
+    assert_eq!(first(&t, &[grid_a()]), None);
+    let unknown = HouseholdId(uuid::Uuid::from_u128(7));
+    assert_eq!(
+        t.store
+            .next_household_due(&[], Some(unknown), Slot::Morning)
+            .unwrap_err()
+            .code(),
+        ErrorCode::NotFound
+    );
+}
