@@ -195,6 +195,41 @@ async function e2e(relay) {
     await waitUntil(async () => (await step.attr(t, 'home-fevers', 'data-count')) === '1', { what: 'B home: 1 fever' });
     await shot(b, 'B-home', { clear: true });
   });
+  await timed('B: pastes afternoon readings reported by phone, matched and saved in one go', async () => {
+    await step.goTab(t, 'tab-households');
+    await t.click('paste-open');
+    await t.click('paste-slot-afternoon');
+    await t.type('paste-text', `${people[0].name} 36.6，${people[1].name} 37.9`);
+    await t.click('paste-match');
+    const rows = await step.waitCount(t, 'paste-row', (n) => n === 2, 'two pasted readings');
+    for (const r of rows) {
+      if ((await r.attr('data-problem')) !== 'none') throw new Error(`a pasted reading has a problem: ${await r.text()}`);
+    }
+    if ((await rows[1].attr('data-fever')) !== 'true') throw new Error('37.9 not marked a fever');
+    await shot(b, 'B-paste', { clear: true });
+    await t.click('paste-save');
+    await waitUntil(
+      async () => {
+        const toast = await t.all('toast');
+        return toast.length > 0 && (await toast[0].text()).includes('2');
+      },
+      { timeoutMs: 15_000, what: 'the saved toast for 2 pasted readings' },
+    );
+    // Both fevers of the day on the household's check screen: A's morning one, B's afternoon one.
+    await step.goTab(t, 'tab-households');
+    const item = await waitUntil(
+      async () => {
+        for (const e of await t.all('hh-item')) if ((await e.attr('data-id')) === hhId) return e;
+        return null;
+      },
+      { what: `household ${hhId} in B's list` },
+    );
+    await t.click(item);
+    await t.click('hh-go-temperature');
+    const fevers = await step.waitCount(t, 'fever-item', (n) => n === 2, 'two fevers after the paste');
+    const slots = await Promise.all(fevers.map((f) => f.attr('data-slot')));
+    if (!slots.includes('morning') || !slots.includes('afternoon')) throw new Error(`fever slots ${slots.join(',')}`);
+  });
   await timed('B: shows the report with its photo', async () => {
     // The photo's bytes may reach B after the report's document: like a member who sees
     // "not synced yet", reopen the report until it shows (bounded).
