@@ -140,7 +140,7 @@ export async function saveTemperatures(s, count) {
 
 /**
  * Saves the check screen's readings and goes on to the next household due: waits until
- * another household's check screen has loaded ('next') or the grid is done ('done').
+ * another household's check screen has loaded ('next') or, the grid done, home ('done').
  */
 export async function saveTemperaturesAndNext(s) {
   const route = await s.route();
@@ -148,13 +148,12 @@ export async function saveTemperaturesAndNext(s) {
   await s.click('temp-save-next');
   return waitUntil(
     async () => {
-      if ((await s.route()) !== route) {
-        const t = await s.all('temp-household');
-        if (t.length > 0 && (await t[0].text()) !== '' && (await t[0].text()) !== title) return 'next';
-        return null;
-      }
-      const toast = await s.all('toast');
-      return toast.length > 0 && (await toast[0].text()).includes('全部完成') ? 'done' : null;
+      const now = await s.route();
+      if (now === route) return null;
+      if (/#\/(\?.*)?$/.test(now)) return 'done'; // the grid is done: back home
+      const t = await s.all('temp-household');
+      if (t.length > 0 && (await t[0].text()) !== '' && (await t[0].text()) !== title) return 'next';
+      return null;
     },
     { timeoutMs: 15_000, what: 'the next household due, or the grid done' },
   );

@@ -198,7 +198,7 @@ describe('temperature screen', () => {
     w.unmount();
   });
 
-  it('save and next saves, then opens the next household due in the same slot; nothing typed skips', async () => {
+  it('save and next saves, then opens the next household due in the same slot; nothing typed skips; the last goes home', async () => {
     const NEXT = '9d1e2f30-4a55-4c1f-9a39-6f4f0f3b9d02';
     let following: string | null = NEXT;
     const next = backend({
@@ -233,6 +233,7 @@ describe('temperature screen', () => {
     expect(next.argsOf('record_checks')).toHaveLength(1);
     expect(next.argsOf('next_household_due')).toHaveLength(2);
     expect(toastMessage.value).toBe('本网格本时段测温已全部完成');
+    expect((w2.vm as unknown as { $route: { fullPath: string } }).$route.fullPath).toBe('/');
     w2.unmount();
   });
 
