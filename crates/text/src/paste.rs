@@ -8,6 +8,8 @@
 //! reading after a person starts a piece with nobody in it. Whether a reading is a valid
 //! temperature, and who the person is, are judged later ([`crate::roster`] and the store).
 
+use crate::roster::number_groups;
+
 /// Longest text accepted, in characters (a grid's day many times over).
 pub const MAX_CHARS: usize = 20_000;
 
@@ -181,7 +183,7 @@ fn tokens(chars: &[char]) -> Vec<Token> {
             if let Some(u) = ROOM_UNITS.iter().find(|u| starts_with_at(chars, i, u)) {
                 i += u.chars().count();
                 out.push(Token {
-                    kind: Kind::Room(groups(&number)),
+                    kind: Kind::Room(number_groups(&number)),
                     start,
                     end: i,
                 });
@@ -199,7 +201,7 @@ fn tokens(chars: &[char]) -> Vec<Token> {
             let kind = if reading || dots > 1 {
                 Kind::Reading(number)
             } else {
-                Kind::Room(groups(&number))
+                Kind::Room(number_groups(&number))
             };
             out.push(Token {
                 kind,
@@ -233,15 +235,6 @@ fn tokens(chars: &[char]) -> Vec<Token> {
         }
     }
     out
-}
-
-fn groups(number: &str) -> Vec<String> {
-    number
-        .split(|c: char| !c.is_ascii_digit())
-        .filter(|g| !g.is_empty())
-        .map(|g| g.trim_start_matches('0').to_owned())
-        .map(|g| if g.is_empty() { "0".to_owned() } else { g })
-        .collect()
 }
 
 /// A run of Han characters without the noise words at its ends; nothing when only noise.
