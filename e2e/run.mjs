@@ -123,6 +123,9 @@ async function e2e(relay) {
   });
   await timed('A: record temperatures, one a fever', async () => {
     await s.click('hh-go-temperature');
+    // The morning round, whatever the hour the run starts (the screen picks the slot by the
+    // clock; B pastes the afternoon's readings below).
+    await s.click('temp-slot-morning');
     await step.enterTemperatures(s, people.map((p) => p.reading));
     await shot(a, 'temperatures-entered');
     await step.saveTemperatures(s, 2);
