@@ -4,9 +4,12 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
-use wangge_core::sync::Enrollment;
+use wangge_core::sync::{Enrollment, Transport};
 use wangge_core::{ActingParty, ErrorCode, GridCode};
+use wangge_schema::enroll_link::{EnrollLink, TrustAnchor, parse_pin};
 
 use crate::error::{AppError, AppResult};
 
@@ -49,7 +52,62 @@ pub enum Device {
         role: String,
         /// Grid or division codes the member may read.
         scopes: Vec<String>,
+        /// What the enrollment link said to trust for the relay's certificate (the public
+        /// web roots when enrolled by a typed address), and whether plain links are allowed.
+        #[serde(default)]
+        trust: StoredTrust,
     },
+}
+
+/// The trust an enrollment link carried, as `device.json` keeps it (base64url, as the
+/// link has it).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct StoredTrust {
+    /// The deployment's CA certificate (DER).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca: Option<String>,
+    /// SHA-256 pins of the relay's public keys.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pins: Vec<String>,
+    /// The deployment allows plain `http://` to another machine.
+    #[serde(default)]
+    pub allow_plain: bool,
+}
+
+impl StoredTrust {
+    /// What a link says.
+    pub fn of(link: &EnrollLink) -> Self {
+        let b64 = |b: &[u8]| URL_SAFE_NO_PAD.encode(b);
+        let (ca, pins) = match &link.trust {
+            TrustAnchor::System => (None, vec![]),
+            TrustAnchor::Ca(der) => (Some(b64(der)), vec![]),
+            TrustAnchor::Pins(p) => (None, p.iter().map(|d| b64(d)).collect()),
+        };
+        Self {
+            ca,
+            pins,
+            allow_plain: link.allow_plain,
+        }
+    }
+
+    /// The transport the sync engine uses. A value that no longer reads (a hand-edited
+    /// file) trusts nothing rather than everything: the sync page then shows the
+    /// certificate as untrusted.
+    pub fn transport(&self) -> Transport {
+        let trust = if let Some(ca) = &self.ca {
+            TrustAnchor::Ca(URL_SAFE_NO_PAD.decode(ca).unwrap_or_default())
+        } else if !self.pins.is_empty() {
+            let pins: Vec<[u8; 32]> = self
+                .pins
+                .iter()
+                .map(|p| parse_pin(p).unwrap_or([0; 32]))
+                .collect();
+            TrustAnchor::Pins(pins)
+        } else {
+            TrustAnchor::System
+        };
+        Transport::new(&trust, self.allow_plain)
+    }
 }
 
 impl std::fmt::Debug for Device {
@@ -68,8 +126,8 @@ impl std::fmt::Debug for Device {
 }
 
 impl Device {
-    /// The settings an enrollment answer gives.
-    pub fn enrolled(relay_url: &str, e: Enrollment) -> Self {
+    /// The settings an enrollment answer gives, with the trust the enrollment used.
+    pub fn enrolled(relay_url: &str, e: Enrollment, trust: StoredTrust) -> Self {
         Device::Enrolled {
             relay_url: relay_url.trim_end_matches('/').to_owned(),
             device_id: e.device_id.to_string(),
@@ -78,6 +136,7 @@ impl Device {
             token: e.token,
             role: e.role.to_string(),
             scopes: e.scopes.iter().map(ToString::to_string).collect(),
+            trust,
         }
     }
 
@@ -177,6 +236,10 @@ mod tests {
             token: "secret-token".into(),
             role: "member".into(),
             scopes: vec!["110105001001".into(), "110105001001002".into()],
+            trust: StoredTrust {
+                pins: vec!["A".repeat(43)],
+                ..StoredTrust::default()
+            },
         };
         d.save(dir.path()).unwrap();
         let back = Device::load(dir.path()).unwrap().unwrap();

@@ -97,6 +97,7 @@ pub fn invoke_handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
     tauri::generate_handler![
         commands::setup::app_info,
         commands::setup::enroll,
+        commands::setup::enroll_link,
         commands::setup::start_demo,
         commands::setup::day_summary,
         commands::households::list_households,

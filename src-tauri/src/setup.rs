@@ -3,9 +3,9 @@
 //! swaps the store.
 
 use wangge_core::setup::EnrollForm;
-use wangge_core::{ErrorCode, demo};
+use wangge_core::{CoreError, ErrorCode, demo};
 
-use crate::device::{DEMO_STORE_FILE, Device};
+use crate::device::{DEMO_STORE_FILE, Device, StoredTrust};
 use crate::dto::{AppInfo, SetupState};
 use crate::error::{AppError, AppResult};
 use crate::state::{AppState, lock};
@@ -22,8 +22,33 @@ impl AppState {
         let form = EnrollForm::parse(relay_url, code)?;
         // A wrong code, an unreachable relay, a refusing one: each its own code.
         let enrollment = wangge_core::sync::enroll(&form.relay_url, &form.code).await?;
-        self.set_device(Device::enrolled(&form.relay_url, enrollment))?;
+        self.set_device(Device::enrolled(
+            &form.relay_url,
+            enrollment,
+            StoredTrust::default(),
+        ))?;
         tracing::info!("device enrolled");
+        Ok(self.info())
+    }
+
+    /// Enrolls with an enrollment link (pasted, or read from the relay's QR code): its
+    /// relay and code, trusting what it carries (the deployment's CA or key pins), which
+    /// `device.json` keeps for every later connection.
+    pub async fn enroll_link(&self, text: &str) -> AppResult<AppInfo> {
+        if self.setup_state() == SetupState::Enrolled {
+            return Err(AppError::new(
+                ErrorCode::AlreadyEnrolled,
+                "this device is already enrolled",
+            ));
+        }
+        let link = wangge_core::sync::read_enroll_link(text).map_err(CoreError::from)?;
+        let enrollment = wangge_core::sync::enroll_with_link(&link).await?;
+        self.set_device(Device::enrolled(
+            &link.relay.base(),
+            enrollment,
+            StoredTrust::of(&link),
+        ))?;
+        tracing::info!(trust = ?link.trust, "device enrolled by link");
         Ok(self.info())
     }
 

@@ -201,13 +201,18 @@ impl AppState {
             relay_url,
             token,
             peer_id,
+            trust,
             ..
         }) = self.device()
         else {
             return;
         };
         let _rt = self.rt.enter();
-        let engine = SyncEngine::spawn(self.store.clone(), &relay_url, &token, &peer_id);
+        let cfg = wangge_core::sync::SyncConfig {
+            transport: trust.transport(),
+            ..Default::default()
+        };
+        let engine = SyncEngine::spawn_with(self.store.clone(), &relay_url, &token, &peer_id, cfg);
         let follower = self.rt.spawn(follow(
             engine.status(),
             self.view.clone(),

@@ -67,6 +67,27 @@ pub struct Config {
     /// Where `GET /metrics` is served (`WANGGE_METRICS_LISTEN`): unset, on `listen` with
     /// everything else; set, on this address only (one the monitoring network reaches).
     pub metrics_listen: Option<SocketAddr>,
+    /// Serve TLS on `listen` itself (`[tls]`), for a box without a reverse proxy.
+    pub tls: Option<TlsConfig>,
+}
+
+/// The `[tls]` section: the relay serves `https://`/`wss://` itself. Both files PEM; the
+/// certificate file holds the chain (the relay's certificate first). Either file changing
+/// is picked up within `reload_seconds`, without a restart.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// The certificate chain (`WANGGE_TLS_CERT_FILE`).
+    pub cert_file: std::path::PathBuf,
+    /// The private key, PKCS#8, PKCS#1 or SEC1 (`WANGGE_TLS_KEY_FILE`).
+    pub key_file: std::path::PathBuf,
+    /// How often the files are checked for a change (`WANGGE_TLS_RELOAD_SECONDS`).
+    #[serde(default = "default_reload_seconds")]
+    pub reload_seconds: u64,
+}
+
+fn default_reload_seconds() -> u64 {
+    60
 }
 
 /// Where photo bytes are kept (`[photos]`).
@@ -242,6 +263,7 @@ impl Default for Config {
             photos: PhotosConfig::default(),
             trusted_proxies: Vec::new(),
             metrics_listen: None,
+            tls: None,
         }
     }
 }
@@ -329,6 +351,39 @@ impl Config {
         }
         if let Some(v) = env("WANGGE_PEER_ID") {
             self.peer_id = v;
+        }
+        match (env("WANGGE_TLS_CERT_FILE"), env("WANGGE_TLS_KEY_FILE")) {
+            (None, None) => {}
+            (Some(cert), Some(key)) => {
+                let reload_seconds = self
+                    .tls
+                    .as_ref()
+                    .map_or(default_reload_seconds(), |t| t.reload_seconds);
+                self.tls = Some(TlsConfig {
+                    cert_file: cert.into(),
+                    key_file: key.into(),
+                    reload_seconds,
+                });
+            }
+            _ => {
+                return Err(ConfigError::Env {
+                    var: "WANGGE_TLS_CERT_FILE",
+                    cause: "set WANGGE_TLS_CERT_FILE and WANGGE_TLS_KEY_FILE together".to_owned(),
+                });
+            }
+        }
+        if let Some(v) = env("WANGGE_TLS_RELOAD_SECONDS") {
+            let secs = parse("WANGGE_TLS_RELOAD_SECONDS", &v)?;
+            match self.tls.as_mut() {
+                Some(t) => t.reload_seconds = secs,
+                None => {
+                    return Err(ConfigError::Env {
+                        var: "WANGGE_TLS_RELOAD_SECONDS",
+                        cause: "only with a certificate and key ([tls] or WANGGE_TLS_CERT_FILE)"
+                            .to_owned(),
+                    });
+                }
+            }
         }
         if let Some(v) = env("WANGGE_TRUSTED_PROXIES") {
             self.trusted_proxies = v

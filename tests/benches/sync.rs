@@ -24,26 +24,25 @@
 //! build (for before/after figures). Every loop is bounded in count and time.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+#[path = "common/device.rs"]
+mod device;
 #[path = "common/load.rs"]
 mod load;
+#[path = "common/proxy.rs"]
+mod proxy;
 #[path = "common/relay_proc.rs"]
 mod relay_proc;
 
 use std::io::Write;
-use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use device::{Device, device};
 use load::{GRID, comm_cpu_secs, cpu_secs, devices, env_num, grid_store, load, rss_kib, wait_line};
+use proxy::{Shape, Snap, proxy};
 use relay_proc::{RelayProc, start_relay_with};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::mpsc;
 use wangge_core::model::*;
-use wangge_core::sync::{SyncConfig, SyncEngine, enroll};
-use wangge_core::{DbKey, Store, StoreConfig, Synchronous};
-use wangge_relay::admin;
+use wangge_core::sync::{SyncConfig, SyncEngine};
 use wangge_relay::store::{RelayStore, testing::TestDatabase};
 
 fn wanted(part: u32) -> bool {
@@ -69,243 +68,6 @@ fn relay_db(dir: &Path) -> (String, Box<dyn RelayStore>) {
     (url, s)
 }
 
-// ---------------------------------------------------------------- the counting proxy
-
-/// Bytes and messages one way.
-#[derive(Default)]
-struct Dir {
-    /// WebSocket bytes (frame headers and payloads, after the HTTP upgrade).
-    wire: AtomicU64,
-    /// Payload bytes of data messages (the protocol's CBOR).
-    payload: AtomicU64,
-    /// Complete data messages.
-    msgs: AtomicU64,
-}
-
-struct Stats {
-    up: Dir,
-    down: Dir,
-    base: Instant,
-    /// Nanoseconds after `base` of the last byte delivered either way.
-    last: AtomicU64,
-}
-
-#[derive(Debug, Clone, Copy, Default)]
-struct Snap {
-    up_wire: u64,
-    up_payload: u64,
-    up_msgs: u64,
-    down_wire: u64,
-    down_payload: u64,
-    down_msgs: u64,
-}
-
-impl Stats {
-    fn snap(&self) -> Snap {
-        let l = |a: &AtomicU64| a.load(Ordering::SeqCst);
-        Snap {
-            up_wire: l(&self.up.wire),
-            up_payload: l(&self.up.payload),
-            up_msgs: l(&self.up.msgs),
-            down_wire: l(&self.down.wire),
-            down_payload: l(&self.down.payload),
-            down_msgs: l(&self.down.msgs),
-        }
-    }
-
-    fn last(&self) -> Instant {
-        self.base + Duration::from_nanos(self.last.load(Ordering::SeqCst))
-    }
-}
-
-/// Counts WebSocket frames in one direction of a byte stream (after the HTTP upgrade).
-#[derive(Default)]
-struct FrameCounter {
-    upgraded: bool,
-    http: Vec<u8>,
-    head: Vec<u8>,
-    left: u64,
-    data: bool,
-    end_msg: bool,
-}
-
-impl FrameCounter {
-    fn feed(&mut self, mut bytes: &[u8], d: &Dir) {
-        if !self.upgraded {
-            self.http.extend_from_slice(bytes);
-            let Some(at) = self.http.windows(4).position(|w| w == b"\r\n\r\n") else {
-                return;
-            };
-            self.upgraded = true;
-            let rest = self.http.split_off(at + 4);
-            self.http = Vec::new();
-            return self.feed(&rest, d);
-        }
-        d.wire.fetch_add(bytes.len() as u64, Ordering::SeqCst);
-        while !bytes.is_empty() {
-            if self.left > 0 {
-                let take = self.left.min(bytes.len() as u64);
-                self.left -= take;
-                bytes = &bytes[take as usize..];
-                if self.left == 0 {
-                    self.frame_done(d);
-                }
-                continue;
-            }
-            self.head.push(bytes[0]);
-            bytes = &bytes[1..];
-            if self.head.len() < 2 {
-                continue;
-            }
-            let len7 = self.head[1] & 0x7f;
-            let ext = match len7 {
-                126 => 2,
-                127 => 8,
-                _ => 0,
-            };
-            let mask = if self.head[1] & 0x80 != 0 { 4 } else { 0 };
-            if self.head.len() < 2 + ext + mask {
-                continue;
-            }
-            let len = match ext {
-                0 => u64::from(len7),
-                _ => self.head[2..2 + ext]
-                    .iter()
-                    .fold(0u64, |a, b| (a << 8) | u64::from(*b)),
-            };
-            let opcode = self.head[0] & 0x0f;
-            self.data = opcode <= 2;
-            self.end_msg = self.data && self.head[0] & 0x80 != 0;
-            if self.data {
-                d.payload.fetch_add(len, Ordering::SeqCst);
-            }
-            self.head.clear();
-            self.left = len;
-            if len == 0 {
-                self.frame_done(d);
-            }
-        }
-    }
-
-    fn frame_done(&mut self, d: &Dir) {
-        if self.end_msg {
-            let n = d.msgs.fetch_add(1, Ordering::SeqCst);
-            if std::env::var_os("WANGGE_BENCH_TRACE").is_some() && n < 8 {
-                eprintln!("{:?} frame #{n} done", std::time::SystemTime::now());
-            }
-        }
-        self.end_msg = false;
-    }
-}
-
-struct Proxy {
-    addr: SocketAddr,
-    stats: Arc<Stats>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-/// A TCP proxy to `target` counting frames each way and delaying each chunk by `delay`.
-async fn proxy(target: SocketAddr, delay: Duration) -> Proxy {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let stats = Arc::new(Stats {
-        up: Dir::default(),
-        down: Dir::default(),
-        base: Instant::now(),
-        last: AtomicU64::new(0),
-    });
-    let s = stats.clone();
-    let task = tokio::spawn(async move {
-        let mut conns = Vec::new();
-        while let Ok((client, _)) = listener.accept().await {
-            let Ok(server) = tokio::net::TcpStream::connect(target).await else {
-                continue;
-            };
-            let _ = client.set_nodelay(true);
-            let _ = server.set_nodelay(true);
-            let (cr, cw) = client.into_split();
-            let (sr, sw) = server.into_split();
-            conns.push(tokio::spawn(pump(cr, sw, s.clone(), true, delay)));
-            conns.push(tokio::spawn(pump(sr, cw, s.clone(), false, delay)));
-        }
-    });
-    Proxy { addr, stats, task }
-}
-
-async fn pump(
-    mut from: tokio::net::tcp::OwnedReadHalf,
-    mut to: tokio::net::tcp::OwnedWriteHalf,
-    stats: Arc<Stats>,
-    up: bool,
-    delay: Duration,
-) {
-    let (tx, mut rx) = mpsc::unbounded_channel::<(Instant, Vec<u8>)>();
-    let writer = {
-        let stats = stats.clone();
-        tokio::spawn(async move {
-            let mut counter = FrameCounter::default();
-            while let Some((at, chunk)) = rx.recv().await {
-                tokio::time::sleep_until((at + delay).into()).await;
-                if to.write_all(&chunk).await.is_err() {
-                    return;
-                }
-                let dir = if up { &stats.up } else { &stats.down };
-                counter.feed(&chunk, dir);
-                let ns = stats.base.elapsed().as_nanos() as u64;
-                stats.last.fetch_max(ns, Ordering::SeqCst);
-            }
-            let _ = to.shutdown().await;
-        })
-    };
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        match from.read(&mut buf).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => {
-                if tx.send((Instant::now(), buf[..n].to_vec())).is_err() {
-                    break;
-                }
-            }
-        }
-    }
-    drop(tx);
-    let _ = writer.await;
-}
-
-// ---------------------------------------------------------------- devices
-
-struct Device {
-    store: Arc<Mutex<Store>>,
-    token: String,
-    peer: String,
-    _dir: tempfile::TempDir,
-}
-
-async fn device(relay: &RelayProc, s: &mut dyn RelayStore) -> Device {
-    let user = admin::add_user(s, "测试用户", "member", &[GRID.to_owned()]).unwrap();
-    let code = admin::enroll_code(s, user, 1).unwrap();
-    let e = enroll(&relay.url(), code.expose()).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = StoreConfig {
-        member: e.user_id.to_string(),
-        synchronous: Synchronous::Normal,
-        ..Default::default()
-    };
-    let store = Store::open(&dir.path().join("wangge.db"), &DbKey::generate(), cfg).unwrap();
-    Device {
-        store: Arc::new(Mutex::new(store)),
-        token: e.token,
-        peer: e.peer_id,
-        _dir: dir,
-    }
-}
-
 fn cfg(summary: bool) -> SyncConfig {
     SyncConfig {
         heads_summary: summary,
@@ -323,7 +85,7 @@ struct Run {
 /// One connection of the device through a fresh proxy: until synced and quiet for
 /// 300 ms (bounded), then stop.
 async fn one_sync(relay: &RelayProc, d: &Device, summary: bool, delay: Duration) -> Run {
-    let p = proxy(relay.addr, delay).await;
+    let p = proxy(relay.addr, Shape::delay(delay)).await;
     let t0 = Instant::now();
     let engine = SyncEngine::spawn_with(
         d.store.clone(),
@@ -461,75 +223,11 @@ async fn days_records() {
             wangge_core::demo::seed_grid(&mut st, &grid, 120, 1).unwrap()
         };
         one_sync(&relay, &d, summary, Duration::ZERO).await;
-        let change_bytes = |st: &mut Store| -> usize {
-            let ids = st.doc_ids().unwrap();
-            ids.iter()
-                .map(|(id, _, _)| {
-                    st.doc_changes(id)
-                        .unwrap()
-                        .iter()
-                        .map(Vec::len)
-                        .sum::<usize>()
-                })
-                .sum()
-        };
-        let (checks, docs, raw) = {
-            let mut st = d.store.lock().unwrap();
-            let raw_before = change_bytes(&mut st);
-            let mut by_household: std::collections::BTreeMap<HouseholdId, Vec<ResidentId>> =
-                Default::default();
-            for (r, h) in seeded.residents.iter().take(300) {
-                by_household.entry(*h).or_default().push(*r);
-            }
-            let mut checks = 0;
-            for slot in [Slot::Morning, Slot::Afternoon] {
-                for rs in by_household.values() {
-                    let batch: Vec<CheckInput> = rs
-                        .iter()
-                        .map(|r| CheckInput {
-                            resident: *r,
-                            temperature: "36.5".into(),
-                            method: Method::InPerson,
-                        })
-                        .collect();
-                    st.record_checks(slot, &batch).unwrap();
-                    checks += batch.len();
-                }
-            }
-            for (i, h) in seeded.households.iter().take(20).enumerate() {
-                st.record_visit(&VisitInput {
-                    household: *h,
-                    purpose: VisitPurpose::ALL[i % VisitPurpose::ALL.len()],
-                    notes: "入户了解情况".into(),
-                    needs: vec![],
-                })
-                .unwrap();
-            }
-            for k in 0..5 {
-                st.file_report(
-                    &grid,
-                    &ReportInput {
-                        category: Category::ALL[k % 7],
-                        severity: Severity::Minor,
-                        place: format!("{}栋", k + 1),
-                        gps: None,
-                        description: "巡查发现问题".into(),
-                        photos: vec![],
-                    },
-                )
-                .unwrap();
-            }
-            let today = st.today();
-            st.save_journal(
-                &grid,
-                today,
-                &["入户走访20户".into(), "测温300人".into()],
-                "",
-            )
-            .unwrap();
-            let raw = change_bytes(&mut st) - raw_before;
-            (checks, st.doc_ids().unwrap().len(), raw)
-        };
+        let device::Day {
+            checks,
+            docs,
+            change_bytes: raw,
+        } = device::day(&mut d.store.lock().unwrap(), &seeded);
         assert_eq!(checks, 600, "600 checks");
         let r = one_sync(&relay, &d, summary, DELAY).await;
         println!(

@@ -73,6 +73,25 @@ describe('first run', () => {
     expect(w.get('[data-testid="setup-error"]').text()).toBe('注册码无效、已使用或已过期,请向网格中心重新索取');
   });
 
+  it('enrolls with a pasted enrollment link, and says plainly when the relay is not trusted', async () => {
+    setAppInfo(info({ state: 'new' }));
+    const api = backend({
+      enroll_link: () => {
+        throw { code: 'enroll_tls_not_pinned', message: "the relay's certificate is not trusted (NotPinned)" };
+      },
+    });
+    const w = mount(SetupView, { global: { plugins: [testRouter()] } });
+    const link = 'wangge://enroll?v=1&relay=https%3A%2F%2Fgrid.example.gov.cn&code=ABCD-EFGH&pin=' + 'A'.repeat(43);
+    await w.get('[data-testid="setup-relay-url"]').setValue(` ${link} `);
+    await w.get('[data-testid="setup-enroll"]').trigger('click');
+    await flushPromises();
+    expect(api.argsOf('enroll_link')).toEqual([{ link }]);
+    expect(api.argsOf('enroll')).toEqual([]);
+    expect(w.get('[data-testid="setup-error"]').text()).toBe(
+      '服务器密钥与注册链接约定的不符,无法注册,请联系网格中心',
+    );
+  });
+
   it('shows what core found wrong with each field of the enrollment form beside it', async () => {
     setAppInfo(info({ state: 'new' }));
     backend({

@@ -139,8 +139,22 @@ code_enum! {
         RelayError = "relay_error",
         /// The link dropped mid-sync.
         LinkDropped = "link_dropped",
-        /// The relay address is `https://`, which this build does not speak yet.
-        TlsUnsupported = "tls_unsupported",
+        /// The relay's TLS certificate is not one this device trusts (not signed by the
+        /// enrollment's CA or a public root, not for this host, expired, or a key that is
+        /// not pinned).
+        TlsUntrusted = "tls_untrusted",
+        /// The relay's certificate is not signed by the enrollment's CA (or a public root).
+        TlsUnknownIssuer = "tls_unknown_issuer",
+        /// The relay's certificate is not for the host the device connects to.
+        TlsWrongHost = "tls_wrong_host",
+        /// The relay's certificate is expired or not valid yet.
+        TlsExpired = "tls_expired",
+        /// The relay's key is not one the enrollment pinned.
+        TlsNotPinned = "tls_not_pinned",
+        /// The TLS handshake with the relay failed (not TLS on the other end).
+        TlsFailed = "tls_failed",
+        /// Plain http:// to another machine, which the enrollment did not allow.
+        PlainNotAllowed = "plain_not_allowed",
         /// A request to the relay could not be built.
         BadRequest = "bad_request",
         /// No connection for photo transfers.
@@ -163,8 +177,21 @@ code_enum! {
         // Enrollment: which side is wrong.
         /// The relay address is not a usable URL.
         EnrollBadUrl = "enroll_bad_url",
-        /// The relay address is `https://`, which this build does not speak yet.
-        EnrollTlsUnsupported = "enroll_tls_unsupported",
+        /// The relay's TLS certificate is not one this device trusts.
+        EnrollUntrusted = "enroll_untrusted",
+        /// Enrolling: the relay's certificate is not signed by a trusted CA.
+        EnrollTlsUnknownIssuer = "enroll_tls_unknown_issuer",
+        /// Enrolling: the relay's certificate is not for that host.
+        EnrollTlsWrongHost = "enroll_tls_wrong_host",
+        /// Enrolling: the relay's certificate is expired or not valid yet.
+        EnrollTlsExpired = "enroll_tls_expired",
+        /// Enrolling: the relay's key is not one the link pinned.
+        EnrollTlsNotPinned = "enroll_tls_not_pinned",
+        /// The TLS handshake with the relay failed.
+        EnrollTlsFailed = "enroll_tls_failed",
+        /// A typed plain http:// address of another machine (only an enrollment link that
+        /// allows it may use one).
+        EnrollPlainNotAllowed = "enroll_plain_not_allowed",
         /// Nothing answered at the relay address.
         EnrollUnreachable = "enroll_unreachable",
         /// The relay did not answer in time.

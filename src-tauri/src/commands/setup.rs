@@ -26,6 +26,13 @@ pub async fn enroll(
     state.enroll(&relay_url, &code).await
 }
 
+/// Enrolls this device with an enrollment link (`wangge://enroll?…`, pasted or scanned).
+#[tauri::command]
+#[tracing::instrument(skip_all)]
+pub async fn enroll_link(state: State<'_, AppState>, link: String) -> AppResult<AppInfo> {
+    state.enroll_link(&link).await
+}
+
 /// Starts the offline demo.
 #[tauri::command(async)]
 #[tracing::instrument(skip_all)]

@@ -20,6 +20,7 @@ mod hub_task;
 mod outq;
 mod rate;
 mod state;
+pub mod tls;
 mod tus;
 mod ws;
 
@@ -33,6 +34,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, head, options, post};
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tracing::{info, warn};
@@ -59,6 +61,9 @@ pub enum ServeError {
     /// The configuration is not usable (the `[photos]` store, say).
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
+    /// The `[tls]` certificate or key cannot be used.
+    #[error("TLS: {0}")]
+    Tls(#[from] tls::TlsError),
 }
 
 /// A relay bound to its address, not yet serving.
@@ -70,6 +75,8 @@ pub struct Relay {
     photos: Option<Arc<store::objects::ObjectBlobs>>,
     /// `GET /metrics` on an address of its own (`metrics_listen`), bound with the rest.
     metrics_listener: Option<TcpListener>,
+    /// Serving TLS itself (`[tls]`): the certificate in use.
+    certs: Option<Arc<tls::Certificates>>,
 }
 
 impl Relay {
@@ -98,6 +105,10 @@ impl Relay {
         // (`files`); the hub never reads or writes photos.
         let http_store = store::open(&config.database)?;
         let hub_store = store::open(&config.database)?;
+        let certs = match &config.tls {
+            Some(t) => Some(tls::Certificates::load(&t.cert_file, &t.key_file)?),
+            None => None,
+        };
         let listener = TcpListener::bind(config.listen).await?;
         let metrics_listener = match config.metrics_listen {
             Some(addr) => Some(TcpListener::bind(addr).await?),
@@ -106,6 +117,7 @@ impl Relay {
         Ok(Relay {
             listener,
             metrics_listener,
+            certs,
             config: Arc::new(config),
             http_store,
             hub_store,
@@ -131,6 +143,7 @@ impl Relay {
             hub_store,
             photos,
             metrics_listener,
+            certs,
         } = self;
         let hub = Hub::new(
             hub_store,
@@ -199,20 +212,44 @@ impl Relay {
             }
             None => (None, None),
         };
-        info!(addr = %listener.local_addr()?, "relay listening");
-        let served = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown({
+        info!(
+            addr = %listener.local_addr()?,
+            tls = certs.is_some(),
+            "relay listening"
+        );
+        let make = router.into_make_service_with_connect_info::<SocketAddr>();
+        let stop = {
             let hub = hub_tx.clone();
             async move {
                 shutdown.await;
                 info!("shutting down");
                 let _ = hub.send(Command::CloseAll).await;
             }
-        })
-        .await;
+        };
+        let (served, watcher) = match &certs {
+            None => (
+                axum::serve(listener, make)
+                    .with_graceful_shutdown(stop)
+                    .await,
+                None,
+            ),
+            Some(c) => {
+                let watcher = c.watch(Duration::from_secs(
+                    config.tls.as_ref().map_or(60, |t| t.reload_seconds).max(1),
+                ));
+                // `tap_io` makes the peer address the connection info, as plain TCP has it.
+                let tls_listener = tls::TlsListener::new(listener, c).tap_io(|_| {});
+                (
+                    axum::serve(tls_listener, make)
+                        .with_graceful_shutdown(stop)
+                        .await,
+                    Some(watcher),
+                )
+            }
+        };
+        if let Some(w) = watcher {
+            w.abort();
+        }
         ticker.abort();
         if let Some(stop) = metrics_stop {
             let _ = stop.send(());

@@ -127,13 +127,18 @@ const SITE: &str = include_str!("../../../sync-server/deploy/nginx-two-instances
 impl Nginx {
     /// Starts nginx balancing `upstreams` (loopback ports) and waits until it listens.
     pub async fn start(upstreams: [u16; 2]) -> Self {
+        let port = free_port();
+        Self::with_site(&render_site(upstreams, port), port).await
+    }
+
+    /// Starts nginx with `site` (a site file, already on loopback) and waits until it
+    /// listens on `port`.
+    pub async fn with_site(site: &str, port: u16) -> Self {
         let binary = ["/usr/sbin/nginx", "/usr/local/sbin/nginx"]
             .into_iter()
             .find(|p| Path::new(p).exists())
             .expect("nginx is not installed: apt-get install nginx (bash scripts/deps.sh)");
         let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
-        let site = render_site(upstreams, port);
         std::fs::write(dir.path().join("site.conf"), site).unwrap();
         let d = dir.path().display();
         // Workers run as root only because the test may (a root master would otherwise

@@ -335,3 +335,44 @@ async fn a_saved_record_reaches_the_relay_without_a_nudge_or_a_poll() {
     assert_eq!((st.connections, st.docs_pending), (1, 0), "{st:?}");
     relay.stop().await;
 }
+
+/// Connected with nothing to sync, the engine does not wake: no retry round, no recount,
+/// nothing on its status for many poll intervals (a phone's radio and CPU stay idle),
+/// while a record saved afterwards still goes out at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_connected_engine_stays_asleep_until_something_changes() {
+    let relay = spawn_relay().await;
+    let mut a = TestDevice::new(&relay, GRID_A).await;
+    a.with(|s| {
+        let h = s.create_household(&grid_a(), &flat("802")).unwrap();
+        s.add_resident(h, &person("赵敏", Relation::Head)).unwrap();
+    });
+    // fast(): a retry round every 200 ms while something is pending.
+    a.start(&relay.url(), fast());
+    a.wait_synced(WITHIN).await;
+    let mut rx = a.engine.as_ref().unwrap().status();
+    // The last acknowledgements settle.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    rx.borrow_and_update();
+    let before = rx.borrow().clone();
+    let mut wakes = 0;
+    let until = tokio::time::Instant::now() + Duration::from_secs(2);
+    while tokio::time::timeout_at(until, rx.changed()).await.is_ok() {
+        rx.borrow_and_update();
+        wakes += 1;
+    }
+    assert_eq!(
+        wakes, 0,
+        "the status changed {wakes} times in 10 poll intervals"
+    );
+    assert_eq!(*rx.borrow(), before);
+    let h = a.with(|s| s.create_household(&grid_a(), &flat("803")).unwrap());
+    let doc = DocumentId::from_uuid(h.0);
+    eventually(
+        WITHIN,
+        "the record saved after the quiet reaches the relay",
+        || relay_heads_of(&relay, &doc) == Some(a.with(|s| device_heads_of(s, &doc))),
+    )
+    .await;
+    relay.stop().await;
+}

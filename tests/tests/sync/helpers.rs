@@ -46,7 +46,7 @@ pub struct TestRelay {
 }
 
 /// Grid A's street, community and grid, in a relay's store.
-fn seed_grid_a(s: &mut dyn RelayStore) {
+pub fn seed_grid_a(s: &mut dyn RelayStore) {
     admin::add_division(s, STREET, "street").unwrap();
     admin::add_division(s, COMMUNITY, "community").unwrap();
     admin::add_grid(s, GRID_A, "grid").unwrap();

@@ -19,3 +19,4 @@ mod refusals;
 mod regrid;
 mod relay_crash;
 mod store_sync;
+mod tls;

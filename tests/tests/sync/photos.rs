@@ -13,41 +13,12 @@ use wangge_relay::admin;
 
 use crate::helpers::*;
 use crate::proxy::{ConnLog, Shaping, ShapingProxy};
+pub(crate) use wangge_tests::camera_jpeg;
 
 const WITHIN: Duration = Duration::from_secs(20);
 
 /// Default upload chunk of the engine.
 const CHUNK: usize = 64 * 1024;
-
-/// A camera-like JPEG made in the test: a gradient with detail, or (`noise`) pixels that
-/// compress badly, for photos large enough to be cut in the middle.
-pub(crate) fn camera_jpeg(w: u32, h: u32, seed: u32, noise: bool) -> Vec<u8> {
-    let mut rgb = Vec::with_capacity((w * h * 3) as usize);
-    let mut x32 = seed.wrapping_mul(2_654_435_761).max(1);
-    for y in 0..h {
-        for x in 0..w {
-            if noise {
-                for _ in 0..3 {
-                    x32 ^= x32 << 13;
-                    x32 ^= x32 >> 17;
-                    x32 ^= x32 << 5;
-                    rgb.push((x32 & 0xff) as u8);
-                }
-            } else {
-                rgb.extend([
-                    (x * 255 / w) as u8,
-                    (y * 255 / h) as u8,
-                    ((x ^ y ^ seed) & 0xff) as u8,
-                ]);
-            }
-        }
-    }
-    let mut out = vec![];
-    jpeg_encoder::Encoder::new(&mut out, 90)
-        .encode(&rgb, w as u16, h as u16, jpeg_encoder::ColorType::Rgb)
-        .unwrap();
-    out
-}
 
 /// Evidence kept large (no size cap, high quality): about 650 KB, ten chunks, from a
 /// noisy photo.

@@ -48,6 +48,8 @@ export const PHOTO_PROGRESS_EVENT = 'photo://progress';
 export const appInfo = () => invoke<AppInfo>('app_info');
 export const enroll = (relayUrl: string, code: string) =>
   invoke<AppInfo>('enroll', { relayUrl, code });
+/** Enrolls with an enrollment link (`wangge://enroll?…`, as the relay's QR code holds it). */
+export const enrollLink = (link: string) => invoke<AppInfo>('enroll_link', { link });
 export const startDemo = () => invoke<AppInfo>('start_demo');
 export const daySummary = (day?: Day | null) =>
   invoke<DaySummary>('day_summary', { day: day ?? null });

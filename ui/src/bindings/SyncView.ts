@@ -47,4 +47,9 @@ lastError: ErrorCode | null,
 /**
  * Percent of the current sync round done, while syncing.
  */
-progress: number | null, };
+progress: number | null, 
+/**
+ * Whether the link to the relay is encrypted (TLS); `None` before the first
+ * connection. A plain link (loopback, or allowed by the enrollment) shows as such.
+ */
+encrypted: boolean | null, };

@@ -1,19 +1,16 @@
-//! `POST /v1/enroll`: trade a one-time code for a device token (plain HTTP/1.1 via hyper;
-//! TLS is for the reverse proxy in front of the relay and a later change here).
+//! `POST /v1/enroll`: trade a one-time code for a device token (reqwest on the device's
+//! TLS configuration, [`super::tls`]).
 //!
 //! Failures say which side is wrong ([`EnrollError`]): the address, the network (relay
 //! unreachable, no answer in time), the code (unknown, used or expired), or the relay.
 
 use std::time::Duration;
 
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Bytes;
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpStream;
 use tokio::time::timeout;
 use wangge_schema::enroll::{ENROLL_PATH, EnrollRequest, codes};
 use wangge_schema::{EnrollLinkError, ErrorCode, RelayUrl, RelayUrlError};
 
+use super::tls::{ConnectError, Distrust, HttpFailure, Transport, http_failure};
 use crate::error::Result;
 
 /// Largest enrollment answer read.
@@ -33,9 +30,16 @@ pub enum EnrollError {
     /// The relay address is not a usable URL.
     #[error("the relay address is not usable: {0}")]
     BadUrl(#[from] RelayUrlError),
-    /// The address is `https://`, which this build does not speak yet.
-    #[error("https:// relay addresses are not supported yet")]
-    TlsUnsupported,
+    /// The relay's TLS certificate is not one this device trusts, and why.
+    #[error("the relay's certificate is not trusted ({0:?})")]
+    Untrusted(Distrust),
+    /// The TLS handshake failed otherwise (no TLS at that address).
+    #[error("the TLS handshake with the relay failed")]
+    TlsFailed,
+    /// A typed plain `http://` address of another machine: only an enrollment link that
+    /// allows it may use one.
+    #[error("plain http:// to another machine needs an enrollment link that allows it")]
+    PlainNotAllowed,
     /// Nothing answered at that address (nothing listening, no route, no such host), or
     /// the connection broke before an answer.
     #[error("the relay cannot be reached")]
@@ -84,7 +88,15 @@ impl EnrollError {
     pub fn code(&self) -> ErrorCode {
         match self {
             EnrollError::BadUrl(_) => ErrorCode::EnrollBadUrl,
-            EnrollError::TlsUnsupported => ErrorCode::EnrollTlsUnsupported,
+            EnrollError::Untrusted(why) => match why {
+                Distrust::UnknownIssuer => ErrorCode::EnrollTlsUnknownIssuer,
+                Distrust::WrongHost => ErrorCode::EnrollTlsWrongHost,
+                Distrust::Expired => ErrorCode::EnrollTlsExpired,
+                Distrust::NotPinned => ErrorCode::EnrollTlsNotPinned,
+                Distrust::Other => ErrorCode::EnrollUntrusted,
+            },
+            EnrollError::TlsFailed => ErrorCode::EnrollTlsFailed,
+            EnrollError::PlainNotAllowed => ErrorCode::EnrollPlainNotAllowed,
             EnrollError::Unreachable => ErrorCode::EnrollUnreachable,
             EnrollError::Timeout => ErrorCode::EnrollTimeout,
             EnrollError::CodeInvalid => ErrorCode::EnrollCodeInvalid,
@@ -125,71 +137,76 @@ impl EnrollError {
     }
 }
 
-/// Enrolls this device at the relay `relay_url` (`http://host:port`) with a one-time code,
-/// allowing [`ENROLL_TIMEOUT`].
+/// Enrolls this device at the relay `relay_url` (`https://host`, or `http://` to this
+/// machine) with a one-time code, trusting the public web roots, allowing
+/// [`ENROLL_TIMEOUT`].
 pub async fn enroll(relay_url: &str, code: &str) -> Result<Enrollment> {
     enroll_within(relay_url, code, ENROLL_TIMEOUT).await
 }
 
 /// [`enroll`] allowing `within` for the whole exchange.
 pub async fn enroll_within(relay_url: &str, code: &str, within: Duration) -> Result<Enrollment> {
-    Ok(try_enroll(relay_url, code, within).await?)
+    enroll_with(relay_url, code, &Transport::default(), within).await
+}
+
+/// [`enroll`] on `transport` (what the enrollment link trusts), allowing `within`.
+pub async fn enroll_with(
+    relay_url: &str,
+    code: &str,
+    transport: &Transport,
+    within: Duration,
+) -> Result<Enrollment> {
+    Ok(try_enroll(relay_url, code, transport, within).await?)
+}
+
+fn failure(e: &reqwest::Error) -> EnrollError {
+    match http_failure(e) {
+        HttpFailure::ConnectTimeout | HttpFailure::Timeout => EnrollError::Timeout,
+        HttpFailure::Untrusted(why) => EnrollError::Untrusted(why),
+        HttpFailure::Handshake => EnrollError::TlsFailed,
+        HttpFailure::NotHttp => EnrollError::BadAnswer,
+        HttpFailure::Unreachable | HttpFailure::Dropped => EnrollError::Unreachable,
+    }
 }
 
 async fn try_enroll(
     relay_url: &str,
     code: &str,
+    transport: &Transport,
     within: Duration,
 ) -> std::result::Result<Enrollment, EnrollError> {
     let url = RelayUrl::parse(relay_url)?;
-    if url.is_tls() {
-        return Err(EnrollError::TlsUnsupported);
-    }
-    let authority = url.authority();
-    let path = url.path(ENROLL_PATH);
+    transport.permits(&url).map_err(|e| match e {
+        ConnectError::PlainNotAllowed => EnrollError::PlainNotAllowed,
+        _ => EnrollError::Unreachable,
+    })?;
     let body = serde_json::to_string(&EnrollRequest {
         code: code.to_owned(),
         device_label: None,
     })
     .map_err(|_| EnrollError::BadAnswer)?;
+    let client = transport.http(within).map_err(|_| EnrollError::TlsFailed)?;
     let work = async {
-        let tcp = TcpStream::connect(&authority)
-            .await
-            .map_err(|_| EnrollError::Unreachable)?;
-        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp))
-            .await
-            .map_err(|_| EnrollError::Unreachable)?;
-        let driver = tokio::spawn(conn);
-        let req = hyper::Request::post(path.as_str())
-            .header("host", authority.as_str())
+        let mut resp = client
+            .post(url.endpoint(ENROLL_PATH))
             .header("content-type", "application/json")
-            .body(Full::new(Bytes::from(body)))
-            .map_err(|_| EnrollError::BadUrl(RelayUrlError::NotAUrl))?;
-        let sent = sender.send_request(req).await;
-        let resp = match sent {
-            Ok(r) => r,
-            // Something answered, but not HTTP.
-            Err(e) if e.is_parse() => {
-                driver.abort();
-                return Err(EnrollError::BadAnswer);
-            }
-            Err(_) => {
-                driver.abort();
-                return Err(EnrollError::Unreachable);
-            }
-        };
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| failure(&e))?;
         let status = resp.status();
         let retry_after = resp
             .headers()
-            .get(hyper::header::RETRY_AFTER)
+            .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok());
-        let bytes = Limited::new(resp.into_body(), MAX_ANSWER)
-            .collect()
-            .await
-            .map_err(|_| EnrollError::BadAnswer)?
-            .to_bytes();
-        driver.abort();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|_| EnrollError::BadAnswer)? {
+            if bytes.len() + chunk.len() > MAX_ANSWER {
+                return Err(EnrollError::BadAnswer);
+            }
+            bytes.extend_from_slice(&chunk);
+        }
         if !status.is_success() {
             return Err(EnrollError::from_answer(
                 status.as_u16(),
@@ -253,12 +270,13 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn addresses_this_build_cannot_use_are_refused_before_any_connection() {
+    async fn addresses_this_device_may_not_use_are_refused_before_any_connection() {
         assert_eq!(code_of("").await, "enroll_bad_url");
         assert_eq!(code_of("ftp://relay.example").await, "enroll_bad_url");
         assert_eq!(
-            code_of("https://relay.example").await,
-            "enroll_tls_unsupported"
+            code_of("http://relay.example").await,
+            "enroll_plain_not_allowed",
+            "a typed plain address of another machine"
         );
     }
 

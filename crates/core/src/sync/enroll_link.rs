@@ -8,7 +8,8 @@ use std::path::Path;
 use image::{DynamicImage, GrayImage, ImageFormat, ImageReader, Limits};
 use wangge_schema::EnrollLink;
 
-use super::enroll::{EnrollError, Enrollment, enroll};
+use super::enroll::{ENROLL_TIMEOUT, EnrollError, Enrollment, enroll_with};
+use super::tls::Transport;
 use crate::error::Result;
 
 /// Largest image file read for a QR code.
@@ -125,9 +126,21 @@ fn decode_jpeg_grey(bytes: &[u8]) -> std::result::Result<GrayImage, EnrollError>
     GrayImage::from_raw(w, h, luma).ok_or(EnrollError::QrBadImage)
 }
 
-/// Enrolls at the link's relay with its code (see [`enroll`]).
+/// Enrolls at the link's relay with its code, trusting what the link says (see
+/// [`super::enroll`]).
 pub async fn enroll_with_link(link: &EnrollLink) -> Result<Enrollment> {
-    enroll(&link.relay.base(), &link.code).await
+    enroll_with(
+        &link.relay.base(),
+        &link.code,
+        &transport_of(link),
+        ENROLL_TIMEOUT,
+    )
+    .await
+}
+
+/// The transport an enrollment link asks for: its trust anchor, plain links if allowed.
+pub fn transport_of(link: &EnrollLink) -> Transport {
+    Transport::new(&link.trust, link.allow_plain)
 }
 
 #[cfg(test)]

@@ -1,29 +1,25 @@
-//! A small HTTP/1.1 client connection to the relay (hyper, like enrollment): one
-//! keep-alive connection carries a transfer pass's requests, each with the device token.
-//! Plain `http://` only; TLS belongs to the reverse proxy in front of the relay for now.
+//! The HTTP client of the photo transfers (reqwest on the engine's TLS configuration,
+//! HTTP/1.1 keep-alive): one [`Conn`] carries a transfer pass's requests, each with the
+//! device token.
 
 use std::time::Duration;
 
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Bytes;
-use hyper::client::conn::http1::SendRequest;
-use hyper::header::HeaderMap;
-use hyper::{Method, Request};
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpStream;
-use tokio::task::JoinHandle;
-use tokio::time::timeout;
+use reqwest::Method;
+use reqwest::header::HeaderMap;
 use wangge_schema::RelayUrl;
 
 use super::LinkError;
+use super::tls::{HttpFailure, Transport, http_failure};
+
+/// Request bodies and answers.
+pub(super) type Bytes = bytes::Bytes;
 
 /// The relay's address from its base URL (any form [`RelayUrl`] takes), or why this
-/// client cannot reach it.
-pub(super) fn relay(base: &str) -> Result<RelayUrl, LinkError> {
+/// client cannot reach it with `transport` (a plain link to another machine the
+/// enrollment did not allow).
+pub(super) fn relay(base: &str, transport: &Transport) -> Result<RelayUrl, LinkError> {
     let url = RelayUrl::parse(base).map_err(|_| LinkError::BadUrl)?;
-    if url.is_tls() {
-        return Err(LinkError::TlsUnsupported);
-    }
+    transport.permits(&url)?;
     Ok(url)
 }
 
@@ -58,53 +54,52 @@ impl Answer {
     }
 }
 
-/// One open connection. Dropping it closes the connection.
+/// The photo transfers' client for one pass. Dropping it closes its connections.
 pub(super) struct Conn {
-    sender: SendRequest<Full<Bytes>>,
-    driver: JoinHandle<()>,
-    authority: String,
+    client: reqwest::Client,
+    /// `scheme://host[:port]`: paths are absolute (the relay's prefix included).
+    origin: String,
     bearer: String,
 }
 
-impl Drop for Conn {
-    fn drop(&mut self) {
-        self.driver.abort();
+/// A photo transfer's failure code.
+fn photo_code(e: &reqwest::Error) -> &'static str {
+    match http_failure(e) {
+        HttpFailure::ConnectTimeout => "photo_connect_timeout",
+        HttpFailure::Timeout => "photo_timeout",
+        HttpFailure::Untrusted(why) => LinkError::Untrusted(why).code(),
+        HttpFailure::Handshake => "tls_failed",
+        HttpFailure::Unreachable => "photo_connect_failed",
+        HttpFailure::NotHttp | HttpFailure::Dropped => "photo_link_dropped",
     }
 }
 
 impl Conn {
-    /// Connects to `authority` within `within`.
-    pub async fn open(
-        authority: &str,
+    /// A client for `relay` on `transport`, connecting within `within`.
+    pub fn open(
+        relay: &RelayUrl,
+        transport: &Transport,
         token: &str,
         within: Duration,
     ) -> Result<Self, &'static str> {
-        let work = async {
-            let tcp = TcpStream::connect(authority)
-                .await
-                .map_err(|_| "photo_connect_failed")?;
-            let _ = tcp.set_nodelay(true);
-            let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp))
-                .await
-                .map_err(|_| "photo_connect_failed")?;
-            let driver = tokio::spawn(async move {
-                let _ = conn.await;
-            });
-            Ok::<_, &'static str>((sender, driver))
-        };
-        let (sender, driver) = timeout(within, work)
-            .await
-            .map_err(|_| "photo_connect_timeout")??;
+        transport
+            .permits(relay)
+            .map_err(|_| LinkError::PlainNotAllowed.code())?;
+        let client = transport.http(within).map_err(|_| "tls_failed")?;
+        let base = relay.base();
+        let origin = base
+            .strip_suffix(relay.prefix())
+            .unwrap_or(&base)
+            .to_owned();
         Ok(Self {
-            sender,
-            driver,
-            authority: authority.to_owned(),
+            client,
+            origin,
             bearer: format!("Bearer {token}"),
         })
     }
 
     /// Sends one request and reads the answer (at most `max_body` bytes of body) within
-    /// `within`. Any failure of the link is `photo_link_dropped`.
+    /// `within`. A link that fails is `photo_link_dropped` (or what the failure says).
     pub async fn send(
         &mut self,
         method: Method,
@@ -114,39 +109,29 @@ impl Conn {
         max_body: usize,
         within: Duration,
     ) -> Result<Answer, &'static str> {
-        let mut req = Request::builder()
-            .method(method)
-            .uri(path)
-            .header("host", self.authority.as_str())
-            .header("authorization", self.bearer.as_str());
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.origin))
+            .header("authorization", self.bearer.as_str())
+            .timeout(within);
         for (name, value) in headers {
             req = req.header(*name, value.as_str());
         }
-        let req = req.body(Full::new(body)).map_err(|_| "bad_request")?;
-        let work = async {
-            self.sender
-                .ready()
-                .await
-                .map_err(|_| "photo_link_dropped")?;
-            let resp = self
-                .sender
-                .send_request(req)
-                .await
-                .map_err(|_| "photo_link_dropped")?;
-            let status = resp.status().as_u16();
-            let (parts, body) = resp.into_parts();
-            let body = Limited::new(body, max_body)
-                .collect()
-                .await
-                .map_err(|_| "photo_link_dropped")?
-                .to_bytes();
-            Ok(Answer {
-                status,
-                headers: parts.headers,
-                body,
-            })
-        };
-        timeout(within, work).await.map_err(|_| "photo_timeout")?
+        let mut resp = req.body(body).send().await.map_err(|e| photo_code(&e))?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let mut got = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| photo_code(&e))? {
+            if got.len() + chunk.len() > max_body {
+                return Err("photo_link_dropped");
+            }
+            got.extend_from_slice(&chunk);
+        }
+        Ok(Answer {
+            status,
+            headers,
+            body: Bytes::from(got),
+        })
     }
 }
 
@@ -162,14 +147,19 @@ mod tests {
             "ws://127.0.0.1:8080/v1/sync",
         ] {
             assert_eq!(
-                relay(base).map(|u| u.authority()),
+                relay(base, &Transport::default()).map(|u| u.authority()),
                 Ok("127.0.0.1:8080".to_owned())
             );
         }
+        let t = Transport::default();
+        assert!(relay("https://relay.example", &t).is_ok_and(|u| u.is_tls()));
         assert_eq!(
-            relay("https://relay.example"),
-            Err(LinkError::TlsUnsupported)
+            relay("http://relay.example", &t),
+            Err(LinkError::PlainNotAllowed),
+            "plain to another machine only when the enrollment allows it"
         );
-        assert_eq!(relay("http://"), Err(LinkError::BadUrl));
+        let allowed = Transport::new(&wangge_schema::enroll_link::TrustAnchor::System, true);
+        assert!(relay("http://10.1.2.3:8080", &allowed).is_ok());
+        assert_eq!(relay("http://", &t), Err(LinkError::BadUrl));
     }
 }

@@ -1,5 +1,7 @@
 //! [`LinkError`]: why the WebSocket link to the relay could not be made or went down.
 
+use super::tls::Distrust;
+
 /// Why a sync connection failed or ended. Each has a stable [`LinkError::code`] the UI
 /// maps to Chinese text (it reaches the UI as [`super::SyncStatus::last_error`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -7,9 +9,15 @@ pub enum LinkError {
     /// The relay address cannot be used.
     #[error("the relay address is not usable")]
     BadUrl,
-    /// The relay address is `https://`/`wss://`, which this build does not speak yet.
-    #[error("TLS relay addresses are not supported yet")]
-    TlsUnsupported,
+    /// The relay's TLS certificate is not one this device trusts, and why.
+    #[error("the relay's certificate is not trusted ({0:?})")]
+    Untrusted(super::tls::Distrust),
+    /// The TLS handshake failed otherwise.
+    #[error("the TLS handshake with the relay failed")]
+    TlsFailed,
+    /// Plain `http://` to another machine, which the enrollment did not allow.
+    #[error("plain http:// to another machine is not allowed")]
+    PlainNotAllowed,
     /// The device token cannot go in a header.
     #[error("the device token cannot be sent")]
     BadToken,
@@ -44,7 +52,15 @@ impl LinkError {
     pub fn code(self) -> &'static str {
         match self {
             LinkError::BadUrl => "bad_url",
-            LinkError::TlsUnsupported => "tls_unsupported",
+            LinkError::Untrusted(why) => match why {
+                Distrust::UnknownIssuer => "tls_unknown_issuer",
+                Distrust::WrongHost => "tls_wrong_host",
+                Distrust::Expired => "tls_expired",
+                Distrust::NotPinned => "tls_not_pinned",
+                Distrust::Other => "tls_untrusted",
+            },
+            LinkError::TlsFailed => "tls_failed",
+            LinkError::PlainNotAllowed => "plain_not_allowed",
             LinkError::BadToken => "bad_token",
             LinkError::ConnectFailed => "connect_failed",
             LinkError::ConnectTimeout => "connect_timeout",
@@ -60,7 +76,13 @@ impl LinkError {
     /// Every link error, in a stable order.
     pub const ALL: &'static [LinkError] = &[
         LinkError::BadUrl,
-        LinkError::TlsUnsupported,
+        LinkError::Untrusted(Distrust::UnknownIssuer),
+        LinkError::Untrusted(Distrust::WrongHost),
+        LinkError::Untrusted(Distrust::Expired),
+        LinkError::Untrusted(Distrust::NotPinned),
+        LinkError::Untrusted(Distrust::Other),
+        LinkError::TlsFailed,
+        LinkError::PlainNotAllowed,
         LinkError::BadToken,
         LinkError::ConnectFailed,
         LinkError::ConnectTimeout,
@@ -71,6 +93,19 @@ impl LinkError {
         LinkError::RelayError,
         LinkError::Store,
     ];
+}
+
+impl From<super::tls::ConnectError> for LinkError {
+    fn from(e: super::tls::ConnectError) -> Self {
+        use super::tls::ConnectError as C;
+        match e {
+            C::Unreachable => LinkError::ConnectFailed,
+            C::Untrusted(why) => LinkError::Untrusted(why),
+            C::Handshake => LinkError::TlsFailed,
+            C::PlainNotAllowed => LinkError::PlainNotAllowed,
+            C::Timeout => LinkError::ConnectTimeout,
+        }
+    }
 }
 
 impl From<crate::CoreError> for LinkError {
@@ -90,7 +125,13 @@ mod tests {
             codes,
             [
                 "bad_url",
-                "tls_unsupported",
+                "tls_unknown_issuer",
+                "tls_wrong_host",
+                "tls_expired",
+                "tls_not_pinned",
+                "tls_untrusted",
+                "tls_failed",
+                "plain_not_allowed",
                 "bad_token",
                 "connect_failed",
                 "connect_timeout",

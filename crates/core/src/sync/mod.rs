@@ -50,6 +50,7 @@ mod session;
 #[cfg(test)]
 mod session_tests;
 mod status;
+pub mod tls;
 mod worker;
 
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -58,16 +59,17 @@ use std::time::Duration;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 use wangge_proto::PeerId;
-use wangge_schema::RelayUrl;
 
 use crate::store::{Interest, Store};
 
-pub use enroll::{EnrollError, Enrollment, enroll, enroll_within};
+pub use enroll::{EnrollError, Enrollment, enroll, enroll_with, enroll_within};
 pub use enroll_link::{
     MAX_QR_FILE_BYTES, enroll_with_link, read_enroll_link, read_enroll_qr, read_enroll_qr_bytes,
+    transport_of,
 };
 pub use link::LinkError;
 pub use status::{SyncStatus, WAIT_UNAVAILABLE, WaitReason, wait_code};
+pub use tls::Transport;
 
 /// Engine settings.
 #[derive(Debug, Clone)]
@@ -79,6 +81,9 @@ pub struct SyncConfig {
     /// How often documents not acknowledged yet (and transiently refused ones) get
     /// another round while connected; changes are sent when saved, without waiting for it.
     pub poll_interval: Duration,
+    /// How often the photo worker looks for photos to fetch when nothing told it to
+    /// (nothing queued, nothing failed); an idle phone wakes this seldom.
+    pub idle_recheck: Duration,
     /// Time allowed for connect plus join.
     pub connect_timeout: Duration,
     /// Bytes per photo upload `PATCH`: a cut loses at most one chunk's progress, each
@@ -87,6 +92,9 @@ pub struct SyncConfig {
     /// Offer the `heads-summary` extension (one digest message for all documents on
     /// connect instead of one `sync` each). Off: the standard protocol only.
     pub heads_summary: bool,
+    /// What the device trusts for the relay's certificate, and whether a plain link to
+    /// another machine is allowed: from the enrollment.
+    pub transport: tls::Transport,
 }
 
 impl Default for SyncConfig {
@@ -95,9 +103,11 @@ impl Default for SyncConfig {
             backoff_min: Duration::from_millis(500),
             backoff_max: Duration::from_secs(60),
             poll_interval: Duration::from_secs(15),
+            idle_recheck: Duration::from_secs(600),
             connect_timeout: Duration::from_secs(15),
             photo_chunk_bytes: 64 * 1024,
             heads_summary: true,
+            transport: tls::Transport::default(),
         }
     }
 }
@@ -128,8 +138,7 @@ impl SyncEngine {
     ) -> Self {
         let (tx, status) = watch::channel(SyncStatus::default());
         let nudge = Arc::new(Notify::new());
-        let relay = http::relay(relay_url);
-        let url = relay.as_ref().map(RelayUrl::sync_url).map_err(|e| *e);
+        let relay = http::relay(relay_url, &cfg.transport);
         let photo_nudge = Arc::new(Notify::new());
         let (changes, uploads) = {
             let mut s = lock(&store);
@@ -140,7 +149,7 @@ impl SyncEngine {
         };
         let photo_worker = photos::PhotoWorker {
             store: store.clone(),
-            relay: relay.map_err(LinkError::code),
+            relay: relay.clone().map_err(LinkError::code),
             token: token.to_owned(),
             cfg: cfg.clone(),
             status: tx.clone(),
@@ -150,7 +159,7 @@ impl SyncEngine {
         };
         let worker = worker::Worker {
             store,
-            url,
+            relay,
             token: token.to_owned(),
             peer: PeerId::new(peer_id),
             cfg,

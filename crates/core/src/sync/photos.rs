@@ -20,16 +20,15 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use hyper::Method;
-use hyper::body::Bytes;
 use rand::Rng;
+use reqwest::Method;
 use sha2::{Digest, Sha256};
 use tokio::sync::{Notify, watch};
 use tokio::time::{Instant, sleep, sleep_until};
 use wangge_schema::RelayUrl;
 use wangge_schema::tus::{BLOBS_PATH, FILES_PATH, TUS_VERSION, UploadMetadata, encode_checksum};
 
-use super::http::{Answer, Conn};
+use super::http::{Answer, Bytes, Conn};
 use super::{SyncConfig, SyncStatus, lock};
 use crate::photos::{Settings, thumbnail_of};
 use crate::store::{MAX_BLOB_BYTES, Store, Subscription, UploadJob};
@@ -136,6 +135,14 @@ impl PhotoWorker {
                 continue;
             }
             delay = self.cfg.backoff_min;
+            // Uploads left (refused for now): look again soon. Nothing left: every change
+            // that brings work wakes this task, the recheck only catches what none does
+            // (photos added to a report already held), so it is rare on an idle phone.
+            let recheck = if self.status.borrow().photos_pending > 0 {
+                self.cfg.poll_interval
+            } else {
+                self.cfg.idle_recheck
+            };
             let next_fetch = retries.values().map(|r| r.next).min();
             let retry_at = async {
                 match next_fetch {
@@ -148,7 +155,7 @@ impl PhotoWorker {
                 () = self.uploads.changed() => {
                     let _ = self.uploads.take();
                 }
-                () = sleep(self.cfg.poll_interval) => {}
+                () = sleep(recheck) => {}
                 () = retry_at => {}
                 () = docs_changed(&mut seen, &mut last) => {}
             }
@@ -175,8 +182,12 @@ impl PhotoWorker {
             return Ok(());
         }
         let relay = self.relay.clone()?;
-        let mut conn =
-            Conn::open(&relay.authority(), &self.token, self.cfg.connect_timeout).await?;
+        let mut conn = Conn::open(
+            &relay,
+            &self.cfg.transport,
+            &self.token,
+            self.cfg.connect_timeout,
+        )?;
         if !jobs.is_empty() {
             for job in jobs {
                 self.upload(&mut conn, job).await?;

@@ -101,6 +101,13 @@ impl Session {
         self.summary.is_none()
     }
 
+    /// Whether a retry round has anything to do: documents not acknowledged yet (as of
+    /// the last count), transiently refused ones, or the barrier not passed. When not, the
+    /// connection sleeps until something arrives or changes (no timer wakes it).
+    pub fn has_retry_work(&self) -> bool {
+        !self.barrier || !self.pending.is_empty() || self.waiting.values().any(|r| r.is_transient())
+    }
+
     /// Whether the status needs counting again.
     pub fn needs_count(&self) -> bool {
         self.stale || !self.dirty.is_empty()

@@ -29,6 +29,9 @@ pub struct SyncStatus {
     pub last_error: Option<&'static str>,
     /// Connections made so far.
     pub connections: u64,
+    /// Whether the last connection to the relay was encrypted (TLS); `None` before the
+    /// first. The sync page shows a plain link as not encrypted.
+    pub encrypted: Option<bool>,
     /// Documents this device asked for that the relay answered `doc-unavailable` for (out
     /// of scope or unknown there); none of them holds anything here.
     pub unavailable: usize,

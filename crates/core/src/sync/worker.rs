@@ -17,12 +17,13 @@ use wangge_proto::{
     WanggeCapabilities,
 };
 
+use wangge_schema::RelayUrl;
+
 use super::session::{Counts, Session};
 use super::{LinkError, SyncConfig, SyncStatus, lock};
 use crate::store::{Store, Subscription};
 
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Ws = tokio_tungstenite::WebSocketStream<super::tls::Stream>;
 
 /// Why a session ended.
 #[derive(Debug)]
@@ -46,8 +47,8 @@ struct Joined {
 
 pub(super) struct Worker {
     pub store: Arc<Mutex<Store>>,
-    /// The sync URL, or why the relay's address cannot be used.
-    pub url: Result<String, LinkError>,
+    /// The relay, or why its address cannot be used.
+    pub relay: Result<RelayUrl, LinkError>,
     pub token: String,
     pub peer: PeerId,
     pub cfg: SyncConfig,
@@ -131,9 +132,9 @@ impl Worker {
 
     /// Connects and joins.
     async fn connect(&self) -> Result<Joined, LinkError> {
-        let mut req = self
-            .url
-            .clone()?
+        let relay = self.relay.clone()?;
+        let mut req = relay
+            .sync_url()
             .into_client_request()
             .map_err(|_| LinkError::BadUrl)?;
         req.headers_mut().insert(
@@ -142,14 +143,26 @@ impl Worker {
                 .parse()
                 .map_err(|_| LinkError::BadToken)?,
         );
-        let (mut ws, _) = tokio_tungstenite::connect_async(req)
-            .await
-            .map_err(|e| match e {
-                tokio_tungstenite::tungstenite::Error::Http(r) if r.status() == 401 => {
-                    LinkError::Unauthorized
-                }
-                _ => LinkError::ConnectFailed,
-            })?;
+        let stream = self
+            .cfg
+            .transport
+            .connect(&relay, self.cfg.connect_timeout)
+            .await?;
+        let encrypted = stream.is_tls();
+        self.status.send_if_modified(|s| {
+            let changed = s.encrypted != Some(encrypted);
+            s.encrypted = Some(encrypted);
+            changed
+        });
+        let (mut ws, _) =
+            tokio_tungstenite::client_async(req, stream)
+                .await
+                .map_err(|e| match e {
+                    tokio_tungstenite::tungstenite::Error::Http(r) if r.status() == 401 => {
+                        LinkError::Unauthorized
+                    }
+                    _ => LinkError::ConnectFailed,
+                })?;
         let mut features = vec![FEATURE_SCOPE_PUSH, FEATURE_DOC_REFUSED];
         if self.cfg.heads_summary {
             features.push(FEATURE_HEADS_SUMMARY);
@@ -247,7 +260,16 @@ impl Worker {
             self.cfg.poll_interval,
         );
         poll.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        // The poll runs only while a retry has work: an idle connection costs no wake-ups.
+        // When work appears, the first retry is a full interval later (the change itself
+        // was sent when it was saved).
+        let mut had_work = true;
         loop {
+            let work = s.ready() && s.has_retry_work();
+            if work && !had_work {
+                poll.reset();
+            }
+            had_work = work;
             tokio::select! {
                 // Frames first; the status is counted once a burst of them is handled.
                 biased;
@@ -267,7 +289,7 @@ impl Worker {
                     let out = s.retry(&mut lock(&self.store))?;
                     sink.send_all(out).await?;
                 }
-                _ = poll.tick(), if s.ready() => {
+                _ = poll.tick(), if work => {
                     let out = s.retry(&mut lock(&self.store))?;
                     sink.send_all(out).await?;
                 }

@@ -69,6 +69,9 @@ pub struct SyncView {
     pub last_error: Option<ErrorCode>,
     /// Percent of the current sync round done, while syncing.
     pub progress: Option<u8>,
+    /// Whether the link to the relay is encrypted (TLS); `None` before the first
+    /// connection. A plain link (loopback, or allowed by the enrollment) shows as such.
+    pub encrypted: Option<bool>,
 }
 
 impl SyncView {
@@ -85,6 +88,7 @@ impl SyncView {
             last_success: None,
             last_error: None,
             progress: None,
+            encrypted: None,
         }
     }
 }
@@ -172,6 +176,7 @@ impl SyncRound {
             last_success: s.last_success,
             last_error,
             progress,
+            encrypted: s.encrypted,
         }
     }
 }
