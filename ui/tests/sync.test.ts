@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mount, flushPromises } from '@vue/test-utils';
 import * as event from '@tauri-apps/api/event';
 import SyncBadge from '@/components/SyncBadge.vue';
+import SyncPage from '@/views/SyncView.vue';
 import { badgeFor, startSyncStatus, syncView } from '@/composables/sync';
 import type { SyncView } from '@/lib/types';
 import { backend, testRouter } from './helpers';
@@ -18,6 +19,7 @@ function view(p: Partial<SyncView>): SyncView {
     lastSuccess: null,
     lastError: null,
     progress: null,
+    encrypted: null,
     ...p,
   };
 }
@@ -54,5 +56,26 @@ describe('sync badge', () => {
     expect(b.attributes('data-docs-pending')).toBe('0');
     expect(b.classes()).toContain('sync-badge--ok');
     expect(syncView.value?.online).toBe(true);
+  });
+});
+
+describe('sync page', () => {
+  it('says whether the link to the relay is encrypted, and nothing before the first connection', async () => {
+    for (const [encrypted, text] of [
+      [true, '已加密'],
+      [false, '未加密(仅限本机或网格中心准许的内网)'],
+    ] as const) {
+      backend({ sync_status: () => view({ state: 'synced', online: true, encrypted }) });
+      await startSyncStatus();
+      const w = mount(SyncPage, { global: { plugins: [testRouter()] } });
+      await flushPromises();
+      expect(w.get('[data-testid="sync-encrypted"]').text()).toBe(text);
+      expect(w.get('[data-testid="sync-encrypted"]').attributes('data-value')).toBe(String(encrypted));
+    }
+    backend({ sync_status: () => view({ state: 'offline' }) });
+    await startSyncStatus();
+    const w = mount(SyncPage, { global: { plugins: [testRouter()] } });
+    await flushPromises();
+    expect(w.find('[data-testid="sync-encrypted"]').exists()).toBe(false);
   });
 });
