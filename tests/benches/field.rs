@@ -38,30 +38,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use device::{Device, device};
-use load::{GRID, env_num, grid_store};
+use load::{GRID, env_num, grid_store, median, wanted};
 use proxy::{Shape, Snap, proxy};
 use relay_proc::{RelayProc, start_relay_with};
 use wangge_core::demo::Seeded;
 use wangge_core::model::*;
 use wangge_core::photos::{Settings, add_photo};
 use wangge_core::sync::{SyncConfig, SyncEngine, SyncStatus};
-
-fn wanted(part: u32) -> bool {
-    match std::env::var("WANGGE_BENCH_ONLY") {
-        Ok(v) => v.split(',').any(|p| p.trim() == part.to_string()),
-        Err(_) => true,
-    }
-}
-
-fn median(v: &[f64]) -> f64 {
-    let mut v = v.to_vec();
-    v.sort_by(|a, b| a.total_cmp(b));
-    if v.is_empty() {
-        f64::NAN
-    } else {
-        v[v.len() / 2]
-    }
-}
 
 fn max(v: &[f64]) -> f64 {
     v.iter().copied().fold(f64::NAN, f64::max)
@@ -225,6 +208,14 @@ async fn sync(relay: &RelayProc, d: &Device, shape: Shape, saves: Option<&Seeded
     out
 }
 
+/// A fresh relay and device (with `photos` evidence photos), synced once through `shape`
+/// while the member saves; and the photos' bytes.
+async fn fresh(photos: u32, shape: Shape) -> (Outcome, u64) {
+    let p = prepared(photos).await;
+    let out = sync(&p.relay, &p.device, shape, Some(&p.seeded)).await;
+    (out, p.photo_bytes)
+}
+
 fn seeds() -> Vec<u64> {
     (1..=env_num("WANGGE_BENCH_SEEDS", 5) as u64).collect()
 }
@@ -280,18 +271,8 @@ async fn days_records() {
     let mut plain = vec![];
     let mut weak = vec![];
     for seed in seeds() {
-        let p = prepared(0).await;
-        plain.push(
-            sync(
-                &p.relay,
-                &p.device,
-                Shape::delay(Duration::ZERO),
-                Some(&p.seeded),
-            )
-            .await,
-        );
-        let p = prepared(0).await;
-        weak.push(sync(&p.relay, &p.device, Shape::weak(seed), Some(&p.seeded)).await);
+        plain.push(fresh(0, Shape::delay(Duration::ZERO)).await.0);
+        weak.push(fresh(0, Shape::weak(seed)).await.0);
     }
     row("plain loopback", &plain);
     row("weak link", &weak);
@@ -307,27 +288,11 @@ async fn with_photos() {
     let mut resent = vec![];
     let mut photo_bytes = 0;
     for seed in seeds() {
-        let p = prepared(3).await;
-        photo_bytes = p.photo_bytes;
-        plain.push(
-            sync(
-                &p.relay,
-                &p.device,
-                Shape::delay(Duration::ZERO),
-                Some(&p.seeded),
-            )
-            .await,
-        );
-        let p = prepared(3).await;
-        let c = sync(
-            &p.relay,
-            &p.device,
-            Shape::weak(seed).without_cuts(),
-            Some(&p.seeded),
-        )
-        .await;
-        let p = prepared(3).await;
-        let w = sync(&p.relay, &p.device, Shape::weak(seed), Some(&p.seeded)).await;
+        let (p, bytes) = fresh(3, Shape::delay(Duration::ZERO)).await;
+        photo_bytes = bytes;
+        plain.push(p);
+        let (c, _) = fresh(3, Shape::weak(seed).without_cuts()).await;
+        let (w, _) = fresh(3, Shape::weak(seed)).await;
         if w.snap.http_cuts > 0 {
             let extra = w.snap.http_sent.saturating_sub(c.snap.http_sent);
             resent.push(extra as f64 / w.snap.http_cuts as f64 / 1024.0);

@@ -38,28 +38,15 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use device::{Device, device};
-use load::{GRID, comm_cpu_secs, cpu_secs, devices, env_num, grid_store, load, rss_kib, wait_line};
+use load::{
+    GRID, comm_cpu_secs, cpu_secs, devices, env_num, grid_store, load, median, rss_kib, wait_line,
+    wanted,
+};
 use proxy::{Shape, Snap, proxy};
 use relay_proc::{RelayProc, start_relay_with};
 use wangge_core::model::*;
 use wangge_core::sync::{SyncConfig, SyncEngine};
 use wangge_relay::store::{RelayStore, testing::TestDatabase};
-
-fn wanted(part: u32) -> bool {
-    match std::env::var("WANGGE_BENCH_ONLY") {
-        Ok(v) => v.split(',').any(|p| p.trim() == part.to_string()),
-        Err(_) => true,
-    }
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    if v.is_empty() {
-        f64::NAN
-    } else {
-        v[v.len() / 2]
-    }
-}
 
 /// A fresh SQLite relay database in `dir` holding grid `GRID`: its URL and store.
 fn relay_db(dir: &Path) -> (String, Box<dyn RelayStore>) {
@@ -171,7 +158,7 @@ async fn reconnect() {
         for _ in 0..3 {
             rts.push(round_trips(&one_sync(&relay, &d, summary, DELAY).await));
         }
-        let m: Vec<f64> = cols.iter_mut().map(|c| median(c)).collect();
+        let m: Vec<f64> = cols.iter().map(|c| median(c)).collect();
         println!(
             "{:<26} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>8.0} {:>8.0} {:>6.0} {:>9.1} {:>9.1}",
             if summary {
@@ -185,7 +172,7 @@ async fn reconnect() {
             m[3],
             m[4],
             m[5],
-            median(&mut rts),
+            median(&rts),
             m[6],
             m[7]
         );

@@ -24,6 +24,25 @@ pub fn grid_store(url: &str) -> Box<dyn RelayStore> {
     s
 }
 
+/// Whether part `part` of a bench runs (`WANGGE_BENCH_ONLY=1,3`; all when unset).
+pub fn wanted(part: u32) -> bool {
+    match std::env::var("WANGGE_BENCH_ONLY") {
+        Ok(v) => v.split(',').any(|p| p.trim() == part.to_string()),
+        Err(_) => true,
+    }
+}
+
+/// The median (the upper one of an even count; NaN of nothing).
+pub fn median(v: &[f64]) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(|a, b| a.total_cmp(b));
+    if v.is_empty() {
+        f64::NAN
+    } else {
+        v[v.len() / 2]
+    }
+}
+
 pub fn env_num(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
