@@ -7,6 +7,8 @@
 //!    `SyncEngine` + encrypted `Store`, bytes and messages counted per WebSocket frame by
 //!    a proxy; round trips from the same reconnect through the proxy delaying each
 //!    direction by 25 ms (time until quiet / 50 ms, the upgrade's round trip taken off);
+//!    1b. the same reconnect plain and over TLS (the relay's own listener, a CA made by
+//!    the bench), with the session resumed and with a full handshake: every byte each way;
 //! 2. a day's records up (1 journal, 20 visits, 600 checks, 5 reports made through the
 //!    store's actions while offline), both protocols;
 //! 3. relay memory with `WANGGE_BENCH_CONNS` (1000; try 10000) idle authenticated
@@ -37,7 +39,7 @@ use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use device::{Device, device};
+use device::{Device, device, device_at};
 use load::{
     GRID, comm_cpu_secs, cpu_secs, devices, env_num, grid_store, load, median, rss_kib, wait_line,
     wanted,
@@ -45,7 +47,7 @@ use load::{
 use proxy::{Shape, Snap, proxy};
 use relay_proc::{RelayProc, start_relay_with};
 use wangge_core::model::*;
-use wangge_core::sync::{SyncConfig, SyncEngine};
+use wangge_core::sync::{SyncConfig, SyncEngine, Transport};
 use wangge_relay::store::{RelayStore, testing::TestDatabase};
 
 /// A fresh SQLite relay database in `dir` holding grid `GRID`: its URL and store.
@@ -72,14 +74,25 @@ struct Run {
 /// One connection of the device through a fresh proxy: until synced and quiet for
 /// 300 ms (bounded), then stop.
 async fn one_sync(relay: &RelayProc, d: &Device, summary: bool, delay: Duration) -> Run {
+    one_sync_with(relay, d, delay, "http://127.0.0.1", cfg(summary)).await
+}
+
+/// [`one_sync`] to `base` (scheme and host; the proxy's port is added) with `config`.
+async fn one_sync_with(
+    relay: &RelayProc,
+    d: &Device,
+    delay: Duration,
+    base: &str,
+    config: SyncConfig,
+) -> Run {
     let p = proxy(relay.addr, Shape::delay(delay)).await;
     let t0 = Instant::now();
     let engine = SyncEngine::spawn_with(
         d.store.clone(),
-        &format!("http://{}", p.addr),
+        &format!("{base}:{}", p.addr.port()),
         &d.token,
         &d.peer,
-        cfg(summary),
+        config,
     );
     let mut rx = engine.status();
     let deadline = t0 + Duration::from_secs(120);
@@ -187,6 +200,126 @@ async fn reconnect() {
     );
     println!(
         "(B/doc: protocol CBOR payload; wire: WebSocket frames incl. headers; messages include the\n join/peer handshake and the engine's barrier request; RTs after the HTTP upgrade, from a\n reconnect through a proxy delaying each way by {} ms; quiet: last frame either way;\n synced: the engine reports every doc acknowledged)",
+        DELAY.as_millis()
+    );
+}
+
+/// A CA and a certificate for `localhost` in `dir`: the certificate and key files and the
+/// CA's DER.
+fn localhost_cert(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf, Vec<u8>) {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec!["localhost".to_owned()])
+        .unwrap()
+        .signed_by(&key, &ca)
+        .unwrap();
+    let (cert_file, key_file) = (dir.join("relay.crt"), dir.join("relay.key"));
+    std::fs::write(&cert_file, format!("{}{}", cert.pem(), ca.pem())).unwrap();
+    std::fs::write(&key_file, key.serialize_pem()).unwrap();
+    (cert_file, key_file, ca.der().to_vec())
+}
+
+/// 1b. The same reconnect over TLS (the relay's own listener), with the session resumed
+/// (the engine's configuration kept, as an app does between reconnects) and with a full
+/// handshake each time (a fresh configuration), beside plain WebSocket: every byte on the
+/// wire each way, the TLS and HTTP handshakes included.
+async fn reconnect_tls() {
+    let n = env_num("WANGGE_BENCH_RECONNECTS", 10);
+    let grid = GridCode::parse(GRID).unwrap();
+    let plain_dir = tempfile::tempdir().unwrap();
+    let (plain_db, mut plain_s) = relay_db(plain_dir.path());
+    let plain = start_relay_with(&plain_db, &[]);
+    let tls_dir = tempfile::tempdir().unwrap();
+    let (cert, key, ca) = localhost_cert(tls_dir.path());
+    let (tls_db, mut tls_s) = relay_db(tls_dir.path());
+    let tls = start_relay_with(
+        &tls_db,
+        &[
+            ("WANGGE_TLS_CERT_FILE", cert.display().to_string()),
+            ("WANGGE_TLS_KEY_FILE", key.display().to_string()),
+        ],
+    );
+    let trust = wangge_schema::enroll_link::TrustAnchor::Ca(ca);
+    let kept = Transport::new(&trust, false);
+    let tls_url = format!("https://localhost:{}", tls.addr.port());
+    println!("\n1b. The same reconnect, plain and over TLS: medians of {n} reconnects");
+    println!(
+        "{:<26} {:>10} {:>10} {:>6} {:>9}",
+        "", "B up", "B down", "RTs", "ms synced"
+    );
+    let plain_dev = device(&plain, plain_s.as_mut()).await;
+    let tls_dev = device_at(&tls_url, &kept, tls_s.as_mut()).await;
+    for (d, base, transport) in [
+        (&plain_dev, "http://127.0.0.1", Transport::default()),
+        (&tls_dev, "https://localhost", kept.clone()),
+    ] {
+        wangge_core::demo::seed_grid(&mut d.store.lock().unwrap(), &grid, 299, 1).unwrap();
+        let relay = if base.starts_with("https") {
+            &tls
+        } else {
+            &plain
+        };
+        let config = SyncConfig {
+            transport,
+            ..cfg(true)
+        };
+        one_sync_with(relay, d, Duration::ZERO, base, config).await;
+    }
+    for (label, relay, d, base, fresh) in [
+        ("plain ws://", &plain, &plain_dev, "http://127.0.0.1", false),
+        (
+            "TLS, session resumed",
+            &tls,
+            &tls_dev,
+            "https://localhost",
+            false,
+        ),
+        (
+            "TLS, full handshake",
+            &tls,
+            &tls_dev,
+            "https://localhost",
+            true,
+        ),
+    ] {
+        let config = || SyncConfig {
+            transport: if fresh {
+                Transport::new(&trust, false)
+            } else if base.starts_with("https") {
+                kept.clone()
+            } else {
+                Transport::default()
+            },
+            ..cfg(true)
+        };
+        let (mut up, mut down, mut ms) = (vec![], vec![], vec![]);
+        for _ in 0..n {
+            let r = one_sync_with(relay, d, Duration::ZERO, base, config()).await;
+            up.push(r.snap.up_raw as f64);
+            down.push(r.snap.down_raw as f64);
+            ms.push(r.synced.as_secs_f64() * 1000.0);
+        }
+        let mut rts = vec![];
+        for _ in 0..3 {
+            let r = one_sync_with(relay, d, DELAY, base, config()).await;
+            rts.push((r.quiet.as_secs_f64() / (DELAY.as_secs_f64() * 2.0)).round());
+        }
+        println!(
+            "{:<26} {:>10.0} {:>10.0} {:>6.0} {:>9.1}",
+            label,
+            median(&up),
+            median(&down),
+            median(&rts),
+            median(&ms)
+        );
+    }
+    println!(
+        "(bytes: everything through the proxy each way, TCP payload: TLS records, the HTTP upgrade\n \
+         and the WebSocket frames; RTs: the whole exchange from the first byte, the TLS and HTTP\n \
+         handshakes included, through a proxy delaying each way by {} ms)",
         DELAY.as_millis()
     );
 }
@@ -459,6 +592,7 @@ fn main() {
         .unwrap();
     if wanted(1) {
         rt.block_on(reconnect());
+        rt.block_on(reconnect_tls());
     }
     if wanted(2) {
         rt.block_on(days_records());

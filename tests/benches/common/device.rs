@@ -7,9 +7,11 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+use std::time::Duration;
 use wangge_core::demo::Seeded;
 use wangge_core::model::*;
-use wangge_core::sync::enroll;
+
+use wangge_core::sync::{Transport, enroll_with};
 use wangge_core::{DbKey, Store, StoreConfig, Synchronous};
 use wangge_relay::admin;
 use wangge_relay::store::RelayStore;
@@ -26,9 +28,16 @@ pub struct Device {
 
 /// A member of `GRID` enrolled on `relay` (its database open as `s`), with an empty store.
 pub async fn device(relay: &RelayProc, s: &mut dyn RelayStore) -> Device {
+    device_at(&relay.url(), &Transport::default(), s).await
+}
+
+/// [`device`] enrolled at `url` on `transport` (a relay serving TLS).
+pub async fn device_at(url: &str, transport: &Transport, s: &mut dyn RelayStore) -> Device {
     let user = admin::add_user(s, "测试用户", "member", &[GRID.to_owned()]).unwrap();
     let code = admin::enroll_code(s, user, 1).unwrap();
-    let e = enroll(&relay.url(), code.expose()).await.unwrap();
+    let e = enroll_with(url, code.expose(), transport, Duration::from_secs(30))
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let cfg = StoreConfig {
         member: e.user_id.to_string(),
