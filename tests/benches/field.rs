@@ -38,7 +38,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use device::{Device, device};
-use load::{GRID, env_num, grid_store, median, wanted};
+use load::{GRID, env_num, grid_store, median, runtime, wanted};
 use proxy::{Shape, Snap, proxy};
 use relay_proc::{RelayProc, start_relay_with};
 use wangge_core::demo::Seeded;
@@ -412,11 +412,7 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime();
     if wanted(1) {
         rt.block_on(days_records());
     }

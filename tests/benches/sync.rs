@@ -41,8 +41,8 @@ use std::time::{Duration, Instant};
 
 use device::{Device, device, device_at};
 use load::{
-    GRID, comm_cpu_secs, cpu_secs, devices, env_num, grid_store, load, median, rss_kib, wait_line,
-    wanted,
+    GRID, comm_cpu_secs, cpu_secs, devices, env_num, grid_store, load, median, rss_kib, runtime,
+    wait_line, wanted,
 };
 use proxy::{Shape, Snap, proxy};
 use relay_proc::{RelayProc, start_relay_with};
@@ -585,11 +585,7 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime();
     if wanted(1) {
         rt.block_on(reconnect());
         rt.block_on(reconnect_tls());

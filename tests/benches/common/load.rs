@@ -43,6 +43,15 @@ pub fn median(v: &[f64]) -> f64 {
     }
 }
 
+/// The benches' runtime: two workers, as the machines have two cores.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
 pub fn env_num(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()

@@ -49,15 +49,6 @@ pub enum Distrust {
 }
 
 impl Distrust {
-    /// Every reason, in a stable order.
-    pub const ALL: [Distrust; 5] = [
-        Distrust::UnknownIssuer,
-        Distrust::WrongHost,
-        Distrust::Expired,
-        Distrust::NotPinned,
-        Distrust::Other,
-    ];
-
     fn of(e: &rustls::CertificateError) -> Self {
         use rustls::CertificateError as C;
         match e {
@@ -69,17 +60,6 @@ impl Distrust {
             | C::NotValidYetContext { .. } => Distrust::Expired,
             C::ApplicationVerificationFailure => Distrust::NotPinned,
             _ => Distrust::Other,
-        }
-    }
-
-    /// The code's tail (`tls_…`, `enroll_tls_…`).
-    pub fn tail(self) -> &'static str {
-        match self {
-            Distrust::UnknownIssuer => "unknown_issuer",
-            Distrust::WrongHost => "wrong_host",
-            Distrust::Expired => "expired",
-            Distrust::NotPinned => "not_pinned",
-            Distrust::Other => "untrusted",
         }
     }
 }
@@ -163,11 +143,6 @@ impl Transport {
             config: Arc::new(config),
             allow_plain,
         }
-    }
-
-    /// The rustls configuration every transport uses.
-    pub fn rustls(&self) -> Arc<ClientConfig> {
-        self.config.clone()
     }
 
     /// Whether this device may reach `url` (a plain link to another machine only when
