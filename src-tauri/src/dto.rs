@@ -6,6 +6,8 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use ts_rs::TS;
 
+use wangge_core::wangge_events::Party;
+
 use crate::error::AppError;
 
 /// How far the device is set up.
@@ -28,6 +30,14 @@ pub struct AppInfo {
     pub state: SetupState,
     /// The member's role (`member`, `leader`, …), once set up.
     pub role: Option<String>,
+    /// The part this device plays in events' chain of command (member, leader, centre …),
+    /// once set up.
+    pub party: Option<Party>,
+    /// Whether the role may file reports (上报): members, informants and leaders; a
+    /// community or centre dispatches what others file.
+    pub may_file: bool,
+    /// The user id this device's steps are written as (an event's assignee may be it).
+    pub user_id: Option<String>,
     /// Grids the member works in.
     pub grids: Vec<String>,
     /// The member's own grid.

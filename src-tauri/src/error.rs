@@ -1,6 +1,7 @@
 //! The one error type the UI sees: `{code, message}`, plus `fields` for validation.
 
 use serde::Serialize;
+use wangge_core::wangge_events::Refusal;
 use wangge_core::{CoreError, ErrorCode, FieldError};
 
 /// An error as the UI receives it. `code` is stable (the UI shows Chinese text keyed by
@@ -15,6 +16,10 @@ pub struct AppError {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub fields: Option<Vec<FieldError>>,
+    /// Why a step of an event's chain was refused, when `code` is `invalid_status` for one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub refusal: Option<Refusal>,
 }
 
 /// Result of a command.
@@ -27,6 +32,7 @@ impl AppError {
             code,
             message: message.into(),
             fields: None,
+            refusal: None,
         }
     }
 }
@@ -39,8 +45,12 @@ impl From<CoreError> for AppError {
                 code: ErrorCode::Invalid,
                 message,
                 fields: Some(fields),
+                refusal: None,
             },
-            e => Self::new(e.code(), message),
+            e => Self {
+                refusal: e.refusal(),
+                ..Self::new(e.code(), message)
+            },
         }
     }
 }
@@ -77,6 +87,15 @@ mod tests {
         let json = serde_json::to_value(&e).unwrap();
         assert_eq!(json["code"], "not_found");
         assert!(json.get("fields").is_none());
+        assert!(json.get("refusal").is_none());
         assert_eq!(json["message"], "household not found");
+    }
+
+    #[test]
+    fn a_refused_step_carries_its_refusal_code() {
+        let e: AppError = CoreError::Refused(Refusal::NotAssignee).into();
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json["code"], "invalid_status");
+        assert_eq!(json["refusal"], "not_assignee");
     }
 }

@@ -129,6 +129,9 @@ pub fn invoke_handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         commands::reports::file_report,
         commands::reports::list_reports,
         commands::reports::get_report,
+        commands::events::my_tasks,
+        commands::events::event_detail,
+        commands::events::take_step,
         commands::sync::sync_status,
         commands::sync::sync_now,
     ]

@@ -6,10 +6,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::runtime::Handle;
 use tokio::task::JoinHandle;
 use wangge_core::sync::SyncEngine;
+use wangge_core::views::SyncView;
+use wangge_core::wangge_events::{ActionKind, Party, parties_for};
 use wangge_core::{DbKey, ErrorCode, GridCode, Store, StoreConfig};
 
 use crate::device::{DEMO_STORE_FILE, Device, KEY_FILE, LOCAL_MEMBER};
-use wangge_core::views::SyncView;
 
 use crate::dto::{AppInfo, SetupState};
 use crate::error::{AppError, AppResult};
@@ -135,9 +136,21 @@ impl AppState {
     pub fn info(&self) -> AppInfo {
         let device = self.device();
         let today = lock(&self.store).today();
+        // The demo plays a member; an enrolled device its role (none if this build does
+        // not know it).
+        let party = match &device {
+            Some(Device::Demo { .. }) => Some(Party::Member),
+            Some(d) => d.party().map(|p| p.role),
+            None => None,
+        };
         AppInfo {
             state: self.setup_state(),
             role: device.as_ref().map(|d| d.role().to_owned()),
+            party,
+            user_id: device
+                .as_ref()
+                .map(|d| wangge_core::user_id(d.member()).to_string()),
+            may_file: party.is_some_and(|p| parties_for(ActionKind::File).contains(&p)),
             grids: device
                 .as_ref()
                 .map(|d| d.grids().iter().map(|g| g.as_str().to_owned()).collect())

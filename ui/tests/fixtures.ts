@@ -1,5 +1,5 @@
 // Shapes as the Rust side serialises them (invented people).
-import type { CheckRow, HouseholdView, Relation, ResidentView } from '@/lib/types';
+import type { AppInfo, CheckRow, HouseholdView, Relation, ResidentView } from '@/lib/types';
 
 export const HH = '7b0c1a52-4a55-4c1f-9a39-6f4f0f3b9d01';
 export const R1 = '11111111-1111-4111-8111-111111111111';
@@ -41,4 +41,21 @@ export function householdView(conflicts: HouseholdView['conflicts'] = []): House
 
 export function checkRow(resident: string, name: string, tenths: number, fever: boolean): CheckRow {
   return { resident, household: HH, name, slot: 'morning', tenths, fever };
+}
+
+export function appInfoFixture(p: Partial<AppInfo> = {}): AppInfo {
+  return {
+    state: 'demo',
+    role: 'member',
+    party: 'member',
+    mayFile: true,
+    userId: 'demo-member',
+    grids: ['110105001001001'],
+    grid: '110105001001001',
+    relayUrl: null,
+    today: '2026-11-24',
+    prefillRelayUrl: null,
+    enrollError: null,
+    ...p,
+  };
 }

@@ -5,23 +5,8 @@ import SetupView from '@/views/SetupView.vue';
 import HouseholdsView from '@/views/HouseholdsView.vue';
 import HomeView from '@/views/HomeView.vue';
 import { setAppInfo } from '@/composables/appInfo';
-import type { AppInfo } from '@/lib/types';
 import { backend, testRouter, settle } from './helpers';
-import { HH, checkRow } from './fixtures';
-
-function info(p: Partial<AppInfo> = {}): AppInfo {
-  return {
-    state: 'demo',
-    role: 'member',
-    grids: ['110105001001001'],
-    grid: '110105001001001',
-    relayUrl: null,
-    today: '2026-11-24',
-    prefillRelayUrl: null,
-    enrollError: null,
-    ...p,
-  };
-}
+import { HH, appInfoFixture as info, checkRow } from './fixtures';
 
 describe('journal', () => {
   it('drafts from the day\u2019s records, saves the edited text for the day, lists history', async () => {

@@ -9,8 +9,9 @@
 #[macro_export]
 macro_rules! code_enum {
     ($(#[$m:meta])* $vis:vis enum $name:ident { $($(#[$vm:meta])* $var:ident = $code:literal,)+ }) => {
-        $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+        $(#[$m])*
         $vis enum $name { $($(#[$vm])* #[serde(rename = $code)] $var,)+ }
 
         impl $name {

@@ -29,6 +29,7 @@ const MINUTE_MS: i64 = 60_000;
 
 /// A time limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Limit {
     /// Working days after the start day.

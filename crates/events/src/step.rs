@@ -13,6 +13,7 @@ use crate::deadline::Limit;
 
 /// The id of one step: a random UUID chosen by its writer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(transparent)]
 pub struct StepId(pub Uuid);
 
@@ -86,6 +87,7 @@ impl Actor {
 
 /// Whom a dispatch (派遣) or hand-over (交办) gives the work to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
 pub enum Assignee {
     /// A grid, by its code: its leader and members handle it.
@@ -111,6 +113,7 @@ impl Assignee {
 
 code_enum! {
     /// 事件等级: how serious a report is; selects its time limits.
+    #[cfg_attr(feature = "ts", ts(rename = "EventSeverity"))]
     pub enum Severity {
         /// 一般.
         Normal = "normal",
@@ -158,6 +161,7 @@ code_enum! {
 /// What a step does, with the payload each action needs. Serialised with a `kind` tag
 /// holding the [`ActionKind`] code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Action {
     /// 上报: a member, informant or leader files a report of their grid.

@@ -4,6 +4,7 @@
 //! (`async`), so the window never waits on SQLite.
 
 pub mod checks;
+pub mod events;
 pub mod households;
 pub mod journal;
 pub mod photos;

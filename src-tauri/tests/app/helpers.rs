@@ -13,9 +13,11 @@ use tauri::test::{
 use tauri::webview::InvokeRequest;
 use tauri::{App, Manager, State, WebviewWindow, WebviewWindowBuilder};
 use tokio::runtime::Runtime;
+use tokio::sync::oneshot;
 use wangge_app_lib::AppState;
-use wangge_core::views::SyncView;
+use wangge_core::views::{SyncState, SyncView};
 use wangge_core::{Address, HouseholdInput, Relation, ResidenceStatus, ResidentInput};
+use wangge_relay::{Config, Relay, admin, store};
 
 /// One app: the mock Tauri app holding its state, its window, the sync events it emitted,
 /// its data dir.
@@ -216,4 +218,76 @@ pub fn wait_until(within: Duration, mut f: impl FnMut() -> bool) -> bool {
         std::thread::sleep(Duration::from_millis(50));
     }
     f()
+}
+
+pub const GRID: &str = "110105001001001";
+
+/// A relay on 127.0.0.1:0 with a fresh database holding one grid.
+pub struct TestRelay {
+    pub url: String,
+    pub database: String,
+    stop: Option<oneshot::Sender<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestRelay {
+    pub fn spawn(rt: &tokio::runtime::Runtime) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let database = format!("sqlite:{}", dir.path().join("relay.db").display());
+        let config = Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            database: database.clone(),
+            ..Config::default()
+        };
+        let relay = rt.block_on(Relay::bind(config)).unwrap();
+        let addr = relay.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        rt.spawn(async move {
+            let _ = relay
+                .run_until(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        let mut s = store::open(&database).unwrap();
+        admin::add_division(s.as_mut(), "110105001", "street").unwrap();
+        admin::add_division(s.as_mut(), "110105001001", "community").unwrap();
+        admin::add_grid(s.as_mut(), GRID, "grid").unwrap();
+        Self {
+            url: format!("http://{addr}"),
+            database,
+            stop: Some(stop),
+            _dir: dir,
+        }
+    }
+
+    /// A one-time enrollment code for a new member of the grid.
+    pub fn code(&self) -> String {
+        self.code_for("测试网格员", "member")
+    }
+
+    /// A one-time enrollment code for a new user `name` with `role` in the grid.
+    pub fn code_for(&self, name: &str, role: &str) -> String {
+        let mut s = store::open(&self.database).unwrap();
+        let user = admin::add_user(s.as_mut(), name, role, &[GRID.to_owned()]).unwrap();
+        admin::enroll_code(s.as_mut(), user, 1)
+            .unwrap()
+            .expose()
+            .to_owned()
+    }
+}
+
+impl Drop for TestRelay {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Waits (up to 20 s) until `app`'s sync page says synced.
+pub fn synced(app: &TestApp) -> bool {
+    wait_until(Duration::from_secs(20), || {
+        app.state().sync_view().state == SyncState::Synced
+    })
 }

@@ -2,6 +2,7 @@
 //! on loopback for enrollment), without a webview.
 #![allow(clippy::unwrap_used, missing_docs)]
 
+mod events;
 mod helpers;
 mod records;
 mod setup;

@@ -3,78 +3,11 @@
 use std::time::Duration;
 
 use serde_json::json;
-use tokio::sync::oneshot;
 use wangge_app_lib::dto::SetupState;
 use wangge_core::ErrorCode;
 use wangge_core::views::SyncState;
-use wangge_relay::{Config, Relay, admin, store};
 
 use crate::helpers::*;
-
-const GRID: &str = "110105001001001";
-
-/// A relay on 127.0.0.1:0 with a fresh database holding one grid.
-struct TestRelay {
-    url: String,
-    database: String,
-    stop: Option<oneshot::Sender<()>>,
-    _dir: tempfile::TempDir,
-}
-
-impl TestRelay {
-    fn spawn(rt: &tokio::runtime::Runtime) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let database = format!("sqlite:{}", dir.path().join("relay.db").display());
-        let config = Config {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            database: database.clone(),
-            ..Config::default()
-        };
-        let relay = rt.block_on(Relay::bind(config)).unwrap();
-        let addr = relay.local_addr().unwrap();
-        let (stop, stopped) = oneshot::channel::<()>();
-        rt.spawn(async move {
-            let _ = relay
-                .run_until(async {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
-        let mut s = store::open(&database).unwrap();
-        admin::add_division(s.as_mut(), "110105001", "street").unwrap();
-        admin::add_division(s.as_mut(), "110105001001", "community").unwrap();
-        admin::add_grid(s.as_mut(), GRID, "grid").unwrap();
-        Self {
-            url: format!("http://{addr}"),
-            database,
-            stop: Some(stop),
-            _dir: dir,
-        }
-    }
-
-    fn code(&self) -> String {
-        let mut s = store::open(&self.database).unwrap();
-        let user = admin::add_user(s.as_mut(), "测试网格员", "member", &[GRID.to_owned()]).unwrap();
-        admin::enroll_code(s.as_mut(), user, 1)
-            .unwrap()
-            .expose()
-            .to_owned()
-    }
-}
-
-impl Drop for TestRelay {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
-}
-
-fn synced(app: &TestApp) -> bool {
-    wait_until(Duration::from_secs(20), || {
-        app.state().sync_view().state == SyncState::Synced
-    })
-}
 
 #[test]
 fn enrolling_starts_sync_and_a_relaunch_resumes_it() {

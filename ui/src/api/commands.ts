@@ -6,7 +6,10 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type {
+  Action,
   AppInfo,
+  EventDetail,
+  Task,
   CheckInput,
   ChecksRecorded,
   CheckRow,
@@ -123,6 +126,15 @@ export const fileReport = (input: ReportInput) => invoke<ReportId>('file_report'
 export const listReports = (status?: ReportStatus | null) =>
   invoke<ReportRow[]>('list_reports', { status: status ?? null });
 export const getReport = (id: ReportId) => invoke<ReportView>('get_report', { id });
+
+// Events (事件流转)
+/** The to-do list of this device's party, overdue first. */
+export const myTasks = () => invoke<Task[]>('my_tasks');
+/** A report's chain of command: state, clock, every step, what this party may do. */
+export const eventDetail = (report: ReportId) => invoke<EventDetail>('event_detail', { report });
+/** Takes one step; a refused one rejects with `invalid_status` and its `refusal` code. */
+export const takeStep = (report: ReportId, action: Action) =>
+  invoke<EventDetail>('take_step', { report, action });
 
 // Sync
 export const syncStatus = () => invoke<SyncView>('sync_status');

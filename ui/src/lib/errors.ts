@@ -1,5 +1,6 @@
 import type { AppError, ErrorCode, FieldError } from './types';
 import { errorText } from '@/i18n/zh-CN';
+import { REFUSAL_TEXT } from '@/bindings/codes';
 
 /** Normalises whatever a rejected `invoke` gave into `AppError`. */
 export function toAppError(e: unknown): AppError {
@@ -9,9 +10,11 @@ export function toAppError(e: unknown): AppError {
   return { code: 'unknown', message: String(e) };
 }
 
-/** The Chinese sentence for a failed call. */
+/** The Chinese sentence for a failed call: why a step was refused, when it was one. */
 export function errorMessage(e: unknown): string {
-  return errorText(toAppError(e).code);
+  const err = toAppError(e);
+  if (err.refusal) return REFUSAL_TEXT[err.refusal] ?? errorText(err.code);
+  return errorText(err.code);
 }
 
 /** Field errors as `field → code` (the first error per field wins). */

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use wangge_events::{
-    Action, ActionKind, Assignee, Level, Mark, Party, Refusal, Stage, State, StepId,
+    Action, ActionKind, Assignee, Level, Mark, Party, Refusal, Stage, State, StepId, Supervision,
 };
 
 use super::{Category, ReportId, Severity};
@@ -82,6 +82,7 @@ pub fn event_severity(severity: Severity) -> wangge_events::Severity {
 
 /// The stage clock running on an event, and how it looks now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DeadlineView {
     /// 受理, 办理 or 核查.
     pub stage: Stage,
@@ -95,6 +96,7 @@ pub struct DeadlineView {
 
 /// How the derivation judged a stored step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum StepStatus {
     /// Applied: it changed the event.
@@ -122,6 +124,7 @@ pub enum StepStatus {
 
 /// One stored step, as the event's page lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TimelineEntry {
     /// The step.
     pub step: StepId,
@@ -145,6 +148,7 @@ pub struct TimelineEntry {
 
 /// Everything the event's page shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EventDetail {
     /// The report.
     pub report: ReportId,
@@ -169,6 +173,8 @@ pub struct EventDetail {
     pub reworks: u32,
     /// Times it was sent back (回退).
     pub send_backs: u32,
+    /// The strongest supervision (督办) on it, if any.
+    pub supervision: Option<Supervision>,
     /// Conflicts not yet settled.
     pub open_conflicts: Vec<StepId>,
     /// Every stored step, oldest first.
@@ -181,11 +187,20 @@ pub struct EventDetail {
 
 /// One event on the to-do list: something this device's party may act on now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Task {
     /// The report.
     pub report: ReportId,
     /// Its grid.
     pub grid: String,
+    /// Its sub-category code (see [`wangge_events::category`]).
+    pub category: String,
+    /// The sub-category's Chinese name (the code itself if the list does not know it).
+    pub category_name: String,
+    /// How serious it is.
+    pub severity: wangge_events::Severity,
+    /// The strongest supervision (督办) on it, if any.
+    pub supervision: Option<Supervision>,
     /// Where it stands.
     pub state: State,
     /// The level handling it.

@@ -11,8 +11,8 @@ use std::collections::HashSet;
 use rusqlite::params;
 use uuid::Uuid;
 use wangge_events::{
-    Action, ActionKind, Actor, Assignee, Derived, EventState, Limit, Mark, Rating, Settlement,
-    Stage, Step, StepId, allowed_actions, causal_order, check, derive, mark, may,
+    Action, ActionKind, Actor, Assignee, Categories, Derived, EventState, Limit, Mark, Rating,
+    Settlement, Stage, Step, StepId, allowed_actions, causal_order, check, derive, mark, may,
 };
 use wangge_proto::DocumentId;
 
@@ -38,6 +38,17 @@ pub const OPTIONAL_ACTIONS: &[ActionKind] = &[
 
 /// The longest note or reason a step may carry, in characters.
 pub const MAX_STEP_NOTE_CHARS: usize = 2000;
+
+/// The Chinese name of a sub-category code, from the built-in list (the code itself when
+/// the list does not know it: a category from a newer app).
+pub fn category_name(code: &str) -> String {
+    static LIST: std::sync::OnceLock<Option<Categories>> = std::sync::OnceLock::new();
+    LIST.get_or_init(|| Categories::builtin().ok())
+        .as_ref()
+        .and_then(|l| l.name(code))
+        .unwrap_or(code)
+        .to_owned()
+}
 
 /// The heads of the step DAG: steps no other step names as seen. Steps waiting for
 /// their parents are not part of what this device sees, so they are left out.
@@ -298,6 +309,7 @@ impl Store {
             pending_delay_days: event.pending_delay.as_ref().map(|d| d.days),
             reworks: event.reworks,
             send_backs: event.send_backs,
+            supervision: event.supervision.iter().map(|f| f.level).max(),
             open_conflicts: event.open_conflicts.iter().map(|c| c.step.id).collect(),
             timeline,
             unreadable_steps: stored.unreadable,
@@ -364,9 +376,17 @@ impl Store {
                 }),
                 _ => None,
             };
+            let (category, severity) = match &event.report {
+                Some(r) => (r.category.clone(), r.severity),
+                None => (String::new(), wangge_events::Severity::Normal),
+            };
             out.push(Task {
                 report: ReportId(id),
                 grid,
+                category_name: category_name(&category),
+                category,
+                severity,
+                supervision: event.supervision.iter().map(|f| f.level).max(),
                 state,
                 level: event.level,
                 actions,

@@ -1,0 +1,179 @@
+//! The chain of command through the commands the event page and the to-do list invoke:
+//! a member and a grid leader, each an app enrolled at a real relay on loopback, move one
+//! report from 上报 to 已结案 and back to the member's list, each step synced across.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tauri::ipc::InvokeResponseBody;
+
+use crate::helpers::*;
+
+fn enrolled(rt: &tokio::runtime::Runtime, relay: &TestRelay, name: &str, role: &str) -> TestApp {
+    let app = fresh_app(rt);
+    app.call(
+        "enroll",
+        json!({ "relayUrl": relay.url, "code": relay.code_for(name, role) }),
+    );
+    assert!(synced(&app), "{:?}", app.state().sync_view());
+    app
+}
+
+fn photo(app: &TestApp) -> String {
+    match app.invoke_raw("add_photo", camera_jpeg(800, 600)) {
+        Ok(InvokeResponseBody::Json(s)) => serde_json::from_str::<Value>(&s).unwrap()["hash"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        other => panic!("add_photo: {other:?}"),
+    }
+}
+
+/// The event as `app` sees it once `done` holds (synced across), within 20 s.
+fn detail_when(app: &TestApp, report: &Value, done: impl Fn(&Value) -> bool) -> Value {
+    let mut last = Value::Null;
+    let ok = wait_until(Duration::from_secs(20), || {
+        // Until the report has synced across, the device does not know it.
+        match app.invoke("event_detail", json!({ "report": report })) {
+            Ok(v) => last = v,
+            Err(e) if e["code"] == "not_found" => last = e,
+            Err(e) => panic!("event_detail refused: {e}"),
+        }
+        last.get("state").is_some() && done(&last)
+    });
+    assert!(ok, "never reached: {last}");
+    last
+}
+
+fn kinds(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn a_member_and_a_leader_take_a_report_from_filed_to_closed_over_the_relay() {
+    let rt = runtime();
+    let relay = TestRelay::spawn(&rt);
+    let member = enrolled(&rt, &relay, "测试网格员", "member");
+    let leader = enrolled(&rt, &relay, "测试网格长", "leader");
+
+    let info = member.call("app_info", json!({}));
+    assert_eq!(
+        (&info["party"], &info["mayFile"]),
+        (&json!("member"), &json!(true))
+    );
+    let member_id = info["userId"].as_str().unwrap().to_owned();
+    let info = leader.call("app_info", json!({}));
+    assert_eq!(info["party"], "leader");
+    assert_ne!(info["userId"], json!(member_id));
+
+    let evidence = photo(&member);
+    let input = json!({
+        "category": "safety_hazard", "severity": "serious", "place": "9栋楼道", "gps": null,
+        "description": "楼道堆放杂物,堵塞消防通道", "photos": [evidence],
+    });
+    let report = member.call("file_report", json!({ "input": input }));
+    let mine = member.call("event_detail", json!({ "report": report }));
+    assert_eq!(mine["state"], "pending");
+    assert_eq!(mine["timeline"][0]["kind"], "file");
+    assert!(
+        !kinds(&mine["allowed"]).contains(&"accept".to_owned()),
+        "{mine}"
+    );
+
+    // The member may not accept; the refusal carries its code and nothing is written.
+    let err = member.refused(
+        "take_step",
+        json!({ "report": report, "action": { "kind": "accept", "limit": { "working_days": 5 } } }),
+    );
+    assert_eq!(
+        (&err["code"], &err["refusal"]),
+        (&json!("invalid_status"), &json!("role_may_not")),
+        "{err}"
+    );
+    let mine = member.call("event_detail", json!({ "report": report }));
+    assert_eq!(mine["timeline"].as_array().unwrap().len(), 1);
+
+    // The leader's to-do list gets it once synced; accepting it starts the handling clock.
+    let seen = detail_when(&leader, &report, |d| d["state"] == "pending");
+    assert!(
+        kinds(&seen["allowed"]).contains(&"accept".to_owned()),
+        "{seen}"
+    );
+    let tasks = leader.call("my_tasks", json!({}));
+    assert_eq!(tasks.as_array().unwrap().len(), 1, "{tasks}");
+    assert_eq!(
+        (&tasks[0]["report"], &tasks[0]["state"]),
+        (&report, &json!("pending"))
+    );
+    assert_eq!(tasks[0]["severity"], "serious");
+    assert!(
+        tasks[0]["category_name"]
+            .as_str()
+            .is_some_and(|n| !n.is_empty())
+    );
+    let accepted = leader.call(
+        "take_step",
+        json!({ "report": report, "action": { "kind": "accept", "limit": { "working_days": 5 } } }),
+    );
+    assert_eq!(accepted["state"], "in_progress");
+    assert_eq!(accepted["deadline"]["stage"], "handle", "{accepted}");
+    let handed = leader.call(
+        "take_step",
+        json!({ "report": report, "action": { "kind": "hand_over", "member": member_id, "note": "请今天清理" } }),
+    );
+    assert_eq!(
+        handed["assignee"],
+        json!({ "kind": "member", "id": member_id })
+    );
+
+    // The member finishes it; without an after-photo core refuses.
+    detail_when(&member, &report, |d| {
+        d["assignee"]["id"] == json!(member_id)
+            && kinds(&d["allowed"]).contains(&"finish".to_owned())
+    });
+    let tasks = member.call("my_tasks", json!({}));
+    assert_eq!(tasks[0]["report"], report, "{tasks}");
+    let err = member.refused(
+        "take_step",
+        json!({ "report": report, "action": { "kind": "finish", "note": "已清理", "photos": [] } }),
+    );
+    assert_eq!(err["refusal"], "missing_photo", "{err}");
+    let after = photo(&member);
+    let done = member.call(
+        "take_step",
+        json!({ "report": report, "action": { "kind": "finish", "note": "已清理", "photos": [after] } }),
+    );
+    assert_eq!(done["state"], "awaiting_check");
+
+    // The leader who accepted it checks it and closes it.
+    let check = detail_when(&leader, &report, |d| d["state"] == "awaiting_check");
+    assert!(
+        kinds(&check["allowed"]).contains(&"verify".to_owned()),
+        "{check}"
+    );
+    let closed = leader.call(
+        "take_step",
+        json!({ "report": report, "action": { "kind": "verify", "note": "现场已清理" } }),
+    );
+    assert_eq!(closed["state"], "closed");
+    let steps: Vec<Value> = closed["timeline"].as_array().unwrap().clone();
+    assert_eq!(
+        steps
+            .iter()
+            .map(|s| s["kind"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["file", "accept", "hand_over", "finish", "verify"]
+    );
+    assert!(
+        steps.iter().all(|s| s["status"]["status"] == "applied"),
+        "{closed}"
+    );
+
+    // Both devices end with the same history.
+    let theirs = detail_when(&member, &report, |d| d["state"] == "closed");
+    assert_eq!(theirs["timeline"], closed["timeline"]);
+}
