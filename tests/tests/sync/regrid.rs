@@ -68,12 +68,16 @@ async fn a_household_moved_on_the_relay_lists_under_its_new_grid_and_leaves_the_
     }
 
     // Pushed to both connected devices, without a reconnect.
+    // The household and grid B's index are two documents, arriving in their own messages:
+    // wait for both before reading them together.
     eventually(WITHIN, "grid B's member lists the moved household", || {
         listed(&b, &grid_b()) == [moving]
+            && b.with(|s| s.grid_index(&grid_b()).unwrap()) == [moving]
     })
     .await;
     eventually(WITHIN, "grid A's member no longer lists it", || {
         listed(&a, &grid_a()) == [staying]
+            && a.with(|s| s.grid_index(&grid_a()).unwrap()) == [staying]
     })
     .await;
     // History travels with the household: its resident and last visit.
