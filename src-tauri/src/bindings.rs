@@ -17,14 +17,16 @@ pub fn export(dir: &Path) -> Result<(), ts_rs::ExportError> {
     use wangge_core::photos::PhotoRef;
     use wangge_core::store::{CheckRow, DaySummary, HouseholdSummary, ReportRow, ResidentHit};
     use wangge_core::views::{
-        HouseholdView, PastedReadings, PhotoProgress, PhotoStage, ReportView, SyncView,
+        HouseholdView, PastedReadings, PhotoProgress, PhotoStage, ReportView, StatsRow, StatsView,
+        SyncView,
     };
     use wangge_core::wangge_events::{
-        Action, ActionKind, Assignee, Level, Limit, Mark, Party, Rating, Refusal, Settlement,
-        Stage, State, StepId, Supervision,
+        Action, ActionKind, Assignee, Figures, Level, Limit, Mark, Party, Rating, Ratio, Refusal,
+        Settlement, Stage, State, StepId, Supervision,
     };
     use wangge_core::*;
 
+    use crate::commands::stats::ExportedFile;
     use crate::dto::*;
     use crate::error::AppError;
 
@@ -100,6 +102,11 @@ pub fn export(dir: &Path) -> Result<(), ts_rs::ExportError> {
         State,
         StepId,
         Supervision,
+        StatsView,
+        StatsRow,
+        Figures,
+        Ratio,
+        ExportedFile,
     );
     let mut names: Vec<String> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok())

@@ -37,6 +37,12 @@ impl AppError {
     }
 }
 
+impl From<wangge_ledger::LedgerError> for AppError {
+    fn from(e: wangge_ledger::LedgerError) -> Self {
+        Self::new(e.code, e.message)
+    }
+}
+
 impl From<CoreError> for AppError {
     fn from(e: CoreError) -> Self {
         let message = e.to_string();

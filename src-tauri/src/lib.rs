@@ -75,6 +75,11 @@ pub fn run() {
             let rt = tauri::async_runtime::handle().inner().clone();
             let prefill = std::env::var("WANGGE_RELAY_URL").ok();
             let state = AppState::open(&dir, prefill, rt, emit)?;
+            #[cfg(desktop)]
+            let state = match app.path().download_dir() {
+                Ok(downloads) if downloads.is_dir() => state.with_export_dir(downloads),
+                _ => state,
+            };
             let code = std::env::var("WANGGE_ENROLL_CODE").ok();
             tauri::async_runtime::block_on(state.enroll_at_launch(code));
             app.manage(state);
@@ -132,6 +137,8 @@ pub fn invoke_handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         commands::events::my_tasks,
         commands::events::event_detail,
         commands::events::take_step,
+        commands::stats::event_stats,
+        commands::stats::export_stats,
         commands::sync::sync_status,
         commands::sync::sync_now,
     ]

@@ -40,6 +40,7 @@ pub struct AppState {
     view: Arc<Mutex<SyncView>>,
     emit: Emit,
     pub(crate) enroll_error: Mutex<Option<AppError>>,
+    export_dir: Option<PathBuf>,
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -73,6 +74,7 @@ impl AppState {
             view: Arc::new(Mutex::new(SyncView::off())),
             emit,
             enroll_error: Mutex::new(None),
+            export_dir: None,
         };
         state.start_sync();
         tracing::info!(state = ?state.setup_state(), "app state opened");
@@ -82,6 +84,20 @@ impl AppState {
     /// The data directory.
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
+    }
+
+    /// Sends exported files to `dir` (the user's downloads folder on a desktop).
+    pub fn with_export_dir(mut self, dir: PathBuf) -> Self {
+        self.export_dir = Some(dir);
+        self
+    }
+
+    /// Where exported files go: the folder set at launch, else the app's own `exports`
+    /// folder in its data directory (on phones, and in tests).
+    pub fn export_dir(&self) -> PathBuf {
+        self.export_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("exports"))
     }
 
     /// The shared store (the sync engine and the photo pipeline hold it too).

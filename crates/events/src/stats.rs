@@ -52,6 +52,7 @@ impl Period {
 }
 
 /// A rate as its two counts, so that nothing is lost to rounding.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ratio {
     /// Above the line.
@@ -68,6 +69,7 @@ impl Ratio {
 }
 
 /// The figures of one group (see the module docs for each definition).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Figures {
     /// 上报数.

@@ -18,12 +18,15 @@
 //! - `check`: rows into planned residents or problems; households formed by address
 //!   and the relation to the head.
 //! - [`report`]: the dry run ([`DryRun`]), serialisable, masked.
+//! - [`export`]: what goes out as `.xlsx` an upper level takes as it is: the event
+//!   statistics ([`export::stats_workbook`]).
 //! - [`error`]: [`LedgerError`], why a file was refused, with a stable code.
 //! - `main.rs`: the `wangge-ledger dry-run` command.
 
 pub mod cell;
 mod check;
 pub mod error;
+pub mod export;
 pub mod mapping;
 pub mod read;
 pub mod report;

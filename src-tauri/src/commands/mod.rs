@@ -11,5 +11,6 @@ pub mod photos;
 pub mod reports;
 pub mod residents;
 pub mod setup;
+pub mod stats;
 pub mod sync;
 pub mod visits;

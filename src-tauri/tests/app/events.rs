@@ -176,4 +176,42 @@ fn a_member_and_a_leader_take_a_report_from_filed_to_closed_over_the_relay() {
     // Both devices end with the same history.
     let theirs = detail_when(&member, &report, |d| d["state"] == "closed");
     assert_eq!(theirs["timeline"], closed["timeline"]);
+
+    // The statistics count it on both devices, and export as a workbook.
+    // Beijing time has no daylight saving: UTC+8 all year.
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+    let period = json!({
+        "from": (today - chrono::Duration::days(30)).to_string(),
+        "to": (today + chrono::Duration::days(30)).to_string(),
+    });
+    let stats = leader.call("event_stats", period.clone());
+    let total = &stats["total"]["figures"];
+    assert_eq!(
+        (&total["reports"], &total["closed"]),
+        (&json!(1), &json!(1)),
+        "{stats}"
+    );
+    assert_eq!(
+        stats["total"]["closure"],
+        json!({ "numerator": 1, "denominator": 1 })
+    );
+    assert_eq!(stats["byGrid"].as_array().map(Vec::len), Some(1), "{stats}");
+    assert_eq!(
+        member.call("event_stats", period.clone())["total"],
+        stats["total"]
+    );
+    let file = leader.call("export_stats", period);
+    let path = std::path::PathBuf::from(file["path"].as_str().unwrap());
+    assert!(
+        path.starts_with(leader.state().data_dir().join("exports")),
+        "{file}"
+    );
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(file["bytes"], json!(bytes.len()));
+    assert!(bytes.starts_with(b"PK\x03\x04"), "an xlsx is a zip");
+    let backwards = leader.refused(
+        "event_stats",
+        json!({ "from": today.to_string(), "to": (today - chrono::Duration::days(1)).to_string() }),
+    );
+    assert_eq!(backwards["fields"][0]["field"], "period", "{backwards}");
 }

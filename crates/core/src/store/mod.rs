@@ -19,6 +19,7 @@ mod batch;
 mod blobs;
 mod cache;
 mod event_index;
+mod event_stats;
 mod events;
 mod feed;
 mod import;
@@ -48,7 +49,8 @@ use crate::model::ActingParty;
 
 pub(crate) use batch::Batch;
 pub use blobs::{BlobRef, MAX_BLOB_BYTES};
-pub use events::{MAX_STEP_NOTE_CHARS, OPTIONAL_ACTIONS};
+pub use event_stats::MAX_STATS_DAYS;
+pub use events::{MAX_STEP_NOTE_CHARS, OPTIONAL_ACTIONS, category_name};
 pub use feed::{Changes, Interest, Subscription};
 pub use key::DbKey;
 pub use queries::{Changed, CheckRow, DaySummary, HouseholdSummary, ReportRow};

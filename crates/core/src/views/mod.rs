@@ -11,6 +11,7 @@
 //!   member's grids.
 //! - [`paste`]: readings pasted as text, matched to the grid's residents for one save.
 //! - [`report`]: [`ReportView`], a report with its history and the photos not here yet.
+//! - [`stats`]: [`StatsView`], a period's event statistics (统计) by grid and category.
 //! - [`photo`]: [`PhotoProgress`] of the evidence pipeline, a stored photo's bytes.
 //! - [`sync`]: [`SyncView`], the sync badge and page: offline or error, a round's
 //!   progress, documents that wait and why.
@@ -20,12 +21,14 @@ mod household;
 mod paste;
 mod photo;
 mod report;
+mod stats;
 mod sync;
 
 pub use household::{ConflictView, HouseholdDetail, HouseholdView, ResidentView};
 pub use paste::{PasteProblem, PastedReading, PastedReadings};
 pub use photo::{PhotoProgress, PhotoStage};
 pub use report::ReportView;
+pub use stats::{StatsRow, StatsView};
 pub use sync::{SyncRound, SyncState, SyncView, Waiting, waiting_code};
 
 /// Most resident search hits a screen shows.

@@ -471,3 +471,80 @@ fn a_store_from_before_the_event_index_fills_it_on_open() {
     let store = Store::open(&path, &key, cfg).unwrap();
     assert_eq!(store.my_tasks().unwrap(), before);
 }
+
+#[test]
+fn the_statistics_of_a_month_count_what_was_filed_closed_on_time_and_left_overdue() {
+    let mut m = member();
+    let mut l = leader();
+    let mut c = acting("c-qian", Party::Centre, CENTRE);
+    let mut far = acting("l-feng", Party::Leader, grid_b().as_str());
+    m.clock.set(nov(24, 9, 0));
+    let done = file_with_photo(&mut m, "楼道灯不亮");
+    m.clock.set(nov(24, 10, 0));
+    let open = file_with_photo(&mut m, "井盖缺失");
+    sync_into(&mut m.store, &mut l.store);
+
+    l.clock.set(nov(24, 11, 0));
+    let wang = user_id("m-wang");
+    for (r, days) in [(done, 3), (open, 1)] {
+        l.store.accept_report(r, Limit::WorkingDays(days)).unwrap();
+        l.store.hand_over_report(r, wang, "").unwrap();
+    }
+    sync_into(&mut l.store, &mut m.store);
+    m.clock.set(nov(26, 10, 0));
+    let after = photo(&mut m, "换灯之后");
+    m.store.finish_report(done, "已更换", vec![after]).unwrap();
+    sync_into(&mut m.store, &mut l.store);
+    l.clock.set(nov(26, 11, 0));
+    l.store.verify_report(done, "已核实").unwrap();
+    sync_into(&mut l.store, &mut m.store);
+    m.clock.set(nov(26, 15, 0));
+    m.store.rate_report(done, Rating::Fair, "").unwrap();
+    sync_into(&mut m.store, &mut l.store);
+    sync_into(&mut l.store, &mut c.store);
+
+    let november = Store::stats_period(
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(november.to_ms, ms(nov(30, 0, 0)) + 86_400_000);
+    let s = l.store.event_stats(november).unwrap();
+    let t = &s.total;
+    assert_eq!((t.reports, t.accepted, t.due), (2, 2, 2));
+    assert_eq!((t.closed, t.closed_on_time, t.overdue), (1, 1, 1));
+    assert_eq!((t.visits, t.satisfied), (1, 1));
+    assert_eq!(
+        (t.closure_rate().value(), t.satisfaction_rate().value()),
+        (Some(0.5), Some(1.0))
+    );
+    // Accepted Tue 11:00, closed Thu 11:00: two days by the wall clock.
+    assert_eq!(t.median_handling_ms, Some(2 * 86_400_000));
+    assert_eq!(
+        s.by_grid.keys().collect::<Vec<_>>(),
+        [&grid_a().as_str().to_owned()]
+    );
+    assert_eq!(s.by_category.values().map(|f| f.reports).sum::<u32>(), 2);
+    // The centre's copy counts the same; a leader of another grid holding the events
+    // counts none of them.
+    assert_eq!(c.store.event_stats(november).unwrap(), s);
+    sync_into(&mut c.store, &mut far.store);
+    assert_eq!(far.store.event_stats(november).unwrap().total.reports, 0);
+    // December: nothing filed, the open one still overdue.
+    let december = Store::stats_period(
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
+    )
+    .unwrap();
+    let t = l.store.event_stats(december).unwrap().total;
+    assert_eq!((t.reports, t.overdue), (0, 1));
+
+    let backwards = Store::stats_period(
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+    );
+    assert_eq!(
+        backwards.unwrap_err().code(),
+        wangge_core::ErrorCode::Invalid
+    );
+}

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 mod cli;
 mod corpus;
+mod export;
 mod files;
 mod hostile;
 mod store;

@@ -1,0 +1,83 @@
+//! [`StatsView`]: the statistics screen (统计) and its spreadsheet, the figures of a
+//! period in total, by grid and by top-level category, each with its four rates.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use wangge_events::{Figures, Ratio};
+
+use crate::error::Result;
+use crate::store::{Store, category_name};
+
+/// One line of the statistics: a group's figures and rates.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct StatsRow {
+    /// The grid or category code (empty for the total).
+    pub code: String,
+    /// What the screen calls it: 合计, the category's Chinese name, or the grid code.
+    pub name: String,
+    /// The counts.
+    pub figures: Figures,
+    /// 结案率.
+    pub closure: Ratio,
+    /// 按期结案率.
+    pub on_time: Ratio,
+    /// 返工率.
+    pub rework: Ratio,
+    /// 满意率.
+    pub satisfaction: Ratio,
+}
+
+impl StatsRow {
+    fn new(code: &str, name: String, figures: Figures) -> Self {
+        StatsRow {
+            code: code.to_owned(),
+            name,
+            closure: figures.closure_rate(),
+            on_time: figures.on_time_rate(),
+            rework: figures.rework_rate(),
+            satisfaction: figures.satisfaction_rate(),
+            figures,
+        }
+    }
+}
+
+/// The statistics of local days `from` through `to`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct StatsView {
+    /// The first day, `YYYY-MM-DD`.
+    pub from: String,
+    /// The last day, `YYYY-MM-DD`.
+    pub to: String,
+    /// Every event this device's party covers.
+    pub total: StatsRow,
+    /// By grid, in code order.
+    pub by_grid: Vec<StatsRow>,
+    /// By top-level category, in code order.
+    pub by_category: Vec<StatsRow>,
+}
+
+impl Store {
+    /// The statistics screen for local days `from` through `to` ([`Store::event_stats`]).
+    pub fn stats_view(&self, from: NaiveDate, to: NaiveDate) -> Result<StatsView> {
+        let stats = self.event_stats(Store::stats_period(from, to)?)?;
+        Ok(StatsView {
+            from: from.to_string(),
+            to: to.to_string(),
+            total: StatsRow::new("", "合计".into(), stats.total),
+            by_grid: stats
+                .by_grid
+                .into_iter()
+                .map(|(code, f)| StatsRow::new(&code, code.clone(), f))
+                .collect(),
+            by_category: stats
+                .by_category
+                .into_iter()
+                .map(|(code, f)| StatsRow::new(&code, category_name(&code), f))
+                .collect(),
+        })
+    }
+}

@@ -1,0 +1,152 @@
+//! Spreadsheets going out (导出): files an upper level opens in Excel or WPS and takes as
+//! they are. Counts are numbers, rates are numbers shown as percentages (blank where
+//! nothing was due), so the receiver can add, sort and chart them.
+
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+use wangge_core::ErrorCode;
+use wangge_core::views::{StatsRow, StatsView};
+use wangge_core::wangge_events::Ratio;
+
+use crate::error::{LedgerError, Result};
+
+/// The columns of a statistics sheet after the group's name, in order.
+pub const STATS_COLUMNS: [&str; 14] = [
+    "上报数",
+    "受理数",
+    "应结案数",
+    "缓办数",
+    "结案数",
+    "结案率",
+    "按期结案数",
+    "按期结案率",
+    "超期数",
+    "返工率",
+    "回访数",
+    "满意数",
+    "满意率",
+    "处置时长中位数(小时)",
+];
+
+fn xlsx(e: XlsxError) -> LedgerError {
+    LedgerError::new(ErrorCode::IoError, format!("writing the workbook: {e}"))
+}
+
+struct Formats {
+    title: Format,
+    head: Format,
+    count: Format,
+    rate: Format,
+    hours: Format,
+    total: Format,
+}
+
+impl Formats {
+    fn new() -> Self {
+        let cell = Format::new().set_border(FormatBorder::Thin);
+        Formats {
+            title: Format::new().set_bold().set_font_size(14),
+            head: cell
+                .clone()
+                .set_bold()
+                .set_align(FormatAlign::Center)
+                .set_background_color("#E8F0FE"),
+            count: cell.clone().set_num_format("0"),
+            rate: cell.clone().set_num_format("0.0%"),
+            hours: cell.clone().set_num_format("0.0"),
+            total: cell.set_bold(),
+        }
+    }
+}
+
+fn write_ratio(sheet: &mut Worksheet, row: u32, col: u16, r: Ratio, f: &Formats) -> Result<()> {
+    match r.value() {
+        Some(v) => sheet.write_number_with_format(row, col, v, &f.rate),
+        None => sheet.write_blank(row, col, &f.rate),
+    }
+    .map_err(xlsx)?;
+    Ok(())
+}
+
+fn write_row(sheet: &mut Worksheet, row: u32, line: &StatsRow, f: &Formats) -> Result<()> {
+    let x = &line.figures;
+    let name_format = if line.code.is_empty() {
+        &f.total
+    } else {
+        &f.count
+    };
+    sheet
+        .write_string_with_format(row, 0, &line.name, name_format)
+        .map_err(xlsx)?;
+    let counts = [
+        (1, x.reports),
+        (2, x.accepted),
+        (3, x.due),
+        (4, x.deferred),
+        (5, x.closed),
+        (7, x.closed_on_time),
+        (9, x.overdue),
+        (11, x.visits),
+        (12, x.satisfied),
+    ];
+    for (col, n) in counts {
+        sheet
+            .write_number_with_format(row, col, f64::from(n), &f.count)
+            .map_err(xlsx)?;
+    }
+    write_ratio(sheet, row, 6, line.closure, f)?;
+    write_ratio(sheet, row, 8, line.on_time, f)?;
+    write_ratio(sheet, row, 10, line.rework, f)?;
+    write_ratio(sheet, row, 13, line.satisfaction, f)?;
+    match x.median_handling_ms {
+        // Hours, from milliseconds: exact for any handling time a deadline allows.
+        Some(ms) => sheet.write_number_with_format(row, 14, ms as f64 / 3_600_000.0, &f.hours),
+        None => sheet.write_blank(row, 14, &f.hours),
+    }
+    .map_err(xlsx)?;
+    Ok(())
+}
+
+fn stats_sheet(
+    book: &mut Workbook,
+    name: &str,
+    first: &str,
+    view: &StatsView,
+    rows: &[StatsRow],
+    f: &Formats,
+) -> Result<()> {
+    let sheet = book.add_worksheet();
+    sheet.set_name(name).map_err(xlsx)?;
+    let title = format!("事件统计（{}）{} 至 {}", name, view.from, view.to);
+    sheet
+        .write_string_with_format(0, 0, &title, &f.title)
+        .map_err(xlsx)?;
+    sheet
+        .write_string_with_format(2, 0, first, &f.head)
+        .map_err(xlsx)?;
+    for (i, head) in STATS_COLUMNS.iter().enumerate() {
+        let col =
+            u16::try_from(i + 1).map_err(|_| LedgerError::new(ErrorCode::Internal, "column"))?;
+        sheet
+            .write_string_with_format(2, col, *head, &f.head)
+            .map_err(xlsx)?;
+    }
+    let mut row = 3u32;
+    for line in rows.iter().chain(std::iter::once(&view.total)) {
+        write_row(sheet, row, line, f)?;
+        row += 1;
+    }
+    sheet.set_column_width(0, 22).map_err(xlsx)?;
+    sheet.set_column_range_width(1, 14, 11).map_err(xlsx)?;
+    sheet.set_freeze_panes(3, 1).map_err(xlsx)?;
+    Ok(())
+}
+
+/// The statistics of `view` as an `.xlsx` file: a sheet by grid and one by category, each
+/// ending with the total.
+pub fn stats_workbook(view: &StatsView) -> Result<Vec<u8>> {
+    let f = Formats::new();
+    let mut book = Workbook::new();
+    stats_sheet(&mut book, "按网格", "网格", view, &view.by_grid, &f)?;
+    stats_sheet(&mut book, "按类别", "类别", view, &view.by_category, &f)?;
+    book.save_to_buffer().map_err(xlsx)
+}
