@@ -28,6 +28,7 @@ export const routes: RouteRecordRaw[] = [
   { path: '/reports/new', component: () => import('@/views/ReportFormView.vue'), meta: { title: zh.titles.reportNew, back: true } },
   { path: '/reports/:id', component: () => import('@/views/ReportView.vue'), props: true, meta: { title: zh.titles.report, back: true } },
   { path: '/tasks', component: () => import('@/views/TasksView.vue'), meta: { title: zh.titles.tasks } },
+  { path: '/stats', component: () => import('@/views/StatsView.vue'), meta: { title: zh.titles.stats, back: true } },
   { path: '/journal', component: () => import('@/views/JournalView.vue'), meta: { title: zh.titles.journal } },
   { path: '/sync', component: () => import('@/views/SyncView.vue'), meta: { title: zh.titles.sync } },
   { path: '/:rest(.*)*', redirect: '/' },

@@ -7,6 +7,8 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type {
   Action,
+  ExportedFile,
+  StatsView,
   AppInfo,
   EventDetail,
   Task,
@@ -135,6 +137,12 @@ export const eventDetail = (report: ReportId) => invoke<EventDetail>('event_deta
 /** Takes one step; a refused one rejects with `invalid_status` and its `refusal` code. */
 export const takeStep = (report: ReportId, action: Action) =>
   invoke<EventDetail>('take_step', { report, action });
+
+// Statistics
+/** A period's event figures (local days `from`–`to`, `YYYY-MM-DD`), total, by grid and category. */
+export const eventStats = (from: string, to: string) => invoke<StatsView>('event_stats', { from, to });
+/** The same as an `.xlsx` file; resolves with where it was written. */
+export const exportStats = (from: string, to: string) => invoke<ExportedFile>('export_stats', { from, to });
 
 // Sync
 export const syncStatus = () => invoke<SyncView>('sync_status');
