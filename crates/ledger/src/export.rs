@@ -130,10 +130,8 @@ fn stats_sheet(
             .write_string_with_format(2, col, *head, &f.head)
             .map_err(xlsx)?;
     }
-    let mut row = 3u32;
-    for line in rows.iter().chain(std::iter::once(&view.total)) {
+    for (row, line) in (3u32..).zip(rows.iter().chain(std::iter::once(&view.total))) {
         write_row(sheet, row, line, f)?;
-        row += 1;
     }
     sheet.set_column_width(0, 22).map_err(xlsx)?;
     sheet.set_column_range_width(1, 14, 11).map_err(xlsx)?;
