@@ -40,6 +40,16 @@ enum AdminCommand {
         #[arg(long)]
         name: String,
     },
+    /// Add a department (职能部门) of an existing division: its code is the division's, a
+    /// hyphen and a short name of lower-case letters or digits (110105-cgj).
+    AddDepartment {
+        /// The department code.
+        #[arg(long)]
+        code: String,
+        /// Its name (城管局).
+        #[arg(long)]
+        name: String,
+    },
     /// Add a grid (15 digits: community code + grid number) under an existing community.
     AddGrid {
         /// The grid code.
@@ -54,11 +64,12 @@ enum AdminCommand {
         /// Display name.
         #[arg(long)]
         name: String,
-        /// member | informant | leader | chief-leader | centre
+        /// member | informant | leader | chief-leader | centre | department
         #[arg(long)]
         role: String,
         /// Grid code(s) for member/informant/leader; community code for chief-leader;
-        /// division code for centre. Repeat for several grids.
+        /// division code for centre; department code for department. Repeat for several
+        /// grids.
         #[arg(long = "scope", required = true)]
         scopes: Vec<String>,
     },
@@ -186,6 +197,13 @@ fn run_admin(config: &Config, command: AdminCommand) -> Result<()> {
                 name,
             })?;
             println!("division {code} added");
+        }
+        AdminCommand::AddDepartment { code, name } => {
+            run(admin::AdminOp::AddDepartment {
+                code: code.clone(),
+                name,
+            })?;
+            println!("department {code} added");
         }
         AdminCommand::AddGrid { code, name } => {
             run(admin::AdminOp::AddGrid {

@@ -8,6 +8,12 @@
 //! | leader                | one or more grids     | docs of their grids   | docs of their grids, any kind |
 //! | chief leader          | one community         | docs under it         | docs under it, any kind       |
 //! | centre                | one division          | docs under it         | `dispatch` docs under it only |
+//! | department            | one department        | docs given to it      | `dispatch` docs given to it   |
+//!
+//! A department (职能部门) reads nothing by scope: its code covers only itself and no
+//! document is scoped to it. It reads, and takes steps on, the events dispatched to it:
+//! the relay grants it an event's dispatch and report documents when a step names it as
+//! the assignee ([`Principal::can_read_doc`], [`Principal::write_refusal_doc`]).
 //!
 //! Photos (blobs) follow the read column both ways: a device may upload a photo to, and
 //! download a photo linked to, any scope it reads ([`Principal::can_write_blob`],
@@ -39,6 +45,8 @@ pub enum Role {
     ChiefLeader,
     /// 指挥中心: a division subtree.
     Centre,
+    /// 职能部门: what a centre gives it.
+    Department,
 }
 
 impl Role {
@@ -49,6 +57,7 @@ impl Role {
         Role::Leader,
         Role::ChiefLeader,
         Role::Centre,
+        Role::Department,
     ];
 
     /// The role's name as stored and sent.
@@ -59,6 +68,7 @@ impl Role {
             Role::Leader => "leader",
             Role::ChiefLeader => "chief-leader",
             Role::Centre => "centre",
+            Role::Department => "department",
         }
     }
 
@@ -94,7 +104,11 @@ impl Role {
             }
             Role::Centre => {
                 want(scopes.len() == 1, "a single division")?;
-                want(!first.is_grid(), "a division code")
+                want(first.division().is_some(), "a division code")
+            }
+            Role::Department => {
+                want(scopes.len() == 1, "a single department")?;
+                want(first.is_department(), "a department code (110105-cgj)")
             }
         }
     }
@@ -103,7 +117,7 @@ impl Role {
     fn writable_kinds(self) -> Option<&'static [DocKind]> {
         match self {
             Role::Member | Role::Informant | Role::Leader | Role::ChiefLeader => None,
-            Role::Centre => Some(&[DocKind::Dispatch]),
+            Role::Centre | Role::Department => Some(&[DocKind::Dispatch]),
         }
     }
 }
@@ -123,11 +137,12 @@ impl FromStr for Role {
             "leader" => Role::Leader,
             "chief-leader" | "chief_leader" => Role::ChiefLeader,
             "centre" | "center" => Role::Centre,
+            "department" => Role::Department,
             _ => {
                 return Err(FieldError::new(
                     "role",
                     ErrorCode::InvalidRole,
-                    "one of member, informant, leader, chief-leader, centre",
+                    "one of member, informant, leader, chief-leader, centre, department",
                 ));
             }
         })
@@ -144,9 +159,22 @@ pub struct Principal {
 }
 
 impl Principal {
-    /// Whether a document scoped to `scope` may be served to this principal.
+    /// Whether a document scoped to `scope` may be served to this principal by its scope
+    /// (a department reads nothing so: only what it is given).
     pub fn can_read(&self, scope: &ScopeCode) -> bool {
-        self.scopes.iter().any(|s| s.covers(scope))
+        self.role != Role::Department && self.scopes.iter().any(|s| s.covers(scope))
+    }
+
+    /// Whether a document scoped to `scope` and given to the units `grants` may be served
+    /// to this principal: by scope, or because it was given to one of its units.
+    pub fn can_read_doc(&self, scope: &ScopeCode, grants: &[ScopeCode]) -> bool {
+        self.can_read(scope) || grants.iter().any(|g| self.scopes.contains(g))
+    }
+
+    /// Whether this principal reads documents given to it, beyond its scopes: only then
+    /// must a reader look the grants up.
+    pub fn reads_grants(&self) -> bool {
+        self.role == Role::Department
     }
 
     /// Whether this principal may upload a photo belonging to `scope`.
@@ -168,6 +196,27 @@ impl Principal {
         match self.role.writable_kinds() {
             Some(kinds) if !kinds.contains(&kind) => Some(WriteRefusal::Kind),
             _ => None,
+        }
+    }
+}
+
+impl Principal {
+    /// [`Principal::write_refusal`] for a document given to the units `grants`: a unit it
+    /// was given to may change it as if it were in scope.
+    pub fn write_refusal_doc(
+        &self,
+        scope: &ScopeCode,
+        kind: DocKind,
+        grants: &[ScopeCode],
+    ) -> Option<WriteRefusal> {
+        match self.write_refusal(scope, kind) {
+            Some(WriteRefusal::Scope) if grants.iter().any(|g| self.scopes.contains(g)) => {
+                match self.role.writable_kinds() {
+                    Some(kinds) if !kinds.contains(&kind) => Some(WriteRefusal::Kind),
+                    _ => None,
+                }
+            }
+            other => other,
         }
     }
 }
@@ -229,6 +278,39 @@ mod tests {
             c.write_refusal(&code(A), DocKind::Household),
             Some(WriteRefusal::Kind)
         );
+    }
+
+    #[test]
+    fn a_department_reads_and_writes_only_the_dispatches_given_to_it() {
+        let d = who(Role::Department, &["110105-cgj"]);
+        let cgj = code("110105-cgj");
+        assert!(!d.can_read(&code(A)) && !d.can_read(&cgj));
+        assert!(!d.can_read_doc(&code(A), &[]));
+        assert!(!d.can_read_doc(&code(A), &[code("110105-zjj")]));
+        assert!(d.can_read_doc(&code(A), &[code("110105-zjj"), cgj.clone()]));
+        assert!(d.reads_grants() && !who(Role::Centre, &["110105"]).reads_grants());
+        let given = std::slice::from_ref(&cgj);
+        assert_eq!(
+            d.write_refusal_doc(&code(A), DocKind::Dispatch, given),
+            None
+        );
+        assert_eq!(
+            d.write_refusal_doc(&code(A), DocKind::Report, given),
+            Some(WriteRefusal::Kind)
+        );
+        assert_eq!(
+            d.write_refusal_doc(&code(A), DocKind::Dispatch, &[]),
+            Some(WriteRefusal::Scope)
+        );
+        // Grants open nothing to a role that reads by scope.
+        let m = who(Role::Member, &[A]);
+        assert_eq!(
+            m.write_refusal_doc(&code(B), DocKind::Dispatch, given),
+            Some(WriteRefusal::Scope)
+        );
+        assert!(Role::Department.check_scopes(given).is_ok());
+        assert!(Role::Department.check_scopes(&[code("110105")]).is_err());
+        assert!(Role::Centre.check_scopes(given).is_err());
     }
 
     #[test]

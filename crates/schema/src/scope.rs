@@ -6,8 +6,14 @@
 //! community code plus a 3-digit grid number (001–999). The tree is the prefix order: a
 //! division covers every code that starts with it.
 //!
-//! [`ScopeCode`] is either; [`GridCode`] and [`DivisionCode`] are the two kinds, each
-//! holding its [`ScopeCode`] so either lends it out without copying.
+//! A department (职能部门: 城管, 住建, 派出所 …) is a unit of a division that handles what the
+//! division's centre gives it: its code is the division's code, a hyphen and a short name
+//! of lower-case letters and digits (`110105-cgj`). It lies under its division (the
+//! division covers it) and covers only itself: no document is scoped to a department, so
+//! it reads only what it is given ([`crate::access`]).
+//!
+//! [`ScopeCode`] is any of them; [`GridCode`] and [`DivisionCode`] are the two kinds of the
+//! tree, each holding its [`ScopeCode`] so either lends it out without copying.
 
 use std::fmt;
 
@@ -42,6 +48,8 @@ pub enum Level {
     Community,
     /// 网格 (15).
     Grid,
+    /// 职能部门: a division's code, `-`, a short name.
+    Department,
 }
 
 impl Level {
@@ -63,8 +71,30 @@ fn digits(s: &str) -> bool {
     s.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// Why `s` is not a valid code, or `None` if it is one of `level`'s length rules.
+/// Longest short name of a department after its division's code.
+pub const MAX_DEPARTMENT_NAME: usize = 16;
+
+/// Why `s` is not a valid code, or the level it is.
 fn check(s: &str) -> Result<Level, &'static str> {
+    if let Some((division, name)) = s.split_once('-') {
+        match check(division) {
+            Ok(Level::Grid | Level::Community | Level::Department) => {
+                return Err("a department belongs to a province, city, district or street");
+            }
+            Ok(_) => {}
+            Err(why) => return Err(why),
+        }
+        let name_ok = (1..=MAX_DEPARTMENT_NAME).contains(&name.len())
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+        if !name_ok {
+            return Err(
+                "a department's name after the hyphen is 1-16 lower-case letters or digits",
+            );
+        }
+        return Ok(Level::Department);
+    }
     let level = Level::of_len(s.len()).ok_or("must be 2, 4, 6, 9, 12 or 15 digits")?;
     if !digits(s) {
         return Err("must be digits only");
@@ -99,7 +129,15 @@ impl ScopeCode {
 
     /// Where the code sits in the tree.
     pub fn level(&self) -> Level {
+        if self.is_department() {
+            return Level::Department;
+        }
         Level::of_len(self.0.len()).unwrap_or(Level::Grid)
+    }
+
+    /// Whether this is a department's code.
+    pub fn is_department(&self) -> bool {
+        self.0.contains('-')
     }
 
     /// Whether this is a grid code.
@@ -107,8 +145,11 @@ impl ScopeCode {
         self.0.len() == GRID_LEN
     }
 
-    /// Whether `other` is this code or lies under it.
+    /// Whether `other` is this code or lies under it (a department covers only itself).
     pub fn covers(&self, other: &ScopeCode) -> bool {
+        if self.is_department() {
+            return self == other;
+        }
         other.0.starts_with(&self.0)
     }
 
@@ -117,9 +158,9 @@ impl ScopeCode {
         self.is_grid().then(|| GridCode(self.clone()))
     }
 
-    /// The division this code is, if it is not a grid.
+    /// The division this code is, if it is neither a grid nor a department.
     pub fn division(&self) -> Option<DivisionCode> {
-        (!self.is_grid()).then(|| DivisionCode(self.clone()))
+        (!self.is_grid() && !self.is_department()).then(|| DivisionCode(self.clone()))
     }
 
     /// For a grid, its community code.
@@ -141,6 +182,7 @@ impl DivisionCode {
         let err = |m: &str| FieldError::new("division", ErrorCode::InvalidDivisionCode, m);
         match check(s) {
             Ok(Level::Grid) => Err(err("a grid code is not a division code")),
+            Ok(Level::Department) => Err(err("a department code is not a division code")),
             Ok(_) => Ok(Self(ScopeCode(s.to_owned()))),
             Err(why) => Err(err(why)),
         }
@@ -322,6 +364,34 @@ mod tests {
         for s in ["1", "110", "11010500", "0101", "110105001001001"] {
             assert!(DivisionCode::parse(s).is_err(), "{s}");
         }
+    }
+
+    #[test]
+    fn a_department_lies_under_its_division_and_covers_only_itself() {
+        let cgj = ScopeCode::parse("110105-cgj").unwrap();
+        assert_eq!(cgj.level(), Level::Department);
+        assert!(!cgj.is_grid() && cgj.division().is_none() && cgj.grid().is_none());
+        let district = ScopeCode::parse("110105").unwrap();
+        assert!(district.covers(&cgj));
+        assert!(!ScopeCode::parse("110106").unwrap().covers(&cgj));
+        let longer = ScopeCode::parse("110105-cgjx").unwrap();
+        assert!(cgj.covers(&cgj) && !cgj.covers(&longer));
+        assert!(!cgj.covers(&ScopeCode::parse("110105001001001").unwrap()));
+        assert!(ScopeCode::parse("110105001-zf2").is_ok());
+        for bad in [
+            "110105-",
+            "110105-CGJ",
+            "110105-城管",
+            "110105001001-cgj",
+            "110105001001001-cgj",
+            "990105-cgj",
+            "110105-cgj-x",
+            "110105-abcdefghijklmnopq",
+        ] {
+            assert!(ScopeCode::parse(bad).is_err(), "{bad}");
+        }
+        assert!(DivisionCode::parse("110105-cgj").is_err());
+        assert!(GridCode::parse("110105-cgj").is_err());
     }
 
     #[test]

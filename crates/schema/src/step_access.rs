@@ -11,19 +11,49 @@
 //! |---|---|
 //! | a new step names the writing user as its actor | [`StepRefusal::NotAuthor`] |
 //! | its party is the user's role ([`party_of`]) | [`StepRefusal::WrongParty`] |
-//! | its unit is within the user's scopes | [`StepRefusal::OutOfScope`] |
+//! | its unit is within the user's scopes (a department's: the department itself) | [`StepRefusal::OutOfScope`] |
 //! | its party may ever take its action ([`wangge_events::parties_for`]) | [`StepRefusal::ActionForbidden`] |
 //! | every step stored before is still there, unchanged | [`StepRefusal::Rewritten`] |
 //! | no record that is not a step is added | [`StepRefusal::Unreadable`] |
 
 use std::collections::HashMap;
 
+use automerge::ReadDoc;
 use uuid::Uuid;
-use wangge_events::{Party, Step, StepId, parties_for};
+use wangge_events::{Action, Assignee, Party, Step, StepId, parties_for};
+use wangge_proto::DocumentId;
 
 use crate::access::{Principal, Role};
+use crate::root::root_str;
 use crate::scope::ScopeCode;
-use crate::steps::StoredSteps;
+use crate::steps::{REPORT_KEY, StoredSteps};
+
+/// The departments `steps` give their event to (each 派遣 to a department), in code order,
+/// each once: the units the relay grants the event's documents to. A target that is not
+/// a department's code gives nothing.
+pub fn departments_given(steps: &StoredSteps) -> Vec<ScopeCode> {
+    let mut out: Vec<ScopeCode> = steps
+        .steps
+        .iter()
+        .filter_map(|s| match &s.action {
+            Action::Dispatch {
+                to: Assignee::Department(code),
+                ..
+            } => ScopeCode::parse(code).ok().filter(ScopeCode::is_department),
+            _ => None,
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The report document a dispatch document belongs to: its root `report` key holds the
+/// report's id, which is the report document's.
+pub fn report_doc_of(doc: &impl ReadDoc) -> Option<DocumentId> {
+    let id = root_str(doc, REPORT_KEY)?;
+    Uuid::parse_str(&id).ok().map(DocumentId::from_uuid)
+}
 
 /// The part a user of `role` plays in the chain of command.
 pub fn party_of(role: Role) -> Party {
@@ -33,6 +63,7 @@ pub fn party_of(role: Role) -> Party {
         Role::Leader => Party::Leader,
         Role::ChiefLeader => Party::Community,
         Role::Centre => Party::Centre,
+        Role::Department => Party::Department,
     }
 }
 
@@ -105,7 +136,8 @@ fn check_new(user: Uuid, principal: &Principal, step: &Step) -> Result<(), StepR
         return Err(StepRefusal::WrongParty);
     }
     match ScopeCode::parse(&actor.unit) {
-        Ok(unit) if principal.can_read(&unit) => {}
+        // A department acts as itself; every other role for a unit it covers.
+        Ok(unit) if principal.can_read(&unit) || principal.scopes.contains(&unit) => {}
         _ => return Err(StepRefusal::OutOfScope),
     }
     if !parties_for(step.action.kind()).contains(&actor.role) {
@@ -200,7 +232,8 @@ mod tests {
                 Party::Informant,
                 Party::Leader,
                 Party::Community,
-                Party::Centre
+                Party::Centre,
+                Party::Department
             ]
         );
     }

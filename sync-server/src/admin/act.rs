@@ -8,8 +8,8 @@ use wangge_schema::{DivisionCode, FieldError, GridCode, ScopeCode};
 
 use super::govern::{AdminActor, common_scope};
 use super::{
-    AdminError, add_division, add_grid, add_user, enroll_code, move_household, now_millis,
-    parse_household_doc, revoke_device,
+    AdminError, add_department, add_division, add_grid, add_user, enroll_code, move_household,
+    now_millis, parse_household_doc, revoke_device,
 };
 use crate::store::{AdminLogEntry, RelayStore, StoreError};
 
@@ -25,6 +25,13 @@ pub enum AdminOp {
         /// Its name.
         name: String,
     },
+    /// Adds a department of a division (`110105-cgj`).
+    AddDepartment {
+        /// Its code.
+        code: String,
+        /// Its name (城管局).
+        name: String,
+    },
     /// Adds a grid.
     AddGrid {
         /// Its code.
@@ -32,7 +39,7 @@ pub enum AdminOp {
         /// Its name.
         name: String,
     },
-    /// Adds a user (member, informant, leader, chief-leader, centre).
+    /// Adds a user (member, informant, leader, chief-leader, centre, department).
     AddUser {
         /// Display name (personal data: never logged).
         name: String,
@@ -93,6 +100,7 @@ impl AdminOp {
     pub fn code(&self) -> &'static str {
         match self {
             AdminOp::AddDivision { .. } => "add_division",
+            AdminOp::AddDepartment { .. } => "add_department",
             AdminOp::AddGrid { .. } => "add_grid",
             AdminOp::AddUser { .. } => "add_user",
             AdminOp::EnrollCode { .. } => "enroll_code",
@@ -129,6 +137,12 @@ pub fn perform(
             let c = DivisionCode::parse(code.trim())?.scope().clone();
             actor.may_create_below(&c)?;
             add_division(store, &code, &name)?;
+            (vec![c], code.trim().to_owned(), AdminOutcome::Done)
+        }
+        AdminOp::AddDepartment { code, name } => {
+            let c = ScopeCode::parse(code.trim())?;
+            actor.may_create_below(&c)?;
+            add_department(store, &code, &name)?;
             (vec![c], code.trim().to_owned(), AdminOutcome::Done)
         }
         AdminOp::AddGrid { code, name } => {

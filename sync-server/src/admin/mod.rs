@@ -83,6 +83,32 @@ pub fn add_division(store: &mut dyn RelayStore, code: &str, name: &str) -> Resul
     Ok(store.add_division(code.scope(), name)?)
 }
 
+/// Adds a department (职能部门, `110105-cgj`) of an existing division, for its centre to
+/// dispatch events to. Departments are kept with the divisions: a code and a name.
+pub fn add_department(
+    store: &mut dyn RelayStore,
+    code: &str,
+    name: &str,
+) -> Result<(), AdminError> {
+    let code = ScopeCode::parse(code.trim())?;
+    let division = code
+        .as_str()
+        .split_once('-')
+        .filter(|_| code.is_department())
+        .and_then(|(d, _)| wangge_schema::DivisionCode::parse(d).ok())
+        .ok_or_else(|| {
+            AdminError::Invalid(wangge_schema::FieldError::new(
+                "code",
+                wangge_schema::ErrorCode::InvalidScopeCode,
+                "a department code: its division's code, a hyphen and a short name (110105-cgj)",
+            ))
+        })?;
+    if !store.division_exists(division.scope())? {
+        return Err(AdminError::Missing(format!("division {division}")));
+    }
+    Ok(store.add_division(&code, name)?)
+}
+
 /// Adds a grid under its (existing) community.
 pub fn add_grid(store: &mut dyn RelayStore, code: &str, name: &str) -> Result<(), AdminError> {
     let code = GridCode::parse(code)?;

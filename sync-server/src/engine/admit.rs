@@ -53,7 +53,7 @@ impl Hub {
         }
         let pending = session.is_pending(&doc_id);
         let readable = match self.cache.record(self.store.as_ref(), &doc_id)? {
-            Some(rec) => session.auth.user.principal.can_read(&rec.scope),
+            Some(rec) => gate::readable(self.store.as_ref(), &session.auth.user.principal, &rec)?,
             None => false,
         };
         if readable && !pending {
@@ -89,7 +89,8 @@ impl Hub {
             }
             return self.reply(conn, id);
         }
-        if let Err(reason) = gate::may_change(principal, &loaded.record) {
+        let grants = gate::grants_for(self.store.as_ref(), principal, &loaded.record)?;
+        if let Err(reason) = gate::may_change(principal, &loaded.record, &grants) {
             self.refuse(conn, id, reason);
             return Ok(());
         }
@@ -103,6 +104,7 @@ impl Hub {
             return Err(Fail("sync message could not be applied"));
         }
         let mut changed = false;
+        let mut granted = None;
         if loaded.doc.get_heads() != old_heads {
             let base = Base::Registered {
                 record: &loaded.record,
@@ -116,9 +118,10 @@ impl Hub {
                 &loaded.doc,
                 base,
             ) {
-                Ok((record, seq)) => {
-                    loaded.record = record;
-                    loaded.appended(seq);
+                Ok(admitted) => {
+                    loaded.record = admitted.record;
+                    loaded.appended(admitted.seq);
+                    granted = admitted.granted_report;
                     changed = true;
                 }
                 Err(GateError::Refused(reason)) => {
@@ -140,6 +143,10 @@ impl Hub {
         self.reply(conn, id)?;
         if changed {
             self.announce(id, Some(conn), now)?;
+        }
+        if let Some(report) = granted {
+            // Given to a department just now: offered to its connections.
+            self.announce(report, None, now)?;
         }
         Ok(())
     }
@@ -251,14 +258,19 @@ impl Hub {
             &pending.doc,
             Base::New,
         ) {
-            Ok((record, _)) => {
+            Ok(admitted) => {
                 let Some(doc) = session.take_pending(&id) else {
                     return Ok(());
                 };
+                let record = admitted.record;
                 info!(conn, doc = %id, kind = record.kind.code(), "document registered");
                 self.cache.insert_new(doc, record, now);
                 self.reply(conn, id)?;
-                self.announce(id, Some(conn), now)
+                self.announce(id, Some(conn), now)?;
+                match admitted.granted_report {
+                    Some(report) => self.announce(report, None, now),
+                    None => Ok(()),
+                }
             }
             Err(GateError::Refused(reason)) => {
                 debug!(conn, doc = %id, reason = reason.as_str(), "new document refused");
@@ -300,7 +312,8 @@ impl Hub {
             return Ok(());
         };
         let principal = &session.auth.user.principal;
-        if let Err(reason) = gate::may_change(principal, &loaded.record) {
+        let grants = gate::grants_for(self.store.as_ref(), principal, &loaded.record)?;
+        if let Err(reason) = gate::may_change(principal, &loaded.record, &grants) {
             self.refuse(conn, id, reason);
             return Ok(());
         }
@@ -311,15 +324,17 @@ impl Hub {
             return Err(Fail("sync message could not be applied"));
         }
         let mut changed = false;
+        let mut granted = None;
         if doc.get_heads() != old_heads {
             let base = Base::Registered {
                 record: &loaded.record,
                 heads: &old_heads,
             };
             match gate::admit(self.store.as_mut(), &session.auth.user, id, &doc, base) {
-                Ok((record, seq)) => {
-                    loaded.record = record;
-                    loaded.appended(seq);
+                Ok(admitted) => {
+                    loaded.record = admitted.record;
+                    loaded.appended(admitted.seq);
+                    granted = admitted.granted_report;
                     changed = true;
                 }
                 Err(GateError::Refused(reason)) => {
@@ -338,6 +353,10 @@ impl Hub {
         self.reply(conn, id)?;
         if changed {
             self.announce(id, Some(conn), now)?;
+        }
+        if let Some(report) = granted {
+            // Given to a department just now: offered to its connections.
+            self.announce(report, None, now)?;
         }
         Ok(())
     }

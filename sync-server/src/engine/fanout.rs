@@ -8,8 +8,8 @@ use std::time::Instant;
 use automerge::sync;
 use wangge_proto::{DocumentId, Message};
 
-use super::guard;
 use super::hub::{ConnId, Fail, Hub, Output};
+use super::{gate, guard};
 
 impl Hub {
     /// Makes sure the connection has a sync state for a registered doc, starting from the
@@ -90,10 +90,13 @@ impl Hub {
         let Some(session) = self.sessions.get(&conn) else {
             return Ok(());
         };
-        let docs = self.store.docs_under(
-            &session.auth.user.principal.scopes,
-            self.limits.max_docs_per_connection,
-        )?;
+        let principal = &session.auth.user.principal;
+        let max = self.limits.max_docs_per_connection;
+        let docs = if principal.reads_grants() {
+            self.store.docs_granted(&principal.scopes, max)?
+        } else {
+            self.store.docs_under(&principal.scopes, max)?
+        };
         for rec in docs {
             if !skip.contains(&rec.id) {
                 self.offer(conn, rec.id, now)?;
@@ -114,7 +117,7 @@ impl Hub {
         if !self.cache.ensure_loaded(self.store.as_ref(), id, now)? {
             return Ok(());
         }
-        let Some(scope) = self.cache.get(&id).map(|l| l.record.scope.clone()) else {
+        let Some(record) = self.cache.get(&id).map(|l| l.record.clone()) else {
             return Ok(());
         };
         let max = self.limits.max_docs_per_connection;
@@ -124,7 +127,7 @@ impl Hub {
                 continue;
             }
             let has = s.states.contains_key(&id);
-            if !s.auth.user.principal.can_read(&scope) {
+            if !gate::readable(self.store.as_ref(), &s.auth.user.principal, &record)? {
                 if has {
                     s.forget(&id);
                 }

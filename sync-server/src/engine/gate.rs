@@ -8,9 +8,9 @@
 use automerge::{Automerge, ChangeHash};
 use tracing::debug;
 use wangge_proto::{DocumentId, RefusalReason};
-use wangge_schema::step_access::check_steps;
+use wangge_schema::step_access::{check_steps, departments_given, report_doc_of};
 use wangge_schema::steps::{StoredSteps, read_steps};
-use wangge_schema::{DocKind, DocMeta, MetaError, Principal, WriteRefusal, read_meta};
+use wangge_schema::{DocKind, DocMeta, MetaError, Principal, ScopeCode, WriteRefusal, read_meta};
 
 use crate::store::{DocRecord, RelayStore, StoreError, User};
 
@@ -50,23 +50,59 @@ fn write_refusal(w: WriteRefusal) -> RefusalReason {
     }
 }
 
-/// Whether `principal` may change the document registered as `record` at all.
-pub(crate) fn may_change(principal: &Principal, record: &DocRecord) -> Result<(), RefusalReason> {
-    match principal.write_refusal(&record.scope, record.kind) {
+/// The units the document `record` was given to, as far as `principal` needs them: only
+/// a principal that reads what it is given looks them up, and only events' documents are
+/// ever given.
+pub(crate) fn grants_for(
+    store: &dyn RelayStore,
+    principal: &Principal,
+    record: &DocRecord,
+) -> Result<Vec<ScopeCode>, StoreError> {
+    if principal.reads_grants() && matches!(record.kind, DocKind::Dispatch | DocKind::Report) {
+        store.doc_grants(&record.id)
+    } else {
+        Ok(Vec::new())
+    }
+}
+
+/// Whether `principal` may be served the document registered as `record`: by its scope,
+/// or (a department) because the document was given to it.
+pub(crate) fn readable(
+    store: &dyn RelayStore,
+    principal: &Principal,
+    record: &DocRecord,
+) -> Result<bool, StoreError> {
+    if principal.can_read(&record.scope) {
+        return Ok(true);
+    }
+    let grants = grants_for(store, principal, record)?;
+    Ok(principal.can_read_doc(&record.scope, &grants))
+}
+
+/// Whether `principal` may change the document registered as `record` (given to the
+/// units `grants`) at all.
+pub(crate) fn may_change(
+    principal: &Principal,
+    record: &DocRecord,
+    grants: &[ScopeCode],
+) -> Result<(), RefusalReason> {
+    match principal.write_refusal_doc(&record.scope, record.kind, grants) {
         Some(w) => Err(write_refusal(w)),
         None => Ok(()),
     }
 }
 
-/// The record the document would have, if `principal` may write it so.
+/// The record the document would have, if `principal` may write it so (the document given
+/// to the units `grants`).
 pub(crate) fn check(
     principal: &Principal,
     id: DocumentId,
     doc: &Automerge,
+    grants: &[ScopeCode],
 ) -> Result<DocRecord, RefusalReason> {
     let DocMeta { scope, kind } = read_meta(doc).map_err(|e| meta_refusal(&e))?;
     let record = DocRecord { id, scope, kind };
-    may_change(principal, &record)?;
+    may_change(principal, &record, grants)?;
     Ok(record)
 }
 
@@ -83,7 +119,12 @@ pub(crate) enum Base<'a> {
 
 /// The steps of a dispatch document: every new one written by `user` as their own role
 /// within their scopes, and none stored before changed ([`check_steps`]).
-fn steps_written_by(user: &User, doc: &Automerge, base: &Base<'_>) -> Result<(), RefusalReason> {
+/// Returns the departments the new steps give the event to.
+fn steps_written_by(
+    user: &User,
+    doc: &Automerge,
+    base: &Base<'_>,
+) -> Result<Vec<ScopeCode>, RefusalReason> {
     let unreadable = |_| RefusalReason::StepForbidden;
     let before = match base {
         Base::New => StoredSteps::default(),
@@ -96,28 +137,80 @@ fn steps_written_by(user: &User, doc: &Automerge, base: &Base<'_>) -> Result<(),
     check_steps(user.id, &user.principal, &before, &after).map_err(|refusal| {
         debug!(refusal = refusal.code(), "event step refused");
         RefusalReason::StepForbidden
-    })
+    })?;
+    let had = departments_given(&before);
+    Ok(departments_given(&after)
+        .into_iter()
+        .filter(|d| !had.contains(d))
+        .collect())
+}
+
+/// What [`admit`] stored.
+#[derive(Debug)]
+pub(crate) struct Admitted {
+    /// The record as stored.
+    pub record: DocRecord,
+    /// The number of the chunk written.
+    pub seq: i64,
+    /// The event's report document, when these changes gave the event to a department
+    /// (it may now read the report too, and is to be offered it).
+    pub granted_report: Option<DocumentId>,
+}
+
+/// Gives an event's dispatch document `id`, and the report document it names, to each of
+/// `departments`. The report is given only where it is the same event's: registered in
+/// the dispatch document's scope, or not registered yet (its id is the report's own,
+/// random, and it will be registered in its filer's grid).
+fn give(
+    store: &mut dyn RelayStore,
+    record: &DocRecord,
+    doc: &Automerge,
+    departments: &[ScopeCode],
+) -> Result<Option<DocumentId>, StoreError> {
+    if departments.is_empty() {
+        return Ok(None);
+    }
+    let report = match report_doc_of(doc) {
+        Some(r) => match store.doc(&r)? {
+            Some(rec) if rec.scope != record.scope || rec.kind != DocKind::Report => None,
+            _ => Some(r),
+        },
+        None => None,
+    };
+    let mut docs = vec![record.id];
+    docs.extend(report);
+    for d in departments {
+        store.grant_docs(&docs, d)?;
+    }
+    Ok(report)
 }
 
 /// Checks `doc` (the document as it would be) and stores it: the registered record must be
 /// writable by `user`, and so must the kind and scope the document now declares, and the
-/// steps of an event's dispatch document must be theirs to write. Returns the record as
-/// stored and the number of the chunk written.
+/// steps of an event's dispatch document must be theirs to write. A 派遣 to a department
+/// gives it the event's documents ([`give`]), in the same group of writes.
 pub(crate) fn admit(
     store: &mut dyn RelayStore,
     user: &User,
     id: DocumentId,
     doc: &Automerge,
     base: Base<'_>,
-) -> Result<(DocRecord, i64), GateError> {
+) -> Result<Admitted, GateError> {
     let principal = &user.principal;
-    if let Base::Registered { record, .. } = &base {
-        may_change(principal, record).map_err(GateError::Refused)?;
-    }
-    let record = check(principal, id, doc).map_err(GateError::Refused)?;
-    if record.kind == DocKind::Dispatch {
-        steps_written_by(user, doc, &base).map_err(GateError::Refused)?;
-    }
+    let grants = match &base {
+        Base::Registered { record, .. } => {
+            let grants = grants_for(store, principal, record)?;
+            may_change(principal, record, &grants).map_err(GateError::Refused)?;
+            grants
+        }
+        Base::New => Vec::new(),
+    };
+    let record = check(principal, id, doc, &grants).map_err(GateError::Refused)?;
+    let departments = if record.kind == DocKind::Dispatch {
+        steps_written_by(user, doc, &base).map_err(GateError::Refused)?
+    } else {
+        Vec::new()
+    };
     let seq = match base {
         Base::New => {
             store.create_doc(&record, &doc.save())?;
@@ -125,5 +218,10 @@ pub(crate) fn admit(
         }
         Base::Registered { heads, .. } => store.append_changes(&record, &doc.save_after(heads))?,
     };
-    Ok((record, seq))
+    let granted_report = give(store, &record, doc, &departments)?;
+    Ok(Admitted {
+        record,
+        seq,
+        granted_report,
+    })
 }

@@ -405,7 +405,13 @@ impl Hub {
                     if let Some(s) = self.sessions.get(&conn) {
                         for id in s.states.keys().filter(|id| !s.is_pending(id)) {
                             match self.store.doc(id) {
-                                Ok(Some(rec)) if auth.user.principal.can_read(&rec.scope) => {}
+                                Ok(Some(rec))
+                                    if super::gate::readable(
+                                        self.store.as_ref(),
+                                        &auth.user.principal,
+                                        &rec,
+                                    )
+                                    .unwrap_or(false) => {}
                                 _ => gone.push(*id),
                             }
                         }

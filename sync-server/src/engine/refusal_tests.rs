@@ -24,26 +24,12 @@ pub(super) fn join_wangge(
     conn: u64,
     auth: &DeviceAuth,
 ) -> (PeerId, WanggeCapabilities) {
-    hub.connect(conn, auth.clone());
-    let peer = device_peer_id(auth.device_id);
     let features = [
         FEATURE_SCOPE_PUSH,
         FEATURE_HEADS_SUMMARY,
         FEATURE_DOC_REFUSED,
     ];
-    let out = hub.receive(
-        conn,
-        Message::Join {
-            sender_id: peer.clone(),
-            supported_protocol_versions: vec!["1".into()],
-            peer_metadata: Some(PeerMetadata {
-                storage_id: None,
-                is_ephemeral: false,
-                wangge: Some(WanggeCapabilities::new(features)),
-            }),
-        },
-        Instant::now(),
-    );
+    let (peer, out) = join_wangge_with(hub, conn, auth, &features);
     let Some(Output::Send { bytes, .. }) = out.first() else {
         panic!("{out:?}");
     };
@@ -52,11 +38,38 @@ pub(super) fn join_wangge(
             wangge: Some(caps), ..
         }),
         ..
-    }) = Message::decode(bytes)
+    }) = Message::decode(bytes.as_slice())
     else {
         panic!("not a peer message with capabilities");
     };
     (peer, caps)
+}
+
+/// Joins with the extensions `features` and returns all the relay sent: the peer
+/// message, then (with scope push and without the heads summary) the offers of the
+/// documents the device reads.
+pub(super) fn join_wangge_with(
+    hub: &mut Hub,
+    conn: u64,
+    auth: &DeviceAuth,
+    features: &[&str],
+) -> (PeerId, Vec<Output>) {
+    hub.connect(conn, auth.clone());
+    let peer = device_peer_id(auth.device_id);
+    let out = hub.receive(
+        conn,
+        Message::Join {
+            sender_id: peer.clone(),
+            supported_protocol_versions: vec!["1".into()],
+            peer_metadata: Some(PeerMetadata {
+                storage_id: None,
+                is_ephemeral: false,
+                wangge: Some(WanggeCapabilities::new(features.iter().copied())),
+            }),
+        },
+        Instant::now(),
+    );
+    (peer, out)
 }
 
 /// What one round of a document's sync did on the connection.

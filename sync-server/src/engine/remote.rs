@@ -13,6 +13,7 @@ use std::time::Instant;
 use tracing::{debug, warn};
 use wangge_proto::DocumentId;
 
+use super::gate;
 use super::hub::{Fail, Hub, Output};
 
 impl Hub {
@@ -52,12 +53,17 @@ impl Hub {
             let Some(record) = self.store.doc(&id)? else {
                 return Ok(());
             };
-            let wanted = self.sessions.values().any(|s| {
-                s.peer.is_some()
+            let mut wanted = false;
+            for s in self.sessions.values() {
+                if s.peer.is_some()
                     && !s.is_pending(&id)
                     && (s.states.contains_key(&id) || s.takes_offers())
-                    && s.auth.user.principal.can_read(&record.scope)
-            });
+                    && gate::readable(self.store.as_ref(), &s.auth.user.principal, &record)?
+                {
+                    wanted = true;
+                    break;
+                }
+            }
             debug!(doc = %id, seq, wanted, "another instance's change to a document not in memory");
             if !wanted {
                 return Ok(());

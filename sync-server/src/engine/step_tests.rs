@@ -283,3 +283,156 @@ fn each_role_writes_only_the_steps_it_may_and_nothing_refused_is_stored() {
     assert_eq!(stored_steps(&p.hub, &id), want);
     assert_eq!(p.hub.connections(), 0);
 }
+
+const DEPT: &str = "110105-cgj";
+const OTHER_DEPT: &str = "110105-zjj";
+
+/// A report document of the grid and its dispatch document (steps map, `report` naming
+/// it), as a member's device creates them.
+fn event_docs() -> ((DocumentId, Automerge), (DocumentId, Automerge)) {
+    let report = uuid::Uuid::new_v4();
+    let rid = DocumentId::from_uuid(report);
+    let grid = ScopeCode::parse(GRID).unwrap();
+    let report_doc = genesis(&rid, DocKind::Report, &grid, &[]).unwrap();
+    let did = DocumentId::random();
+    let mut dispatch = genesis(
+        &did,
+        DocKind::Dispatch,
+        &grid,
+        &[("report", report.to_string().as_str())],
+    )
+    .unwrap();
+    let mut tx = dispatch.transaction();
+    tx.put_object(ROOT, STEPS, ObjType::Map).unwrap();
+    tx.commit();
+    ((rid, report_doc), (did, dispatch))
+}
+
+/// The documents the relay offers `who` on joining with scope push.
+fn offered(p: &mut People, who: &DeviceAuth) -> Vec<DocumentId> {
+    let conn = p.next_conn;
+    p.next_conn += 1;
+    let push = [wangge_proto::FEATURE_SCOPE_PUSH];
+    let (_, out) = super::refusal_tests::join_wangge_with(&mut p.hub, conn, who, &push);
+    let mut ids: Vec<DocumentId> = out
+        .iter()
+        .filter_map(|o| match o {
+            super::Output::Send { bytes, .. } => match wangge_proto::Message::decode(bytes) {
+                Ok(wangge_proto::Message::Sync { document_id, .. }) => Some(document_id),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    p.hub.disconnect(conn);
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+#[test]
+fn a_department_reads_and_works_only_the_events_dispatched_to_it() {
+    let mut p = people();
+    let dept = {
+        let store = p.hub.store.as_mut();
+        let user = store
+            .add_user("cgj", Role::Department, &[ScopeCode::parse(DEPT).unwrap()])
+            .unwrap();
+        store.add_enrollment_code(user, "cgj", i64::MAX).unwrap();
+        let device = crate::store::NewDevice {
+            device_id: uuid::Uuid::new_v4(),
+            token_hash: "token-cgj".into(),
+            label: String::new(),
+        };
+        store.redeem_enrollment_code("cgj", 0, &device).unwrap();
+        store.authenticate("token-cgj").unwrap().unwrap()
+    };
+    let (member, centre) = (p.member.clone(), p.centre.clone());
+    let ((rid, report), (did, dispatch)) = event_docs();
+    let ((other_rid, other_report), (other_did, other_dispatch)) = event_docs();
+    for (id, doc) in [
+        (rid, &report),
+        (other_rid, &other_report),
+        (did, &dispatch),
+        (other_did, &other_dispatch),
+    ] {
+        let filed = step(actor(&member, Party::Member, GRID), file());
+        let edit = |d: &mut Automerge| {
+            if d.get(ROOT, STEPS).unwrap().is_some() {
+                add_step(d, &filed);
+            }
+        };
+        assert_eq!(p.write(&member, id, Some(doc), edit), None);
+    }
+    // Nothing is given to the department yet: nothing offered, its steps refused.
+    assert_eq!(offered(&mut p, &dept), vec![]);
+    let progress = |unit: &str| {
+        step(
+            actor(&dept, Party::Department, unit),
+            Action::Progress {
+                note: "已到现场".into(),
+                photos: vec![],
+            },
+        )
+    };
+    let copy = load_chunks(&p.hub.store.doc_chunks(&did).unwrap()).unwrap();
+    let early = progress(DEPT);
+    assert_eq!(
+        p.write(&dept, did, Some(&copy), |d| add_step(d, &early)),
+        Some(RefusalReason::ScopeForbidden)
+    );
+
+    // The centre dispatches the first event to the department.
+    let dispatched = step(
+        actor(&centre, Party::Centre, STREET),
+        Action::Dispatch {
+            to: wangge_events::Assignee::Department(DEPT.into()),
+            limit: Limit::WorkingDays(5),
+            note: "请城管处理".into(),
+        },
+    );
+    assert_eq!(
+        p.write(&centre, did, None, |d| add_step(d, &dispatched)),
+        None
+    );
+    let dept_code = ScopeCode::parse(DEPT).unwrap();
+    assert_eq!(
+        p.hub.store.doc_grants(&did).unwrap(),
+        vec![dept_code.clone()]
+    );
+    assert_eq!(p.hub.store.doc_grants(&rid).unwrap(), vec![dept_code]);
+    assert_eq!(p.hub.store.doc_grants(&other_did).unwrap(), vec![]);
+    let mut given = vec![rid, did];
+    given.sort();
+    assert_eq!(offered(&mut p, &dept), given);
+
+    // It works the event as itself; not as another department, not on the report, not
+    // on an event it was not given.
+    let own = progress(DEPT);
+    assert_eq!(p.write(&dept, did, None, |d| add_step(d, &own)), None);
+    let posing = progress(OTHER_DEPT);
+    assert_eq!(
+        p.write(&dept, did, None, |d| add_step(d, &posing)),
+        Some(RefusalReason::StepForbidden)
+    );
+    assert_eq!(
+        p.write(&dept, rid, None, |d| {
+            let mut tx = d.transaction();
+            tx.put(ROOT, "note", "改报告").unwrap();
+            tx.commit();
+        }),
+        Some(RefusalReason::KindForbidden)
+    );
+    let other_copy = load_chunks(&p.hub.store.doc_chunks(&other_did).unwrap()).unwrap();
+    let elsewhere = progress(DEPT);
+    assert_eq!(
+        p.write(&dept, other_did, Some(&other_copy), |d| add_step(
+            d, &elsewhere
+        )),
+        Some(RefusalReason::ScopeForbidden)
+    );
+    let stored = stored_steps(&p.hub, &did);
+    assert!(stored.contains(&own.id) && !stored.contains(&posing.id) && stored.len() == 3);
+    assert_eq!(stored_steps(&p.hub, &other_did).len(), 1);
+    assert_eq!(p.hub.connections(), 0);
+}

@@ -45,7 +45,9 @@ impl Hub {
                 continue;
             }
             let readable = match self.cache.record(self.store.as_ref(), &id)? {
-                Some(rec) => session.auth.user.principal.can_read(&rec.scope),
+                Some(rec) => {
+                    super::gate::readable(self.store.as_ref(), &session.auth.user.principal, &rec)?
+                }
                 None => false,
             };
             if !readable || !self.cache.ensure_loaded(self.store.as_ref(), id, now)? {

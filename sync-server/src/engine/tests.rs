@@ -74,12 +74,15 @@ impl DocStore for Flaky {
     delegate! {
         doc(&self, id: &DocumentId) -> Result<Option<DocRecord>, StoreError>;
         docs_under(&self, s: &[ScopeCode], l: usize) -> Result<Vec<DocRecord>, StoreError>;
+        doc_grants(&self, id: &DocumentId) -> Result<Vec<ScopeCode>, StoreError>;
+        docs_granted(&self, u: &[ScopeCode], l: usize) -> Result<Vec<DocRecord>, StoreError>;
         doc_chunks_after(&self, id: &DocumentId, a: i64) -> Result<Vec<(i64, Vec<u8>)>, StoreError>;
         docs_changed_since(&self, t: i64) -> Result<Vec<(DocumentId, i64)>, StoreError>;
         sync_state(&self, d: Uuid, id: &DocumentId) -> Result<Option<Vec<u8>>, StoreError>;
     }
     delegate_mut! {
         compact_doc(&mut self, id: &DocumentId, s: &[u8], t: i64) -> Result<(), StoreError>;
+        grant_docs(&mut self, d: &[DocumentId], u: &ScopeCode) -> Result<(), StoreError>;
         put_sync_states(&mut self, d: Uuid, s: &[(DocumentId, Vec<u8>)]) -> Result<(), StoreError>;
         begin_batch(&mut self) -> Result<(), StoreError>;
         abort_batch(&mut self) -> Result<(), StoreError>;

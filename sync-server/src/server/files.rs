@@ -43,6 +43,7 @@ use crate::store::{
     ChunkOutcome, DeviceAuth, FinishOutcome, NewUpload, StagedUpload, StoredBlob, UploadState,
     database_bytes,
 };
+use wangge_schema::ScopeCode;
 use wangge_schema::tus::{
     OFFSET_OCTET_STREAM, TUS_CHECKSUM_ALGORITHMS, TUS_EXTENSIONS, TUS_VERSION, UploadMetadata,
     normalize_sha256, parse_checksum,
@@ -114,7 +115,11 @@ pub(crate) async fn create(
             Err(e) => return bad_request(&e.to_string()),
         };
     // Refused before looking at the hash: the answer says nothing about the photo.
-    if !auth.user.principal.can_write_blob(&scope) {
+    let scopes = match photo_scopes(&app, &auth).await {
+        Ok(scopes) => scopes,
+        Err(resp) => return resp,
+    };
+    if !covered(&scopes, &scope) {
         info!(device = %auth.device_id, "upload refused: scope");
         return tus_error(
             StatusCode::FORBIDDEN,
@@ -157,17 +162,40 @@ pub(crate) async fn create(
     )
 }
 
+/// The scopes whose photos `auth`'s device may upload and download: those it reads, or for
+/// a department (which reads what it is given), the scopes of the events given to it.
+async fn photo_scopes(app: &AppState, auth: &DeviceAuth) -> Result<Vec<ScopeCode>, Response> {
+    let principal = auth.user.principal.clone();
+    if !principal.reads_grants() {
+        return Ok(principal.scopes);
+    }
+    let max = app.config.limits.max_docs_per_connection;
+    with_store(app, move |s| {
+        let mut scopes: Vec<ScopeCode> = s
+            .docs_granted(&principal.scopes, max)?
+            .into_iter()
+            .map(|d| d.scope)
+            .collect();
+        scopes.sort();
+        scopes.dedup();
+        Ok(scopes)
+    })
+    .await
+}
+
+fn covered(scopes: &[ScopeCode], scope: &ScopeCode) -> bool {
+    scopes.iter().any(|s| s.covers(scope))
+}
+
 /// The upload if it exists, belongs to the device and is still in its scopes.
 async fn own_upload(app: &AppState, auth: &DeviceAuth, id: &str) -> Result<UploadState, Response> {
     let Ok(id) = Uuid::parse_str(id) else {
         return Err(not_found());
     };
     let state = with_store(app, move |s| s.upload_state(id)).await?;
+    let scopes = photo_scopes(app, auth).await?;
     match state {
-        Some(st)
-            if st.upload.device_id == auth.device_id
-                && auth.user.principal.can_write_blob(&st.upload.scope) =>
-        {
+        Some(st) if st.upload.device_id == auth.device_id && covered(&scopes, &st.upload.scope) => {
             Ok(st)
         }
         _ => Err(not_found()),
@@ -442,7 +470,10 @@ pub(crate) async fn download(
     let Some(sha256) = normalize_sha256(&sha256) else {
         return not_found();
     };
-    let scopes = auth.user.principal.scopes.clone();
+    let scopes = match photo_scopes(&app, &auth).await {
+        Ok(scopes) => scopes,
+        Err(resp) => return resp,
+    };
     let etag = format!("\"{sha256}\"");
     let found = {
         let sha256 = sha256.clone();

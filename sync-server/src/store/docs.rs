@@ -25,6 +25,17 @@ pub trait DocStore: Send {
     /// Every registered document whose scope lies under one of `scopes` (code prefix),
     /// each once, in id order, at most `limit`.
     fn docs_under(&self, scopes: &[ScopeCode], limit: usize) -> Result<Vec<DocRecord>, StoreError>;
+    /// Gives the documents `docs` to `unit` (a department) beyond their scope: it may read
+    /// them, and change them as its role allows ([`wangge_schema::Principal::can_read_doc`]).
+    /// Giving again changes nothing; a document need not be registered yet (an event's
+    /// report may reach the relay after its dispatch document).
+    fn grant_docs(&mut self, docs: &[DocumentId], unit: &ScopeCode) -> Result<(), StoreError>;
+    /// The units a document was given to, in code order.
+    fn doc_grants(&self, id: &DocumentId) -> Result<Vec<ScopeCode>, StoreError>;
+    /// The registered documents given to one of `units`, each once, in id order, at most
+    /// `limit`.
+    fn docs_granted(&self, units: &[ScopeCode], limit: usize)
+    -> Result<Vec<DocRecord>, StoreError>;
     /// Registers a new document with its first bytes, atomically. `AlreadyExists` if the
     /// id is registered (nothing changes then).
     fn create_doc(&mut self, record: &DocRecord, bytes: &[u8]) -> Result<(), StoreError>;

@@ -139,6 +139,10 @@ pub(super) const TABLES: &[Table] = &[
         ],
     },
     Table {
+        name: "doc_grants",
+        columns: &[c("doc_id", Bytes), c("unit", Text)],
+    },
+    Table {
         name: "doc_chunks",
         columns: &[c("doc_id", Bytes), c("seq", Int), c("bytes", Bytes)],
     },

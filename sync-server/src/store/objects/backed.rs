@@ -195,6 +195,19 @@ impl DocStore for ObjectBacked {
     fn docs_under(&self, scopes: &[ScopeCode], limit: usize) -> Result<Vec<DocRecord>, StoreError> {
         self.db.docs_under(scopes, limit)
     }
+    fn grant_docs(&mut self, docs: &[DocumentId], unit: &ScopeCode) -> Result<(), StoreError> {
+        self.db.grant_docs(docs, unit)
+    }
+    fn doc_grants(&self, id: &DocumentId) -> Result<Vec<ScopeCode>, StoreError> {
+        self.db.doc_grants(id)
+    }
+    fn docs_granted(
+        &self,
+        units: &[ScopeCode],
+        limit: usize,
+    ) -> Result<Vec<DocRecord>, StoreError> {
+        self.db.docs_granted(units, limit)
+    }
     fn create_doc(&mut self, record: &DocRecord, bytes: &[u8]) -> Result<(), StoreError> {
         self.db.create_doc(record, bytes)
     }

@@ -46,7 +46,8 @@ impl DocStore for PgStore {
     }
 
     fn docs_under(&self, scopes: &[ScopeCode], limit: usize) -> Result<Vec<DocRecord>, StoreError> {
-        // Codes are digits only, so a code followed by `%` is an exact prefix pattern.
+        // Codes are digits, lower-case letters and `-` only (never `%` or `_`), so a code
+        // followed by `%` is an exact prefix pattern.
         let patterns: Vec<String> = scopes.iter().map(|s| format!("{}%", s.as_str())).collect();
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.conn()?
@@ -54,6 +55,53 @@ impl DocStore for PgStore {
                 "SELECT id, scope, kind FROM docs WHERE scope LIKE ANY($1::text[])
                  ORDER BY id LIMIT $2",
                 &[&patterns, &limit],
+            )
+            .map_err(db)?
+            .iter()
+            .map(|r| {
+                let id = DocumentId::from_bytes(col(r, 0)?).map_err(corrupt)?;
+                doc_record(id, col(r, 1)?, col(r, 2)?)
+            })
+            .collect()
+    }
+
+    fn grant_docs(&mut self, docs: &[DocumentId], unit: &ScopeCode) -> Result<(), StoreError> {
+        let ids: Vec<&[u8]> = docs.iter().map(|d| &d.as_bytes()[..]).collect();
+        self.write(|c| {
+            c.execute(
+                "INSERT INTO doc_grants (doc_id, unit) SELECT id, $2 FROM unnest($1::bytea[]) AS id
+                 ON CONFLICT DO NOTHING",
+                &[&ids, &unit.as_str()],
+            )
+            .map_err(db)?;
+            Ok(())
+        })
+    }
+
+    fn doc_grants(&self, id: &DocumentId) -> Result<Vec<ScopeCode>, StoreError> {
+        self.conn()?
+            .query(
+                "SELECT unit FROM doc_grants WHERE doc_id = $1 ORDER BY unit",
+                &[&&id.as_bytes()[..]],
+            )
+            .map_err(db)?
+            .iter()
+            .map(|r| ScopeCode::parse(col(r, 0)?).map_err(corrupt))
+            .collect()
+    }
+
+    fn docs_granted(
+        &self,
+        units: &[ScopeCode],
+        limit: usize,
+    ) -> Result<Vec<DocRecord>, StoreError> {
+        let units: Vec<&str> = units.iter().map(ScopeCode::as_str).collect();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.conn()?
+            .query(
+                "SELECT DISTINCT d.id, d.scope, d.kind FROM doc_grants g JOIN docs d ON d.id = g.doc_id
+                 WHERE g.unit = ANY($1::text[]) ORDER BY d.id LIMIT $2",
+                &[&units, &limit],
             )
             .map_err(db)?
             .iter()

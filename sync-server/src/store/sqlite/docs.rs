@@ -70,6 +70,71 @@ impl DocStore for SqliteStore {
         Ok(out)
     }
 
+    fn grant_docs(&mut self, docs: &[DocumentId], unit: &ScopeCode) -> Result<(), StoreError> {
+        let tx = write_tx(&mut self.conn)?;
+        {
+            let mut stmt = tx
+                .prepare_cached("INSERT OR IGNORE INTO doc_grants (doc_id, unit) VALUES (?1, ?2)")
+                .map_err(db)?;
+            for id in docs {
+                stmt.execute(params![&id.as_bytes()[..], unit.as_str()])
+                    .map_err(db)?;
+            }
+        }
+        tx.commit().map_err(db)
+    }
+
+    fn doc_grants(&self, id: &DocumentId) -> Result<Vec<ScopeCode>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT unit FROM doc_grants WHERE doc_id = ?1 ORDER BY unit")
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([&id.as_bytes()[..]], |r| r.get::<_, String>(0))
+            .map_err(db)?;
+        rows.map(|u| {
+            u.map_err(db)
+                .and_then(|u| ScopeCode::parse(&u).map_err(corrupt))
+        })
+        .collect()
+    }
+
+    fn docs_granted(
+        &self,
+        units: &[ScopeCode],
+        limit: usize,
+    ) -> Result<Vec<DocRecord>, StoreError> {
+        let mut out = Vec::new();
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT d.id, d.scope, d.kind FROM doc_grants g JOIN docs d ON d.id = g.doc_id
+                 WHERE g.unit = ?1 ORDER BY d.id LIMIT ?2",
+            )
+            .map_err(db)?;
+        for u in units {
+            let left = i64::try_from(limit.saturating_sub(out.len())).unwrap_or(i64::MAX);
+            let rows = stmt
+                .query_map(params![u.as_str(), left], |r| {
+                    Ok((
+                        r.get::<_, Vec<u8>>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
+                })
+                .map_err(db)?;
+            for row in rows {
+                let (id, scope, kind) = row.map_err(db)?;
+                let id = DocumentId::from_bytes(&id).map_err(corrupt)?;
+                out.push(doc_record(&id, scope, kind)?);
+            }
+        }
+        out.sort_by_key(|d| d.id);
+        out.dedup_by_key(|d| d.id);
+        out.truncate(limit);
+        Ok(out)
+    }
+
     fn create_doc(&mut self, record: &DocRecord, bytes: &[u8]) -> Result<(), StoreError> {
         let tx = write_tx(&mut self.conn)?;
         let t = now();

@@ -14,6 +14,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_admin_doc_changes.sql"),
     include_str!("migrations/0004_blob_location.sql"),
     include_str!("migrations/0005_admin_log.sql"),
+    include_str!("migrations/0006_doc_grants.sql"),
 ];
 
 /// Runs the migrations the database has not run yet, each in its own transaction with

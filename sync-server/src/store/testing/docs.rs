@@ -28,6 +28,7 @@ pub fn run_docs_suite(mut make: impl FnMut() -> Box<dyn DocStore>) {
             docs_under_follows_the_code_prefix,
             docs_under_deduplicates_orders_and_limits,
             docs_under_sees_a_moved_document_in_its_new_scope,
+            documents_given_to_a_department_come_back_for_it_alone,
             sync_states_are_per_device_and_document,
             a_committed_group_keeps_every_write,
             an_aborted_group_keeps_nothing,
@@ -291,6 +292,66 @@ fn docs_under_follows_the_code_prefix(store: &mut dyn DocStore) {
     assert!(under(store, "120101").is_empty());
     let got = store.docs_under(&[code(GRID_B)], 100).expect("query");
     assert_eq!(got, vec![b], "records come back whole");
+}
+
+fn documents_given_to_a_department_come_back_for_it_alone(store: &mut dyn DocStore) {
+    let (cgj, zjj) = (
+        code(&format!("{DISTRICT}-cgj")),
+        code(&format!("{DISTRICT}-zjj")),
+    );
+    let dispatch = record(GRID_A, DocKind::Dispatch);
+    let report = record(GRID_A, DocKind::Report);
+    let other = record(GRID_B, DocKind::Dispatch);
+    for r in [&dispatch, &other] {
+        store.create_doc(r, b"x").expect("create");
+    }
+    // The report is given before it is registered (it may reach the relay later).
+    store
+        .grant_docs(&[dispatch.id, report.id], &cgj)
+        .expect("grant");
+    store.grant_docs(&[dispatch.id], &cgj).expect("again");
+    store.grant_docs(&[other.id], &zjj).expect("grant");
+    assert_eq!(
+        store.doc_grants(&dispatch.id).expect("grants"),
+        vec![cgj.clone()]
+    );
+    assert_eq!(
+        store.doc_grants(&report.id).expect("grants"),
+        vec![cgj.clone()]
+    );
+    assert_eq!(
+        store
+            .docs_granted(std::slice::from_ref(&cgj), 100)
+            .expect("q"),
+        vec![dispatch.clone()],
+        "only registered documents come back"
+    );
+    store.create_doc(&report, b"x").expect("create");
+    let got = ids(&store
+        .docs_granted(std::slice::from_ref(&cgj), 100)
+        .expect("q"));
+    assert_eq!(got, sorted(vec![dispatch.id, report.id]));
+    assert_eq!(
+        store
+            .docs_granted(std::slice::from_ref(&cgj), 1)
+            .expect("q")
+            .len(),
+        1
+    );
+    assert_eq!(
+        ids(&store
+            .docs_granted(&[zjj.clone(), cgj.clone()], 100)
+            .expect("q")),
+        sorted(vec![dispatch.id, report.id, other.id])
+    );
+    // Given is not scoped: nothing under the department's code.
+    assert!(store.docs_under(&[cgj], 100).expect("q").is_empty());
+    assert!(
+        store
+            .doc_grants(&DocumentId::random())
+            .expect("grants")
+            .is_empty()
+    );
 }
 
 fn docs_under_deduplicates_orders_and_limits(store: &mut dyn DocStore) {
