@@ -10,10 +10,20 @@ use tauri::ipc::InvokeResponseBody;
 use crate::helpers::*;
 
 fn enrolled(rt: &tokio::runtime::Runtime, relay: &TestRelay, name: &str, role: &str) -> TestApp {
+    enrolled_in(rt, relay, name, role, GRID)
+}
+
+fn enrolled_in(
+    rt: &tokio::runtime::Runtime,
+    relay: &TestRelay,
+    name: &str,
+    role: &str,
+    scope: &str,
+) -> TestApp {
     let app = fresh_app(rt);
     app.call(
         "enroll",
-        json!({ "relayUrl": relay.url, "code": relay.code_for(name, role) }),
+        json!({ "relayUrl": relay.url, "code": relay.code_in(name, role, scope) }),
     );
     assert!(synced(&app), "{:?}", app.state().sync_view());
     app
@@ -214,4 +224,137 @@ fn a_member_and_a_leader_take_a_report_from_filed_to_closed_over_the_relay() {
         json!({ "from": today.to_string(), "to": (today - chrono::Duration::days(1)).to_string() }),
     );
     assert_eq!(backwards["fields"][0]["field"], "period", "{backwards}");
+}
+
+/// The whole chain over the relay: a member files, the grid leader and the community send
+/// it up, the street's centre dispatches it to its 城管 department, which handles it with
+/// an after-photo; the centre checks it and the member records the resident's
+/// satisfaction. The department's device is given that event and nothing else.
+#[test]
+fn an_event_goes_up_the_chain_to_a_department_and_back_to_the_resident() {
+    let rt = runtime();
+    let relay = TestRelay::spawn(&rt);
+    let member = enrolled(&rt, &relay, "测试网格员", "member");
+    let leader = enrolled(&rt, &relay, "测试网格长", "leader");
+    let community = enrolled_in(&rt, &relay, "测试社区", "chief-leader", "110105001001");
+    let centre = enrolled_in(&rt, &relay, "测试指挥中心", "centre", "110105001");
+    let dept = enrolled_in(&rt, &relay, "测试城管科", "department", DEPARTMENT);
+    let info = dept.call("app_info", json!({}));
+    assert_eq!(
+        (&info["party"], &info["mayFile"]),
+        (&json!("department"), &json!(false)),
+        "{info}"
+    );
+
+    let file = |what: &str| {
+        let evidence = photo(&member);
+        let input = json!({
+            "category": "urban_property", "severity": "serious", "place": "3号路口", "gps": null,
+            "description": what, "photos": [evidence],
+        });
+        member.call("file_report", json!({ "input": input }))
+    };
+    let report = file("路面塌陷,需要执法部门处理");
+    let kept = file("楼道灯不亮");
+    let step = |app: &TestApp, action: Value| {
+        app.call("take_step", json!({ "report": report, "action": action }))
+    };
+
+    detail_when(&leader, &report, |d| {
+        kinds(&d["allowed"]).contains(&"escalate".to_owned())
+    });
+    let up = step(&leader, json!({ "kind": "escalate", "note": "需要执法" }));
+    assert_eq!(
+        (&up["state"], &up["level"]),
+        (&json!("pending"), &json!("community"))
+    );
+    detail_when(&community, &report, |d| d["level"] == "community");
+    step(
+        &community,
+        json!({ "kind": "escalate", "note": "社区无执法权" }),
+    );
+    detail_when(&centre, &report, |d| {
+        d["level"] == "centre" && kinds(&d["allowed"]).contains(&"dispatch".to_owned())
+    });
+    let sent = step(
+        &centre,
+        json!({ "kind": "dispatch", "to": { "kind": "department", "id": DEPARTMENT },
+                "limit": { "working_days": 5 }, "note": "请城管处理" }),
+    );
+    assert_eq!(sent["state"], "in_progress", "{sent}");
+
+    // The department gets the event, with its report and photo, and nothing else.
+    let given = detail_when(&dept, &report, |d| {
+        kinds(&d["allowed"]).contains(&"finish".to_owned())
+    });
+    assert_eq!(
+        given["assignee"],
+        json!({ "kind": "department", "id": DEPARTMENT })
+    );
+    let tasks = dept.call("my_tasks", json!({}));
+    assert_eq!(tasks.as_array().map(Vec::len), Some(1), "{tasks}");
+    assert_eq!(tasks[0]["report"], report);
+    let page = dept.call("get_report", json!({ "id": report }));
+    assert_eq!(
+        page["report"]["description"], "路面塌陷,需要执法部门处理",
+        "{page}"
+    );
+    assert_eq!(
+        dept.refused("event_detail", json!({ "report": kept }))["code"],
+        "not_found"
+    );
+    let after = photo(&dept);
+    let done = step(
+        &dept,
+        json!({ "kind": "finish", "note": "已修复路面", "photos": [after.clone()] }),
+    );
+    assert_eq!(done["state"], "awaiting_check");
+    // Its after-photo goes up into the event's grid, which it reads only through the event.
+    let uploaded = wait_until(Duration::from_secs(20), || {
+        dept.state()
+            .with_store(|s| s.upload_backlog())
+            .is_ok_and(|b| b.photos == 0)
+    });
+    assert!(uploaded, "{:?}", dept.state().sync_view());
+    let held = {
+        let s = wangge_relay::store::open(&relay.database).unwrap();
+        let grid = wangge_schema::ScopeCode::parse(GRID).unwrap();
+        s.blob_linked(after.as_str(), &grid).unwrap()
+    };
+    assert!(
+        held.is_some(),
+        "the relay holds the after-photo in the grid"
+    );
+
+    // The centre that dispatched it checks it; the member asks the resident.
+    detail_when(&centre, &report, |d| d["state"] == "awaiting_check");
+    let closed = step(&centre, json!({ "kind": "verify", "note": "已核实" }));
+    assert_eq!(closed["state"], "closed");
+    detail_when(&member, &report, |d| d["state"] == "closed");
+    let rated = step(
+        &member,
+        json!({ "kind": "rate", "rating": "satisfied", "note": "" }),
+    );
+    assert_eq!(rated["state"], "rated");
+    let history: Vec<Value> = rated["timeline"].as_array().unwrap().clone();
+    assert_eq!(
+        history
+            .iter()
+            .map(|s| (s["kind"].as_str().unwrap(), s["role"].as_str().unwrap()))
+            .collect::<Vec<_>>(),
+        [
+            ("file", "member"),
+            ("escalate", "leader"),
+            ("escalate", "community"),
+            ("dispatch", "centre"),
+            ("finish", "department"),
+            ("verify", "centre"),
+            ("rate", "member"),
+        ]
+    );
+    // Every device that holds the event ends with that history.
+    for app in [&leader, &community, &centre, &dept] {
+        let theirs = detail_when(app, &report, |d| d["state"] == "rated");
+        assert_eq!(theirs["timeline"], rated["timeline"]);
+    }
 }

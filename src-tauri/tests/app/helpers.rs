@@ -222,7 +222,11 @@ pub fn wait_until(within: Duration, mut f: impl FnMut() -> bool) -> bool {
 
 pub const GRID: &str = "110105001001001";
 
-/// A relay on 127.0.0.1:0 with a fresh database holding one grid.
+/// The street's 城管 department, which the street's centre dispatches to.
+pub const DEPARTMENT: &str = "110105001-cgj";
+
+/// A relay on 127.0.0.1:0 with a fresh database holding one grid (its street, community
+/// and a department of the street).
 pub struct TestRelay {
     pub url: String,
     pub database: String,
@@ -253,6 +257,7 @@ impl TestRelay {
         admin::add_division(s.as_mut(), "110105001", "street").unwrap();
         admin::add_division(s.as_mut(), "110105001001", "community").unwrap();
         admin::add_grid(s.as_mut(), GRID, "grid").unwrap();
+        admin::add_department(s.as_mut(), DEPARTMENT, "城管科").unwrap();
         Self {
             url: format!("http://{addr}"),
             database,
@@ -268,8 +273,13 @@ impl TestRelay {
 
     /// A one-time enrollment code for a new user `name` with `role` in the grid.
     pub fn code_for(&self, name: &str, role: &str) -> String {
+        self.code_in(name, role, GRID)
+    }
+
+    /// A one-time enrollment code for a new user `name` with `role` for `scope`.
+    pub fn code_in(&self, name: &str, role: &str, scope: &str) -> String {
         let mut s = store::open(&self.database).unwrap();
-        let user = admin::add_user(s.as_mut(), name, role, &[GRID.to_owned()]).unwrap();
+        let user = admin::add_user(s.as_mut(), name, role, &[scope.to_owned()]).unwrap();
         admin::enroll_code(s.as_mut(), user, 1)
             .unwrap()
             .expose()
