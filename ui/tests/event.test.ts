@@ -5,7 +5,7 @@ import TasksView from '@/views/TasksView.vue';
 import { setAppInfo } from '@/composables/appInfo';
 import { taskCount } from '@/composables/tasks';
 import { buildAction, emptyForm } from '@/lib/steps';
-import { REFUSAL_TEXT } from '@/bindings/codes';
+import { ACTION_FORMS, REFUSAL_TEXT } from '@/bindings/codes';
 import type { EventDetail, Task } from '@/lib/types';
 import { appInfoFixture } from './fixtures';
 import { backend, testRouter, settle } from './helpers';
@@ -101,6 +101,26 @@ describe('event panel', () => {
     expect(w.get('[data-testid="event-assignee"]').text()).toContain('本人');
     expect(w.find('[data-testid="event-form"]').exists()).toBe(false);
     expect(w.find('[data-testid="event-action-finish"]').exists()).toBe(true);
+  });
+
+  it('builds each form from core\'s table: what it asks for and what it requires', async () => {
+    setAppInfo(appInfoFixture({ role: 'centre', party: 'centre' }));
+    backend({
+      event_detail: () => detail({ state: 'pending', level: 'centre', allowed: ['dispatch', 'supervise', 'escalate'] }),
+    });
+    const w = mount(EventPanel, { props: { report: REPORT }, global: { plugins: [testRouter()] } });
+    await flushPromises();
+    const label = () => w.get('[data-testid="event-note"]').element.closest('label')!.querySelector('.ff__label')!.textContent;
+    for (const kind of ['dispatch', 'supervise', 'escalate'] as const) {
+      await w.get(`[data-testid="event-action-${kind}"]`).trigger('click');
+      const form = ACTION_FORMS[kind];
+      expect(w.find('[data-testid="event-limit"]').exists()).toBe(form.limit);
+      expect(w.find('[data-testid="event-photo-input"]').exists()).toBe(form.photos !== null);
+      expect(label()!.endsWith('(选填)')).toBe(!form.textRequired);
+    }
+    // 上报 to the next level needs its reason; 派遣 a limit and a target.
+    expect(ACTION_FORMS.escalate).toMatchObject({ text: 'reason', textRequired: true });
+    expect(ACTION_FORMS.dispatch).toMatchObject({ target: 'any', limit: true, textRequired: false });
   });
 
   it('shows a refused step in Chinese from its refusal code and keeps the form open', async () => {

@@ -50,6 +50,8 @@
 //! - [`step`]: [`Step`], [`Actor`], [`Action`] and their payloads.
 //! - [`refusal`]: [`Refusal`], why a step may not be taken, with Chinese messages.
 //! - [`event`]: [`EventState`], what is derived about one event, and its parts.
+//! - [`form`]: [`form_of`], what each action's form asks for and requires (the machine
+//!   checks a step's text and photos by it; the app's forms are built from it).
 //! - [`machine`]: [`EventState`], [`check`], [`apply`], [`allowed_actions`]: the state
 //!   table.
 //! - [`derive`](mod@derive): [`derive()`](derive::derive), the state of a DAG of steps, with conflicts
@@ -67,6 +69,7 @@ pub mod codes;
 pub mod deadline;
 pub mod derive;
 pub mod event;
+pub mod form;
 pub mod machine;
 pub mod refusal;
 pub mod stats;
@@ -82,6 +85,7 @@ pub use category::{Categories, Category};
 pub use clock::{Clock, clock};
 pub use deadline::{Limit, Mark, Stage, TimeLimits, due, mark};
 pub use derive::{Applied, Conflict, Derived, Settled, causal_order, derive};
+pub use form::{ActionForm, PhotoNeed, TargetField, TextField, all_forms, form_of};
 pub use machine::{EventState, Level, State, allowed_actions, apply, check, may, parties_for};
 pub use refusal::Refusal;
 pub use stats::{Figures, Period, Ratio, Stats, stats};

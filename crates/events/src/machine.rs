@@ -29,6 +29,7 @@ use crate::deadline::Limit;
 pub use crate::event::{
     Deadline, DelayRequest, EventState, Flag, Hop, Level, OpenConflict, RatingRecord, Report, State,
 };
+use crate::form::{PhotoNeed, TextField, form_of};
 use crate::refusal::Refusal;
 use crate::step::{
     Action, ActionKind, Actor, Assignee, Party, Rating, Settlement, Step, is_photo_ref,
@@ -178,10 +179,6 @@ pub fn may(s: &EventState, actor: &Actor, kind: ActionKind) -> Result<(), Refusa
     }
 }
 
-fn note(text: &str, refusal: Refusal) -> Result<(), Refusal> {
-    ensure(!text.trim().is_empty(), refusal)
-}
-
 fn photos(list: &[String], required: bool) -> Result<(), Refusal> {
     ensure(!required || !list.is_empty(), Refusal::MissingPhoto)?;
     ensure(list.iter().all(|p| is_photo_ref(p)), Refusal::BadPhotoRef)
@@ -193,21 +190,27 @@ fn limit(limit: &Limit) -> Result<(), Refusal> {
 
 /// Whether `step` may be taken on the event as it stands: [`may`], then its payload.
 pub fn check(s: &EventState, step: &Step) -> Result<(), Refusal> {
-    may(s, &step.actor, step.action.kind())?;
+    let kind = step.action.kind();
+    may(s, &step.actor, kind)?;
     let actor = &step.actor;
+    // What the form asks for ([`form_of`], the table the app's forms follow too).
+    let form = form_of(kind);
+    let (text, list) = step.action.text_and_photos();
+    if form.text_required {
+        let missing = match form.text {
+            Some(TextField::Reason) => Refusal::MissingReason,
+            _ => Refusal::MissingNote,
+        };
+        ensure(!text.trim().is_empty(), missing)?;
+    }
+    if let Some(need) = form.photos {
+        photos(list, need == PhotoNeed::Required)?;
+    }
     match &step.action {
-        Action::File {
-            category,
-            note: text,
-            photos: list,
-            ..
-        } => {
-            ensure(!category.trim().is_empty(), Refusal::MissingCategory)?;
-            note(text, Refusal::MissingNote)?;
-            photos(list, true)
+        Action::File { category, .. } => {
+            ensure(!category.trim().is_empty(), Refusal::MissingCategory)
         }
         Action::Accept { limit: l } => limit(l),
-        Action::Escalate { note: text } => note(text, Refusal::MissingReason),
         Action::Dispatch { to, limit: l, .. } => {
             match to {
                 Assignee::Grid(code) => {
@@ -220,29 +223,9 @@ pub fn check(s: &EventState, step: &Step) -> Result<(), Refusal> {
             limit(l)
         }
         Action::HandOver { member, .. } => ensure(*member != actor.user, Refusal::BadTarget),
-        Action::Progress {
-            note: text,
-            photos: list,
-        } => {
-            note(text, Refusal::MissingNote)?;
-            photos(list, false)
+        Action::RequestDelay { days, .. } => {
+            ensure((1..=MAX_DELAY_DAYS).contains(days), Refusal::BadDelayDays)
         }
-        Action::RequestDelay { days, reason } => {
-            ensure((1..=MAX_DELAY_DAYS).contains(days), Refusal::BadDelayDays)?;
-            note(reason, Refusal::MissingReason)
-        }
-        Action::ApproveDelay | Action::Verify { .. } => Ok(()),
-        Action::RejectDelay { reason }
-        | Action::RejectCheck { reason }
-        | Action::SendBack { reason } => note(reason, Refusal::MissingReason),
-        Action::Finish {
-            note: text,
-            photos: list,
-        } => {
-            note(text, Refusal::MissingNote)?;
-            photos(list, true)
-        }
-        Action::Supervise { .. } | Action::Rate { .. } => Ok(()),
         Action::Settle { conflict, decision } => {
             let open = s
                 .open_conflicts
@@ -254,6 +237,16 @@ pub fn check(s: &EventState, step: &Step) -> Result<(), Refusal> {
                 Settlement::Reapply => check(s, &open.step),
             }
         }
+        Action::Escalate { .. }
+        | Action::Progress { .. }
+        | Action::ApproveDelay
+        | Action::RejectDelay { .. }
+        | Action::Finish { .. }
+        | Action::Verify { .. }
+        | Action::RejectCheck { .. }
+        | Action::SendBack { .. }
+        | Action::Supervise { .. }
+        | Action::Rate { .. } => Ok(()),
     }
 }
 

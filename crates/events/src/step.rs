@@ -312,6 +312,27 @@ code_enum! {
 }
 
 impl Action {
+    /// The step's text (its note or reason, empty for an action without one) and photos:
+    /// what [`crate::form::form_of`] asks of its form.
+    pub fn text_and_photos(&self) -> (&str, &[String]) {
+        match self {
+            Action::File { note, photos, .. }
+            | Action::Progress { note, photos }
+            | Action::Finish { note, photos } => (note.as_str(), photos.as_slice()),
+            Action::Escalate { note }
+            | Action::Dispatch { note, .. }
+            | Action::HandOver { note, .. }
+            | Action::Verify { note }
+            | Action::Supervise { note, .. }
+            | Action::Rate { note, .. } => (note.as_str(), &[]),
+            Action::RequestDelay { reason, .. }
+            | Action::RejectDelay { reason }
+            | Action::RejectCheck { reason }
+            | Action::SendBack { reason } => (reason.as_str(), &[]),
+            Action::Accept { .. } | Action::ApproveDelay | Action::Settle { .. } => ("", &[]),
+        }
+    }
+
     /// This action's kind.
     pub fn kind(&self) -> ActionKind {
         match self {

@@ -32,50 +32,6 @@ export function emptyForm(): StepForm {
   };
 }
 
-/** The fields a form for `kind` shows. */
-export function fieldsOf(kind: ActionKind): {
-  note?: 'note' | 'reason';
-  limit?: boolean;
-  delayDays?: boolean;
-  target?: boolean;
-  member?: boolean;
-  photos?: 'optional' | 'required';
-  supervision?: boolean;
-  rating?: boolean;
-  settle?: boolean;
-} {
-  switch (kind) {
-    case 'accept':
-      return { limit: true };
-    case 'dispatch':
-      return { target: true, limit: true, note: 'note' };
-    case 'hand_over':
-      return { member: true, note: 'note' };
-    case 'progress':
-      return { note: 'note', photos: 'optional' };
-    case 'finish':
-      return { note: 'note', photos: 'required' };
-    case 'request_delay':
-      return { delayDays: true, note: 'reason' };
-    case 'reject_delay':
-    case 'reject_check':
-    case 'send_back':
-    case 'escalate':
-      return { note: 'reason' };
-    case 'verify':
-      return { note: 'note' };
-    case 'supervise':
-      return { supervision: true, note: 'note' };
-    case 'rate':
-      return { rating: true, note: 'note' };
-    case 'settle':
-      return { settle: true };
-    case 'approve_delay':
-    case 'file':
-      return {};
-  }
-}
-
 /** A whole number ≥ 0 from what was typed (NaN-free: junk is 0, which core refuses). */
 function count(text: string): number {
   const n = Number.parseInt(text.trim(), 10);

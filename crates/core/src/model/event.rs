@@ -213,26 +213,6 @@ pub struct Task {
     pub filed_at_ms: i64,
 }
 
-/// The note or reason an action carries, and its photos.
-pub(crate) fn note_and_photos(action: &Action) -> (&str, &[String]) {
-    match action {
-        Action::File { note, photos, .. }
-        | Action::Progress { note, photos }
-        | Action::Finish { note, photos } => (note.as_str(), photos.as_slice()),
-        Action::Escalate { note }
-        | Action::Dispatch { note, .. }
-        | Action::HandOver { note, .. }
-        | Action::Verify { note }
-        | Action::Supervise { note, .. }
-        | Action::Rate { note, .. } => (note.as_str(), &[]),
-        Action::RequestDelay { reason, .. }
-        | Action::RejectDelay { reason }
-        | Action::RejectCheck { reason }
-        | Action::SendBack { reason } => (reason.as_str(), &[]),
-        Action::Accept { .. } | Action::ApproveDelay | Action::Settle { .. } => ("", &[]),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,7 +16,6 @@ mod tags;
 mod temperature;
 mod visit;
 
-pub(crate) use event::note_and_photos;
 pub use event::{
     ActingParty, DeadlineView, EventDetail, StepStatus, Task, TimelineEntry, event_category,
     event_severity, user_id,

@@ -24,8 +24,7 @@ use crate::doc::steps::{REPORT_KEY, StoredSteps, ensure_steps_map, read_steps, w
 use crate::doc::{DocKind, collection, read_fields};
 use crate::error::{CoreError, ErrorCode, FieldError, Result};
 use crate::model::{
-    DeadlineView, EventDetail, GridCode, Report, ReportId, StepStatus, Task, TimelineEntry,
-    note_and_photos, user_id,
+    DeadlineView, EventDetail, GridCode, Report, ReportId, StepStatus, Task, TimelineEntry, user_id,
 };
 
 /// Actions that do not by themselves put an event on a party's to-do list.
@@ -174,7 +173,7 @@ impl Store {
 
     /// What the store checks beyond the state machine: note length, photos present.
     fn check_step_payload(&self, step: &Step) -> Result<()> {
-        let (note, photos) = note_and_photos(&step.action);
+        let (note, photos) = step.action.text_and_photos();
         let mut problems = vec![];
         if note.chars().count() > MAX_STEP_NOTE_CHARS {
             problems.push(FieldError::new("note", ErrorCode::TooLong, "note too long"));
@@ -282,7 +281,7 @@ impl Store {
         let timeline = causal_order(&stored.steps)
             .into_iter()
             .map(|s| {
-                let (note, photos) = note_and_photos(&s.action);
+                let (note, photos) = s.action.text_and_photos();
                 TimelineEntry {
                     step: s.id,
                     kind: s.action.kind(),
@@ -466,7 +465,7 @@ pub(crate) fn write_steps(
         Ok(())
     })?;
     for step in steps {
-        for photo in note_and_photos(&step.action).1 {
+        for photo in step.action.text_and_photos().1 {
             batch.queue_upload(photo, scope.as_str());
         }
     }
