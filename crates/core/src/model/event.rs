@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use wangge_events::{
-    Action, ActionKind, Assignee, Level, Mark, Party, Refusal, Stage, State, StepId, Supervision,
+    ActionKind, Assignee, Level, Mark, Party, Refusal, Stage, State, StepId, Supervision,
 };
 
 use super::{Category, ReportId, Severity};
