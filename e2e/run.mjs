@@ -8,6 +8,9 @@
 // temperatures (one a fever), files a report with a photo and waits for its own sync status
 // to say everything is up; instance B (own data dir) enrolls in the same grid and must show
 // the household, the fever and the report with its photo.
+// Part 3 (chain, with part 1): A's report goes up the chain and back (e2e/chain.mjs):
+// leader and community send it up, the centre dispatches it to a department, which
+// finishes it with a photo; the centre checks it and reads the statistics.
 // Part 2 (day): a "standard day" on a seeded grid: 20 residents' checks, one visit, one
 // report with two photos, the journal; prints the UI actions it took.
 // Screenshots go to artifacts/e2e/. Exit code 0 only if every step passed.
@@ -16,6 +19,7 @@ import { mkdirSync, mkdtempSync, existsSync, rmSync, readdirSync, readFileSync }
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chain } from './chain.mjs';
 import { AppInstance } from './lib/app.mjs';
 import { makePhoto } from './lib/photos.mjs';
 import { killAllNow, run, stopAll } from './lib/procs.mjs';
@@ -262,6 +266,7 @@ async function e2e(relay) {
     await shot(b, 'B-report-photo', { clear: true });
   });
   await timed('B: close', () => closeApp(b));
+  return { ...report, grid: GRID };
 }
 
 /** Part 2: a standard day on a seeded grid; returns the action counts. */
@@ -356,7 +361,9 @@ async function main() {
   let failed = false;
   if (only !== 'day') {
     try {
-      await e2e(relay);
+      const report = await e2e(relay);
+      const after = makePhoto(work, 'after.jpg', 31, 'gray-khaki');
+      await chain({ timed, shot, openApp, closeApp }, relay, report, after);
     } catch {
       failed = true;
       for (const app of open) {

@@ -9,6 +9,7 @@ export const STREET = '110105001';
 export const COMMUNITY = '110105001001';
 export const GRID = '110105001001001';
 export const GRID_2 = '110105001001002';
+export const DEPARTMENT = '110105001-cgj';
 
 export class Relay {
   constructor(bin, dir) {
@@ -35,6 +36,18 @@ export class Relay {
     const id = this.admin('add-user', '--name', name, '--role', 'member', '--scope', grid);
     if (!/^[0-9a-f-]{36}$/.test(id)) throw new Error(`add-user printed no user id: ${id}`);
     return id;
+  }
+
+  /** Adds a user with `role` for `scope` (grid, community, division or department code); returns the user id. */
+  addUser(name, role, scope) {
+    const id = this.admin('add-user', '--name', name, '--role', role, '--scope', scope);
+    if (!/^[0-9a-f-]{36}$/.test(id)) throw new Error(`add-user printed no user id: ${id}`);
+    return id;
+  }
+
+  /** Adds a department (职能部门) of a division. */
+  addDepartment(code, name) {
+    this.admin('add-department', '--code', code, '--name', name);
   }
 
   /** A one-time enrollment code for `user`. */
