@@ -254,7 +254,12 @@ fn an_event_goes_up_the_chain_to_a_department_and_back_to_the_resident() {
         });
         member.call("file_report", json!({ "input": input }))
     };
-    let report = file("路面塌陷,需要执法部门处理");
+    let evidence = photo(&member);
+    let input = json!({
+        "category": "urban_property", "severity": "serious", "place": "3号路口", "gps": null,
+        "description": "路面塌陷,需要执法部门处理", "photos": [evidence.clone()],
+    });
+    let report = member.call("file_report", json!({ "input": input }));
     let kept = file("楼道灯不亮");
     let step = |app: &TestApp, action: Value| {
         app.call("take_step", json!({ "report": report, "action": action }))
@@ -303,6 +308,12 @@ fn an_event_goes_up_the_chain_to_a_department_and_back_to_the_resident() {
         dept.refused("event_detail", json!({ "report": kept }))["code"],
         "not_found"
     );
+    // The member's evidence photo comes down to it through the event it was given.
+    let fetched = wait_until(Duration::from_secs(20), || {
+        dept.invoke("photo", json!({ "hash": evidence, "thumb": false }))
+            .is_ok()
+    });
+    assert!(fetched, "the department never got the report's photo");
     let after = photo(&dept);
     let done = step(
         &dept,
