@@ -108,6 +108,8 @@ pub fn export(dir: &Path) -> Result<(), ts_rs::ExportError> {
         Ratio,
         ExportedFile,
         ActionForm,
+        Unit,
+        UnitKind,
     );
     let mut names: Vec<String> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok())

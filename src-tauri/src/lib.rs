@@ -101,6 +101,7 @@ pub fn invoke_handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
 {
     tauri::generate_handler![
         commands::setup::app_info,
+        commands::setup::directory,
         commands::setup::enroll,
         commands::setup::enroll_link,
         commands::setup::start_demo,

@@ -47,6 +47,10 @@ pub mod sync_state;
 pub mod tus;
 
 pub use access::{Principal, Role, WriteRefusal};
+
+/// Where a device fetches its directory (名录): the divisions, departments and grids under
+/// its scopes, by name (`{"units": [{"code", "name"}]}`).
+pub const DIRECTORY_PATH: &str = "/v1/directory";
 pub use enroll::{ApiError, EnrollRequest, EnrollResponse};
 pub use enroll_link::{EnrollLink, EnrollLinkError, TrustAnchor};
 pub use error::{ErrorCode, FieldError};

@@ -47,3 +47,11 @@ pub fn day_summary(state: State<'_, AppState>, day: Option<NaiveDate>) -> AppRes
     let grids = state.grids();
     state.with_store(|s| s.summary_on(&grids, day))
 }
+
+/// The directory (名录): the divisions, departments and grids under this device's scopes,
+/// by name, as the relay last sent it (empty on a demo device and before the first sync).
+#[tauri::command(async)]
+#[tracing::instrument(skip_all)]
+pub fn directory(state: State<'_, AppState>) -> AppResult<Vec<wangge_core::Unit>> {
+    state.with_store(|s| s.directory())
+}

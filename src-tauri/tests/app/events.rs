@@ -261,6 +261,36 @@ fn an_event_goes_up_the_chain_to_a_department_and_back_to_the_resident() {
     });
     let report = member.call("file_report", json!({ "input": input }));
     let kept = file("楼道灯不亮");
+    // The centre's directory names the street's department; the department's names itself.
+    let named = |app: &TestApp, code: &str| {
+        let mut last = Value::Null;
+        let ok = wait_until(Duration::from_secs(20), || {
+            last = app.call("directory", json!({}));
+            last.as_array()
+                .is_some_and(|l| l.iter().any(|u| u["code"] == code))
+        });
+        assert!(ok, "{code} not in the directory: {last}");
+        last
+    };
+    let units = named(&centre, DEPARTMENT);
+    let cgj = units
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["code"] == DEPARTMENT);
+    assert_eq!(
+        cgj,
+        Some(&json!({ "code": DEPARTMENT, "name": "城管科", "kind": "department" }))
+    );
+    assert!(
+        units
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["code"] == GRID && u["kind"] == "grid")
+    );
+    let own = named(&dept, DEPARTMENT);
+    assert_eq!(own.as_array().map(Vec::len), Some(1), "{own}");
     let step = |app: &TestApp, action: Value| {
         app.call("take_step", json!({ "report": report, "action": action }))
     };

@@ -49,6 +49,7 @@ impl Flaky {
 
 impl AccountStore for Flaky {
     delegate! {
+        units_under(&self, s: &[ScopeCode], l: usize) -> Result<Vec<(ScopeCode, String)>, StoreError>;
         division_exists(&self, c: &ScopeCode) -> Result<bool, StoreError>;
         grid_exists(&self, c: &ScopeCode) -> Result<bool, StoreError>;
         user(&self, id: Uuid) -> Result<Option<User>, StoreError>;

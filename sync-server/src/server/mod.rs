@@ -14,6 +14,7 @@
 
 mod admin_api;
 mod auth_device;
+mod directory;
 mod files;
 mod http;
 mod hub_task;
@@ -204,6 +205,7 @@ impl Relay {
                     )),
             )
             .route("/v1/blobs/{sha256}", get(files::download))
+            .route(wangge_schema::DIRECTORY_PATH, get(directory::directory))
             .with_state(app);
         let (metrics_stop, metrics_server) = match metrics_listener {
             Some(listener) => {

@@ -67,6 +67,13 @@ pub trait AccountStore: Send {
     fn add_division(&mut self, code: &ScopeCode, name: &str) -> Result<(), StoreError>;
     /// Whether a division exists.
     fn division_exists(&self, code: &ScopeCode) -> Result<bool, StoreError>;
+    /// The divisions, departments and grids `scopes` cover ([`ScopeCode::covers`]), with
+    /// their names, in code order, at most `limit`: the directory devices name units by.
+    fn units_under(
+        &self,
+        scopes: &[ScopeCode],
+        limit: usize,
+    ) -> Result<Vec<(ScopeCode, String)>, StoreError>;
     /// Adds a grid; `NotFound` unless its community division exists, `AlreadyExists` if
     /// the code is taken.
     fn add_grid(&mut self, code: &ScopeCode, name: &str) -> Result<(), StoreError>;
@@ -118,4 +125,19 @@ pub trait AccountStore: Send {
     /// newest first, at most `limit`.
     fn admin_log(&self, within: &ScopeCode, limit: usize)
     -> Result<Vec<AdminLogEntry>, StoreError>;
+}
+
+/// What a prefix query over unit codes found, narrowed to what `scopes` cover (a
+/// department's code is a prefix of its neighbours' but covers only itself), each once,
+/// in code order, at most `limit`.
+pub(crate) fn covered_units(
+    scopes: &[ScopeCode],
+    mut found: Vec<(ScopeCode, String)>,
+    limit: usize,
+) -> Vec<(ScopeCode, String)> {
+    found.retain(|(c, _)| scopes.iter().any(|s| s.covers(c)));
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    found.dedup_by(|a, b| a.0 == b.0);
+    found.truncate(limit);
+    found
 }

@@ -11,7 +11,8 @@ export type StatsRow = {
  */
 code: string, 
 /**
- * What the screen calls it: 合计, the category's Chinese name, or the grid code.
+ * What the screen calls it: 合计, the category's Chinese name, or the grid's name from
+ * the directory (its code until the directory has it).
  */
 name: string, 
 /**

@@ -83,6 +83,8 @@ export type { Task } from './Task';
 export type { TemperatureReading } from './TemperatureReading';
 export type { TextField } from './TextField';
 export type { TimelineEntry } from './TimelineEntry';
+export type { Unit } from './Unit';
+export type { UnitKind } from './UnitKind';
 export type { Visit } from './Visit';
 export type { VisitId } from './VisitId';
 export type { VisitInput } from './VisitInput';

@@ -21,7 +21,7 @@ pub use event::{
     event_severity, user_id,
 };
 pub use fields::{FieldConflict, FieldValue};
-pub use grid::{Division, DivisionCode, Grid, GridCode};
+pub use grid::{Division, DivisionCode, Grid, GridCode, MAX_UNIT_NAME_CHARS, Unit, UnitKind};
 pub use household::{Address, Household, HouseholdInput, LastVisit};
 pub use id_number::{IdNumber, Sex, check_char};
 pub(crate) use ids::derived;

@@ -18,6 +18,7 @@ mod actions;
 mod batch;
 mod blobs;
 mod cache;
+mod directory;
 mod event_index;
 mod event_stats;
 mod events;

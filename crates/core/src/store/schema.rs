@@ -238,6 +238,14 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX event_state_assignee ON event_state (assignee_id);
     CREATE INDEX event_state_verifier ON event_state (verifier);
     "#,
+    // 8: the directory (名录) the relay sends: units under the device's scopes by name.
+    r#"
+    CREATE TABLE directory (
+        code TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// The version that added `report_photos` and `photo_uploads`: stores older than this

@@ -25,11 +25,12 @@ use reqwest::Method;
 use sha2::{Digest, Sha256};
 use tokio::sync::{Notify, watch};
 use tokio::time::{Instant, sleep, sleep_until};
-use wangge_schema::RelayUrl;
 use wangge_schema::tus::{BLOBS_PATH, FILES_PATH, TUS_VERSION, UploadMetadata, encode_checksum};
+use wangge_schema::{DIRECTORY_PATH, RelayUrl};
 
 use super::http::{Answer, Bytes, Conn};
 use super::{SyncConfig, SyncStatus, lock};
+use crate::model::Unit;
 use crate::photos::{Settings, thumbnail_of};
 use crate::store::{MAX_BLOB_BYTES, Store, Subscription, UploadJob};
 
@@ -115,15 +116,48 @@ async fn docs_changed(rx: &mut watch::Receiver<SyncStatus>, last: &mut DocsView)
     }
 }
 
+/// How often the directory (名录) is fetched again while the link is up.
+const DIRECTORY_EVERY: Duration = Duration::from_secs(6 * 3600);
+
+/// The largest directory answer read (a district's units by name, with room to spare).
+const MAX_DIRECTORY_BYTES: usize = 4 << 20;
+
+/// The relay's directory answer.
+#[derive(serde::Deserialize)]
+struct DirectoryAnswer {
+    units: Vec<DirectoryUnit>,
+}
+
+#[derive(serde::Deserialize)]
+struct DirectoryUnit {
+    code: String,
+    name: String,
+}
+
 impl PhotoWorker {
     pub async fn run(self) {
         let mut retries: HashMap<String, Retry> = HashMap::new();
         let mut delay = self.cfg.backoff_min;
         let mut seen = self.status.subscribe();
         let mut last = docs_view(&seen.borrow_and_update());
+        let mut directory_at: Option<Instant> = None;
         loop {
             let result = self.pass(&mut retries).await;
             self.publish(&retries);
+            let online = self.status.borrow().online;
+            if result.is_ok()
+                && online
+                && directory_at.is_none_or(|t| t.elapsed() >= DIRECTORY_EVERY)
+            {
+                // Names only: a failure waits for the next pass and costs nothing else.
+                match self.fetch_directory().await {
+                    Ok(n) => {
+                        tracing::info!(units = n, "directory fetched");
+                        directory_at = Some(Instant::now());
+                    }
+                    Err(code) => tracing::info!(code, "directory not fetched"),
+                }
+            }
             if let Err(code) = result {
                 tracing::info!(code, "photo transfer interrupted; retrying");
                 self.status.send_modify(|s| {
@@ -160,6 +194,43 @@ impl PhotoWorker {
                 () = docs_changed(&mut seen, &mut last) => {}
             }
         }
+    }
+
+    /// Fetches the directory (the units under this device's scopes, by name) and keeps it
+    /// in the store; returns how many units it holds. Entries with a code that is not a
+    /// valid one, or no name, are left out.
+    async fn fetch_directory(&self) -> Result<usize, &'static str> {
+        let relay = self.relay.clone()?;
+        let mut conn = Conn::open(
+            &relay,
+            &self.cfg.transport,
+            &self.token,
+            self.cfg.connect_timeout,
+        )?;
+        let a: Answer = conn
+            .send(
+                Method::GET,
+                &relay.path(DIRECTORY_PATH),
+                &[],
+                Bytes::new(),
+                MAX_DIRECTORY_BYTES,
+                REQUEST_TIMEOUT,
+            )
+            .await?;
+        if a.status != 200 {
+            return Err("directory_refused");
+        }
+        let answer: DirectoryAnswer =
+            serde_json::from_slice(&a.body).map_err(|_| "directory_unreadable")?;
+        let units: Vec<Unit> = answer
+            .units
+            .iter()
+            .filter_map(|u| Unit::from_relay(&u.code, &u.name))
+            .collect();
+        lock(&self.store)
+            .replace_directory(&units)
+            .map_err(|_| "store")?;
+        Ok(units.len())
     }
 
     /// Uploads everything queued, then fetches the missing photos that are due, over one

@@ -15,7 +15,8 @@ use crate::store::{Store, category_name};
 pub struct StatsRow {
     /// The grid or category code (empty for the total).
     pub code: String,
-    /// What the screen calls it: 合计, the category's Chinese name, or the grid code.
+    /// What the screen calls it: 合计, the category's Chinese name, or the grid's name from
+    /// the directory (its code until the directory has it).
     pub name: String,
     /// The counts.
     pub figures: Figures,
@@ -71,8 +72,11 @@ impl Store {
             by_grid: stats
                 .by_grid
                 .into_iter()
-                .map(|(code, f)| StatsRow::new(&code, code.clone(), f))
-                .collect(),
+                .map(|(code, f)| {
+                    let name = self.unit_name(&code)?.unwrap_or_else(|| code.clone());
+                    Ok(StatsRow::new(&code, name, f))
+                })
+                .collect::<Result<_>>()?,
             by_category: stats
                 .by_category
                 .into_iter()

@@ -525,6 +525,27 @@ fn the_statistics_of_a_month_count_what_was_filed_closed_on_time_and_left_overdu
         [&grid_a().as_str().to_owned()]
     );
     assert_eq!(s.by_category.values().map(|f| f.reports).sum::<u32>(), 2);
+    // The screen names the grid as the directory does, its code until the directory has it.
+    let (first, last) = (
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+    );
+    assert_eq!(
+        l.store.stats_view(first, last).unwrap().by_grid[0].name,
+        grid_a().as_str()
+    );
+    let named = Unit::from_relay(grid_a().as_str(), " 第一网格 ").unwrap();
+    assert_eq!(named.kind, UnitKind::Grid);
+    assert!(
+        Unit::from_relay("not-a-code", "x").is_none()
+            && Unit::from_relay(grid_a().as_str(), " ").is_none()
+    );
+    l.store.replace_directory(&[named]).unwrap();
+    let view = l.store.stats_view(first, last).unwrap();
+    assert_eq!(
+        (view.by_grid[0].name.as_str(), view.total.figures.reports),
+        ("第一网格", 2)
+    );
     // The centre's copy counts the same; a leader of another grid holding the events
     // counts none of them.
     assert_eq!(c.store.event_stats(november).unwrap(), s);

@@ -125,6 +125,13 @@ impl AccountStore for ObjectBacked {
     fn division_exists(&self, code: &ScopeCode) -> Result<bool, StoreError> {
         self.db.division_exists(code)
     }
+    fn units_under(
+        &self,
+        scopes: &[ScopeCode],
+        limit: usize,
+    ) -> Result<Vec<(ScopeCode, String)>, StoreError> {
+        self.db.units_under(scopes, limit)
+    }
     fn add_grid(&mut self, code: &ScopeCode, name: &str) -> Result<(), StoreError> {
         self.db.add_grid(code, name)
     }

@@ -81,6 +81,30 @@ impl AccountStore for PgStore {
         self.exists("SELECT 1 FROM divisions WHERE code = $1", code)
     }
 
+    fn units_under(
+        &self,
+        scopes: &[ScopeCode],
+        limit: usize,
+    ) -> Result<Vec<(ScopeCode, String)>, StoreError> {
+        let patterns: Vec<String> = scopes.iter().map(|s| format!("{}%", s.as_str())).collect();
+        let max = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self
+            .conn()?
+            .query(
+                "SELECT code, name FROM divisions WHERE code LIKE ANY($1::text[])
+                 UNION ALL SELECT code, name FROM grids WHERE code LIKE ANY($1::text[])
+                 ORDER BY code LIMIT $2",
+                &[&patterns, &max],
+            )
+            .map_err(db)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let code = ScopeCode::parse(col(r, 0)?).map_err(corrupt)?;
+            out.push((code, col::<&str>(r, 1)?.to_owned()));
+        }
+        Ok(crate::store::accounts::covered_units(scopes, out, limit))
+    }
+
     fn add_grid(&mut self, code: &ScopeCode, name: &str) -> Result<(), StoreError> {
         let community = code.community().ok_or(StoreError::NotFound("grid code"))?;
         self.write(|c| {

@@ -92,6 +92,40 @@ impl AccountStore for SqliteStore {
             .map_err(db)
     }
 
+    fn units_under(
+        &self,
+        scopes: &[ScopeCode],
+        limit: usize,
+    ) -> Result<Vec<(ScopeCode, String)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT code, name FROM divisions WHERE substr(code, 1, ?2) = ?1
+                 UNION ALL SELECT code, name FROM grids WHERE substr(code, 1, ?2) = ?1
+                 ORDER BY code LIMIT ?3",
+            )
+            .map_err(db)?;
+        let mut out = Vec::new();
+        for s in scopes {
+            let rows = stmt
+                .query_map(
+                    params![
+                        s.as_str(),
+                        i64::try_from(s.as_str().len()).unwrap_or(i64::MAX),
+                        i64::try_from(limit).unwrap_or(i64::MAX)
+                    ],
+                    |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+                )
+                .map_err(db)?;
+            for row in rows {
+                let (code, name) = row.map_err(db)?;
+                let code = ScopeCode::parse(&code).map_err(corrupt)?;
+                out.push((code, name));
+            }
+        }
+        Ok(super::super::accounts::covered_units(scopes, out, limit))
+    }
+
     fn add_grid(&mut self, code: &ScopeCode, name: &str) -> Result<(), StoreError> {
         let community = code.community().ok_or(StoreError::NotFound("grid code"))?;
         if !self.division_exists(community.scope())? {

@@ -18,6 +18,7 @@ pub fn run_accounts_suite(mut make: impl FnMut() -> Box<dyn AccountStore>) {
             a_grid_code_is_not_a_division,
             grids_need_their_community,
             grids_are_added_once,
+            the_directory_lists_the_units_a_scope_covers_with_their_names,
             users_keep_their_name_role_and_scopes,
             an_unknown_user_is_none,
             enrollment_codes_need_an_existing_user,
@@ -141,6 +142,49 @@ fn grids_are_added_once(store: &mut dyn AccountStore) {
         Err(StoreError::AlreadyExists(_))
     ));
     assert!(store.grid_exists(&code(GRID_A)).expect("query"));
+}
+
+fn the_directory_lists_the_units_a_scope_covers_with_their_names(store: &mut dyn AccountStore) {
+    seed(store);
+    let (street, cgj, cgjx) = (
+        code(STREET),
+        code(&format!("{STREET}-cgj")),
+        code(&format!("{STREET}-cgjx")),
+    );
+    store.add_division(&street, "街道").expect("street");
+    store.add_division(&cgj, "城管科").expect("department");
+    store.add_division(&cgjx, "城管二科").expect("department");
+    store
+        .add_division(&code(OTHER_COMMUNITY), "别的社区")
+        .expect("other");
+    let names = |scopes: &[wangge_schema::ScopeCode], limit| -> Vec<(String, String)> {
+        store
+            .units_under(scopes, limit)
+            .expect("query")
+            .into_iter()
+            .map(|(c, n)| (c.as_str().to_owned(), n))
+            .collect()
+    };
+    let pair = |c: &str, n: &str| (c.to_owned(), n.to_owned());
+    assert_eq!(
+        names(std::slice::from_ref(&street), 100),
+        [
+            pair(STREET, "街道"),
+            pair(&format!("{STREET}-cgj"), "城管科"),
+            pair(&format!("{STREET}-cgjx"), "城管二科"),
+            pair(COMMUNITY, "community"),
+            pair(GRID_A, "grid a"),
+            pair(GRID_B, "grid b"),
+        ]
+    );
+    // A department sees itself, not its neighbour whose code its own begins.
+    assert_eq!(
+        names(std::slice::from_ref(&cgj), 100),
+        [pair(&format!("{STREET}-cgj"), "城管科")]
+    );
+    assert_eq!(names(&[code(GRID_A)], 100), [pair(GRID_A, "grid a")]);
+    assert_eq!(names(&[code(GRID_A), code(COMMUNITY)], 100).len(), 3);
+    assert_eq!(names(std::slice::from_ref(&street), 2).len(), 2);
 }
 
 fn users_keep_their_name_role_and_scopes(store: &mut dyn AccountStore) {

@@ -1,0 +1,80 @@
+//! The directory (名录): the divisions, departments and grids under the device's scopes
+//! with their names, as the relay last sent it ([`Store::replace_directory`], fetched by
+//! the photo task), read back for the dispatch picker and for naming units on screens.
+
+use rusqlite::params;
+
+use super::Store;
+use crate::error::{CoreError, Result};
+use crate::model::{Unit, UnitKind};
+
+fn kind_code(k: UnitKind) -> &'static str {
+    match k {
+        UnitKind::Division => "division",
+        UnitKind::Department => "department",
+        UnitKind::Grid => "grid",
+    }
+}
+
+fn kind_of(code: &str) -> Result<UnitKind> {
+    Ok(match code {
+        "division" => UnitKind::Division,
+        "department" => UnitKind::Department,
+        "grid" => UnitKind::Grid,
+        other => return Err(CoreError::Corrupt(format!("unit kind {other:?}"))),
+    })
+}
+
+impl Store {
+    /// Replaces the directory by `units`, in one transaction.
+    pub fn replace_directory(&mut self, units: &[Unit]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute("DELETE FROM directory", [])?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT OR REPLACE INTO directory (code, name, kind) VALUES (?1, ?2, ?3)",
+            )?;
+            for u in units {
+                stmt.execute(params![u.code, u.name, kind_code(u.kind)])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The directory, in code order (empty before the relay first sent it).
+    pub fn directory(&self) -> Result<Vec<Unit>> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT code, name, kind FROM directory ORDER BY code")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (code, name, kind) = row?;
+            out.push(Unit {
+                code,
+                name,
+                kind: kind_of(&kind)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The name the directory gives `code`, if it has it.
+    pub fn unit_name(&self, code: &str) -> Result<Option<String>> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT name FROM directory WHERE code = ?1")?;
+        let mut rows = stmt.query([code])?;
+        Ok(match rows.next()? {
+            Some(r) => Some(r.get(0)?),
+            None => None,
+        })
+    }
+}
