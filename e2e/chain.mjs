@@ -82,11 +82,14 @@ export async function chain(ctx, relay, report, photo) {
       await openTask(s, report.id);
       await takeStep(s, 'dispatch', async () => {
         await s.click('event-target-kind-department');
-        await s.type('event-target', DEPARTMENT);
+        // Picked by name from the directory the relay sent (the code field is the fallback).
+        await s.click(await s.el(`event-target-unit-${DEPARTMENT}`, { timeoutMs: 30_000 }));
+        const typed = await (await s.el('event-target')).prop('value');
+        if (typed !== DEPARTMENT) throw new Error(`picking 城管科 set the target to ${JSON.stringify(typed)}`);
         await note('请城管科处理')(s);
       });
       const assignee = await (await s.el('event-assignee')).text();
-      if (!assignee.includes(DEPARTMENT)) throw new Error(`assignee reads ${JSON.stringify(assignee)}`);
+      if (!assignee.includes('城管科')) throw new Error(`assignee reads ${JSON.stringify(assignee)}, not the department's name`);
       await shot(app, 'chain-dispatched', { clear: true });
     });
   });

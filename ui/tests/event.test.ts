@@ -123,6 +123,34 @@ describe('event panel', () => {
     expect(ACTION_FORMS.dispatch).toMatchObject({ target: 'any', limit: true, textRequired: false });
   });
 
+  it('offers the departments of the directory by name as dispatch targets', async () => {
+    setAppInfo(appInfoFixture({ role: 'centre', party: 'centre' }));
+    const api = backend({
+      directory: () => [
+        { code: '110105001', name: '建外街道', kind: 'division' },
+        { code: '110105001-cgj', name: '城管科', kind: 'department' },
+        { code: '110105001-zjj', name: '住建科', kind: 'department' },
+        { code: '110105001001001', name: '第一网格', kind: 'grid' },
+      ],
+      event_detail: () => detail({ state: 'pending', level: 'centre', allowed: ['dispatch'] }),
+      take_step: ({ action }) =>
+        detail({ state: 'in_progress', level: 'centre', allowed: [], assignee: action.to }),
+    });
+    const w = mount(EventPanel, { props: { report: REPORT }, global: { plugins: [testRouter()] } });
+    await flushPromises();
+    await w.get('[data-testid="event-action-dispatch"]').trigger('click');
+    expect(w.findAll('[data-testid^="event-target-unit-"]').map((c) => c.text())).toEqual(['第一网格']);
+    await w.get('[data-testid="event-target-kind-department"]').trigger('click');
+    expect(w.findAll('[data-testid^="event-target-unit-"]').map((c) => c.text())).toEqual(['城管科', '住建科']);
+    await w.get('[data-testid="event-target-unit-110105001-zjj"]').trigger('click');
+    expect((w.get('[data-testid="event-target"]').element as HTMLInputElement).value).toBe('110105001-zjj');
+    await w.get('[data-testid="event-submit"]').trigger('click');
+    await flushPromises();
+    expect(api.argsOf('take_step')[0].action.to).toEqual({ kind: 'department', id: '110105001-zjj' });
+    // The assignee reads by its name.
+    expect(w.get('[data-testid="event-assignee"]').text()).toContain('住建科');
+  });
+
   it('shows a refused step in Chinese from its refusal code and keeps the form open', async () => {
     setAppInfo(appInfoFixture({ role: 'leader', party: 'leader' }));
     backend({

@@ -7,6 +7,7 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type {
   Action,
+  Unit,
   ExportedFile,
   StatsView,
   AppInfo,
@@ -137,6 +138,10 @@ export const eventDetail = (report: ReportId) => invoke<EventDetail>('event_deta
 /** Takes one step; a refused one rejects with `invalid_status` and its `refusal` code. */
 export const takeStep = (report: ReportId, action: Action) =>
   invoke<EventDetail>('take_step', { report, action });
+
+// Directory
+/** The units under this device's scopes by name, as the relay last sent them. */
+export const directory = () => invoke<Unit[]>('directory');
 
 // Statistics
 /** A period's event figures (local days `from`–`to`, `YYYY-MM-DD`), total, by grid and category. */
