@@ -13,7 +13,7 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use wangge_core::clock::FixedClock;
@@ -21,18 +21,8 @@ use wangge_core::model::*;
 use wangge_core::wangge_events::{Action, Limit, Party, Supervision};
 use wangge_core::{DbKey, Store, StoreConfig, Synchronous};
 
-fn env(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn pct(samples: &mut [Duration], p: f64) -> f64 {
-    samples.sort();
-    let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
-    samples[i].as_secs_f64() * 1000.0
-}
+mod common;
+use common::{env, pct};
 
 /// 09:00 in Shanghai on Tuesday 2026-11-03.
 fn start() -> DateTime<Utc> {

@@ -261,6 +261,15 @@ fn an_event_goes_up_the_chain_to_a_department_and_back_to_the_resident() {
     });
     let report = member.call("file_report", json!({ "input": input }));
     let kept = file("楼道灯不亮");
+    // The evidence is up before anyone asks for it (a photo asked for too early is asked
+    // for again with a growing backoff, which would only slow this test).
+    let up = wait_until(Duration::from_secs(30), || {
+        member
+            .state()
+            .with_store(|s| s.upload_backlog())
+            .is_ok_and(|b| b.photos == 0)
+    });
+    assert!(up, "the member's photos never went up");
     // The centre's directory names the street's department; the department's names itself.
     let named = |app: &TestApp, code: &str| {
         let mut last = Value::Null;
@@ -339,7 +348,7 @@ fn an_event_goes_up_the_chain_to_a_department_and_back_to_the_resident() {
         "not_found"
     );
     // The member's evidence photo comes down to it through the event it was given.
-    let fetched = wait_until(Duration::from_secs(20), || {
+    let fetched = wait_until(Duration::from_secs(60), || {
         dept.invoke("photo", json!({ "hash": evidence, "thumb": false }))
             .is_ok()
     });

@@ -196,17 +196,23 @@ impl PhotoWorker {
         }
     }
 
-    /// Fetches the directory (the units under this device's scopes, by name) and keeps it
-    /// in the store; returns how many units it holds. Entries with a code that is not a
-    /// valid one, or no name, are left out.
-    async fn fetch_directory(&self) -> Result<usize, &'static str> {
+    /// A client for the relay with this device's token (it connects at its first request).
+    fn connect(&self) -> Result<(RelayUrl, Conn), &'static str> {
         let relay = self.relay.clone()?;
-        let mut conn = Conn::open(
+        let conn = Conn::open(
             &relay,
             &self.cfg.transport,
             &self.token,
             self.cfg.connect_timeout,
         )?;
+        Ok((relay, conn))
+    }
+
+    /// Fetches the directory (the units under this device's scopes, by name) and keeps it
+    /// in the store; returns how many units it holds. Entries with a code that is not a
+    /// valid one, or no name, are left out.
+    async fn fetch_directory(&self) -> Result<usize, &'static str> {
+        let (relay, mut conn) = self.connect()?;
         let a: Answer = conn
             .send(
                 Method::GET,
@@ -252,13 +258,7 @@ impl PhotoWorker {
         if jobs.is_empty() && due.is_empty() {
             return Ok(());
         }
-        let relay = self.relay.clone()?;
-        let mut conn = Conn::open(
-            &relay,
-            &self.cfg.transport,
-            &self.token,
-            self.cfg.connect_timeout,
-        )?;
+        let (_, mut conn) = self.connect()?;
         if !jobs.is_empty() {
             for job in jobs {
                 self.upload(&mut conn, job).await?;

@@ -20,6 +20,12 @@ fn doc_record(id: DocumentId, scope: &str, kind: &str) -> Result<DocRecord, Stor
     })
 }
 
+/// A document row's `(id, scope, kind)` as its record.
+fn record_of(r: &postgres::Row) -> Result<DocRecord, StoreError> {
+    let id = DocumentId::from_bytes(col(r, 0)?).map_err(corrupt)?;
+    doc_record(id, col(r, 1)?, col(r, 2)?)
+}
+
 /// Tells every relay instance listening on [`super::feed::CHANNEL`] that `id` has chunk
 /// `seq`. Sent inside the write's transaction, so PostgreSQL delivers it only if the write
 /// commits (and drops it with a rolled-back savepoint).
@@ -58,10 +64,7 @@ impl DocStore for PgStore {
             )
             .map_err(db)?
             .iter()
-            .map(|r| {
-                let id = DocumentId::from_bytes(col(r, 0)?).map_err(corrupt)?;
-                doc_record(id, col(r, 1)?, col(r, 2)?)
-            })
+            .map(record_of)
             .collect()
     }
 
@@ -105,10 +108,7 @@ impl DocStore for PgStore {
             )
             .map_err(db)?
             .iter()
-            .map(|r| {
-                let id = DocumentId::from_bytes(col(r, 0)?).map_err(corrupt)?;
-                doc_record(id, col(r, 1)?, col(r, 2)?)
-            })
+            .map(record_of)
             .collect()
     }
 

@@ -19,6 +19,24 @@ fn doc_record(id: &DocumentId, scope: String, kind: String) -> Result<DocRecord,
     })
 }
 
+/// The `(id, scope, kind)` columns of a document row.
+fn record_columns(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Vec<u8>, String, String)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+}
+
+/// Reads rows of [`record_columns`] into `out`.
+fn read_records(
+    rows: impl Iterator<Item = rusqlite::Result<(Vec<u8>, String, String)>>,
+    out: &mut Vec<DocRecord>,
+) -> Result<(), StoreError> {
+    for row in rows {
+        let (id, scope, kind) = row.map_err(db)?;
+        let id = DocumentId::from_bytes(&id).map_err(corrupt)?;
+        out.push(doc_record(&id, scope, kind)?);
+    }
+    Ok(())
+}
+
 impl DocStore for SqliteStore {
     fn doc(&self, id: &DocumentId) -> Result<Option<DocRecord>, StoreError> {
         let row: Option<(String, String)> = self
@@ -50,20 +68,10 @@ impl DocStore for SqliteStore {
                         i64::try_from(s.as_str().len()).unwrap_or(i64::MAX),
                         i64::try_from(left).unwrap_or(i64::MAX)
                     ],
-                    |r| {
-                        Ok((
-                            r.get::<_, Vec<u8>>(0)?,
-                            r.get::<_, String>(1)?,
-                            r.get::<_, String>(2)?,
-                        ))
-                    },
+                    record_columns,
                 )
                 .map_err(db)?;
-            for row in rows {
-                let (id, scope, kind) = row.map_err(db)?;
-                let id = DocumentId::from_bytes(&id).map_err(corrupt)?;
-                out.push(doc_record(&id, scope, kind)?);
-            }
+            read_records(rows, &mut out)?;
         }
         out.sort_by_key(|d| d.id);
         out.dedup_by_key(|d| d.id);
@@ -115,19 +123,9 @@ impl DocStore for SqliteStore {
         for u in units {
             let left = i64::try_from(limit.saturating_sub(out.len())).unwrap_or(i64::MAX);
             let rows = stmt
-                .query_map(params![u.as_str(), left], |r| {
-                    Ok((
-                        r.get::<_, Vec<u8>>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                    ))
-                })
+                .query_map(params![u.as_str(), left], record_columns)
                 .map_err(db)?;
-            for row in rows {
-                let (id, scope, kind) = row.map_err(db)?;
-                let id = DocumentId::from_bytes(&id).map_err(corrupt)?;
-                out.push(doc_record(&id, scope, kind)?);
-            }
+            read_records(rows, &mut out)?;
         }
         out.sort_by_key(|d| d.id);
         out.dedup_by_key(|d| d.id);
