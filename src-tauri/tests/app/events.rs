@@ -338,7 +338,18 @@ fn an_event_goes_up_the_chain_to_a_department_and_back_to_the_resident() {
     let tasks = dept.call("my_tasks", json!({}));
     assert_eq!(tasks.as_array().map(Vec::len), Some(1), "{tasks}");
     assert_eq!(tasks[0]["report"], report);
-    let page = dept.call("get_report", json!({ "id": report }));
+    // The report is a second document, given with the event: it may arrive just after.
+    let mut page = Value::Null;
+    let arrived = wait_until(Duration::from_secs(20), || {
+        match dept.invoke("get_report", json!({ "id": report })) {
+            Ok(v) => {
+                page = v;
+                true
+            }
+            Err(_) => false,
+        }
+    });
+    assert!(arrived, "the department never got the report");
     assert_eq!(
         page["report"]["description"], "路面塌陷,需要执法部门处理",
         "{page}"
