@@ -71,6 +71,13 @@ if [ ! -f "$work/.relay-set-up" ]; then
   "$relay_bin" admin add-grid --code "$grid" --name 第一网格 >/dev/null
   "$relay_bin" admin add-user --name 演示数据 --role member --scope "$grid" >"$work/seed-user"
   "$relay_bin" admin add-user --name 演示网格员 --role member --scope "$grid" >"$work/member-user"
+  # The rest of the chain of command, for trying an event's way up and back with more
+  # instances of the app (printed below with their enrollment codes).
+  "$relay_bin" admin add-department --code 110105001-cgj --name 城管科 >/dev/null
+  "$relay_bin" admin add-user --name 演示网格长 --role leader --scope "$grid" >"$work/leader-user"
+  "$relay_bin" admin add-user --name 演示社区 --role chief-leader --scope 110105001001 >"$work/community-user"
+  "$relay_bin" admin add-user --name 演示指挥中心 --role centre --scope 110105001 >"$work/centre-user"
+  "$relay_bin" admin add-user --name 演示城管科 --role department --scope 110105001-cgj >"$work/department-user"
   touch "$work/.relay-set-up"
 fi
 
@@ -107,6 +114,16 @@ if [ -n "$code" ]; then
   has the relay address filled in: type the code there and press 注册本设备.
 
 EOF
+fi
+
+# One more instance per role of the chain, each with its own data directory, if wanted.
+if [ -f "$work/centre-user" ]; then
+  echo "== the chain of command: start another instance as one of these (one-time codes, 24 h)"
+  for role in leader community centre department; do
+    [ -f "$work/$role/device.json" ] && continue
+    c=$("$relay_bin" admin enroll-code --user "$(cat "$work/$role-user")" --ttl-hours 24)
+    echo "   $role: WANGGE_DATA_DIR=$work/$role WANGGE_RELAY_URL=$url WANGGE_ENROLL_CODE=$c $app_bin"
+  done
 fi
 
 if [ -n "${DISPLAY:-}" ]; then

@@ -48,7 +48,8 @@ function stats(from: string, to: string): Stats {
     from,
     to,
     total: row('', '合计', total),
-    byGrid: [row('110105001001001', '110105001001001', a), row('110105001001002', '110105001001002', b)],
+    byGrid: [row('110105001001001', '110105001001001', a), row('110105002001001', '110105002001001', b)],
+    byCommunity: [row('110105001001', '幸福社区', a), row('110105002001', '和平社区', b)],
     byCategory: [row('safety', '安全隐患', total)],
   };
 }
@@ -91,9 +92,11 @@ describe('the statistics screen', () => {
     expect(card('handling')).toBe('1.5 小时');
 
     const grid = w.get('[data-testid="stats-by-grid"]').findAll('[data-testid="stats-row"]');
-    expect(grid.map((r) => r.attributes('data-code'))).toEqual(['110105001001001', '110105001001002']);
+    expect(grid.map((r) => r.attributes('data-code'))).toEqual(['110105001001001', '110105002001001']);
     // Grid B had nothing due: its closure rate reads none.
-    expect(grid[1]!.findAll('td').map((c) => c.text())).toEqual(['110105001001002', '1', '0', '—', '0', '—']);
+    expect(grid[1]!.findAll('td').map((c) => c.text())).toEqual(['110105002001001', '1', '0', '—', '0', '—']);
+    const communities = w.get('[data-testid="stats-by-community"]').findAll('[data-testid="stats-row"]');
+    expect(communities.map((r) => r.findAll('td')[0]!.text())).toEqual(['幸福社区', '和平社区']);
     expect(w.get('[data-testid="stats-by-category"]').text()).toContain('安全隐患');
 
     await w.get('[data-testid="stats-period-last_month"]').trigger('click');

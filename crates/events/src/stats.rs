@@ -24,7 +24,8 @@
 //! | 满意率 | `satisfied ÷ visits` |
 //! | `median_handling_ms` | median over `closed_in_period` of closing time minus first acceptance, in wall-clock milliseconds; with an even count, the mean of the two middle values rounded down |
 //!
-//! Groups: by top-level category code and by grid code, each with the same figures.
+//! Groups: by top-level category code, by grid code and by community (a grid code's first 12
+//! digits), each with the same figures; a group's median is over its own events.
 
 use std::collections::BTreeMap;
 
@@ -141,6 +142,8 @@ pub struct Stats {
     pub by_category: BTreeMap<String, Figures>,
     /// By grid code.
     pub by_grid: BTreeMap<String, Figures>,
+    /// By community code (the grids' first 12 digits).
+    pub by_community: BTreeMap<String, Figures>,
 }
 
 #[derive(Default)]
@@ -223,6 +226,9 @@ fn one(e: &EventState, period: Period, calendar: &Calendar) -> Option<(Figures, 
     Some((f, handling))
 }
 
+/// Digits of a community's code at the head of its grids' codes.
+const COMMUNITY_DIGITS: usize = 12;
+
 /// The figures of `events` for `period`, deadlines on `calendar`.
 pub fn stats<'a>(
     events: impl IntoIterator<Item = &'a EventState>,
@@ -232,6 +238,7 @@ pub fn stats<'a>(
     let mut total = Tally::default();
     let mut by_category: BTreeMap<String, Tally> = BTreeMap::new();
     let mut by_grid: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut by_community: BTreeMap<String, Tally> = BTreeMap::new();
     for e in events {
         let (Some(report), Some((f, handling))) = (&e.report, one(e, period, calendar)) else {
             continue;
@@ -243,6 +250,11 @@ pub fn stats<'a>(
             .entry(report.grid.clone())
             .or_default()
             .add(&f, handling);
+        let community = report.grid.get(..COMMUNITY_DIGITS).unwrap_or(&report.grid);
+        by_community
+            .entry(community.to_owned())
+            .or_default()
+            .add(&f, handling);
     }
     Stats {
         total: total.finish(),
@@ -251,6 +263,10 @@ pub fn stats<'a>(
             .map(|(k, t)| (k, t.finish()))
             .collect(),
         by_grid: by_grid.into_iter().map(|(k, t)| (k, t.finish())).collect(),
+        by_community: by_community
+            .into_iter()
+            .map(|(k, t)| (k, t.finish()))
+            .collect(),
     }
 }
 
@@ -465,6 +481,15 @@ mod tests {
         assert_eq!(b.rework_rate(), ratio(1, 1));
         assert_eq!(b.satisfaction_rate(), ratio(1, 1));
         assert_eq!(b.median_handling_ms, Some(103 * HOUR));
+        // Both grids are one community's: its line adds them up, its median is over all.
+        let c = &s.by_community["110105001001"];
+        assert_eq!(s.by_community.len(), 1);
+        assert_eq!(
+            (c.reports, c.due, c.closed),
+            (a.reports + b.reports, a.due + b.due, a.closed + b.closed)
+        );
+        assert_eq!(c.median_handling_ms, s.total.median_handling_ms);
+        assert_eq!(c, &s.total);
     }
 
     #[test]

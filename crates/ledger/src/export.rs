@@ -139,12 +139,13 @@ fn stats_sheet(
     Ok(())
 }
 
-/// The statistics of `view` as an `.xlsx` file: a sheet by grid and one by category, each
-/// ending with the total.
+/// The statistics of `view` as an `.xlsx` file: sheets by grid, by community and by
+/// category, each ending with the total.
 pub fn stats_workbook(view: &StatsView) -> Result<Vec<u8>> {
     let f = Formats::new();
     let mut book = Workbook::new();
     stats_sheet(&mut book, "按网格", "网格", view, &view.by_grid, &f)?;
+    stats_sheet(&mut book, "按社区", "社区", view, &view.by_community, &f)?;
     stats_sheet(&mut book, "按类别", "类别", view, &view.by_category, &f)?;
     book.save_to_buffer().map_err(xlsx)
 }

@@ -22,6 +22,10 @@ total: StatsRow,
  */
 byGrid: Array<StatsRow>, 
 /**
+ * By community, in code order (named by the directory).
+ */
+byCommunity: Array<StatsRow>, 
+/**
  * By top-level category, in code order.
  */
 byCategory: Array<StatsRow>, };

@@ -485,6 +485,7 @@ export const zh = {
     hours: (h: string) => `${h} 小时`,
     none: '—',
     byGrid: '按网格',
+    byCommunity: '按社区',
     byCategory: '按类别',
     group: '名称',
     closed: '结案',

@@ -1,6 +1,8 @@
 //! [`StatsView`]: the statistics screen (统计) and its spreadsheet, the figures of a
 //! period in total, by grid and by top-level category, each with its four rates.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use serde::Serialize;
 use wangge_events::{Figures, Ratio};
@@ -57,11 +59,25 @@ pub struct StatsView {
     pub total: StatsRow,
     /// By grid, in code order.
     pub by_grid: Vec<StatsRow>,
+    /// By community, in code order (named by the directory).
+    pub by_community: Vec<StatsRow>,
     /// By top-level category, in code order.
     pub by_category: Vec<StatsRow>,
 }
 
 impl Store {
+    /// Rows of units by code, each named as the directory names it (its code until the
+    /// directory has it).
+    fn named_rows(&self, by_code: BTreeMap<String, Figures>) -> Result<Vec<StatsRow>> {
+        by_code
+            .into_iter()
+            .map(|(code, f)| {
+                let name = self.unit_name(&code)?.unwrap_or_else(|| code.clone());
+                Ok(StatsRow::new(&code, name, f))
+            })
+            .collect()
+    }
+
     /// The statistics screen for local days `from` through `to` ([`Store::event_stats`]).
     pub fn stats_view(&self, from: NaiveDate, to: NaiveDate) -> Result<StatsView> {
         let stats = self.event_stats(Store::stats_period(from, to)?)?;
@@ -69,14 +85,8 @@ impl Store {
             from: from.to_string(),
             to: to.to_string(),
             total: StatsRow::new("", "合计".into(), stats.total),
-            by_grid: stats
-                .by_grid
-                .into_iter()
-                .map(|(code, f)| {
-                    let name = self.unit_name(&code)?.unwrap_or_else(|| code.clone());
-                    Ok(StatsRow::new(&code, name, f))
-                })
-                .collect::<Result<_>>()?,
+            by_grid: self.named_rows(stats.by_grid)?,
+            by_community: self.named_rows(stats.by_community)?,
             by_category: stats
                 .by_category
                 .into_iter()

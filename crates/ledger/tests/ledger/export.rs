@@ -45,11 +45,12 @@ fn the_statistics_workbook_opens_with_numbers_rates_and_totals_in_place() {
             row("110105001001001", "110105001001001", a.clone()),
             row("110105001001002", "110105001001002", b),
         ],
+        by_community: vec![row("110105001001", "幸福社区", total.clone())],
         by_category: vec![row("safety", "安全隐患", total)],
     };
     let bytes = stats_workbook(&view).unwrap();
     let mut book = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
-    assert_eq!(book.sheet_names(), ["按网格", "按类别"]);
+    assert_eq!(book.sheet_names(), ["按网格", "按社区", "按类别"]);
     let grid = book.worksheet_range("按网格").unwrap();
     assert_eq!(
         grid.get_value((0, 0)),
@@ -75,6 +76,12 @@ fn the_statistics_workbook_opens_with_numbers_rates_and_totals_in_place() {
     // The total closes the sheet.
     assert_eq!(cell(5, 0), Some(Data::String("合计".into())));
     assert_eq!(cell(5, 1), Some(Data::Float(4.0)));
+    let community = book.worksheet_range("按社区").unwrap();
+    assert_eq!(
+        community.get_value((3, 0)),
+        Some(&Data::String("幸福社区".into()))
+    );
+    assert_eq!(community.get_value((3, 1)), Some(&Data::Float(4.0)));
     let by_category = book.worksheet_range("按类别").unwrap();
     assert_eq!(
         by_category.get_value((3, 0)),
