@@ -36,6 +36,8 @@ pub struct AppInfo {
     /// Whether the role may file reports (上报): members, informants and leaders; a
     /// community or centre dispatches what others file.
     pub may_file: bool,
+    /// Whether the role reads statistics (统计分析): everyone but members and informants.
+    pub may_count: bool,
     /// The user id this device's steps are written as (an event's assignee may be it).
     pub user_id: Option<String>,
     /// Grids the member works in.

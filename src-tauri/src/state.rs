@@ -167,6 +167,7 @@ impl AppState {
                 .as_ref()
                 .map(|d| wangge_core::user_id(d.member()).to_string()),
             may_file: party.is_some_and(|p| parties_for(ActionKind::File).contains(&p)),
+            may_count: party.is_some_and(Party::reads_statistics),
             grids: device
                 .as_ref()
                 .map(|d| d.grids().iter().map(|g| g.as_str().to_owned()).collect())

@@ -49,6 +49,7 @@ export function appInfoFixture(p: Partial<AppInfo> = {}): AppInfo {
     role: 'member',
     party: 'member',
     mayFile: true,
+    mayCount: false,
     userId: 'demo-member',
     grids: ['110105001001001'],
     grid: '110105001001001',

@@ -71,7 +71,7 @@ describe('the statistics periods', () => {
 
 describe('the statistics screen', () => {
   it('shows the figures of the chosen period, by grid and category, and exports them', async () => {
-    setAppInfo(appInfoFixture({ party: 'centre', role: 'centre', mayFile: false, today: '2026-11-24' }));
+    setAppInfo(appInfoFixture({ party: 'centre', role: 'centre', mayFile: false, mayCount: true, today: '2026-11-24' }));
     toastMessage.value = null;
     const be = backend({
       event_stats: ({ from, to }) => stats(from, to),
@@ -110,7 +110,7 @@ describe('the statistics screen', () => {
   });
 
   it('shows a refusal in Chinese and is offered on the to-do page to leaders, not members', async () => {
-    setAppInfo(appInfoFixture({ party: 'leader', role: 'leader' }));
+    setAppInfo(appInfoFixture({ party: 'leader', role: 'leader', mayCount: true }));
     backend({
       event_stats: () => {
         throw { code: 'invalid', message: 'period', fields: [{ field: 'period', code: 'invalid_value', message: 'x' }] };
@@ -126,7 +126,7 @@ describe('the statistics screen', () => {
     const tasks = mount(TasksView, { global: { plugins: [testRouter()] } });
     await flushPromises();
     expect(tasks.find('[data-testid="open-stats"]').exists()).toBe(true);
-    setAppInfo(appInfoFixture({ party: 'member' }));
+    setAppInfo(appInfoFixture({ party: 'member', mayCount: false }));
     await flushPromises();
     expect(tasks.find('[data-testid="open-stats"]').exists()).toBe(false);
   });

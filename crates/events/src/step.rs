@@ -66,6 +66,14 @@ code_enum! {
     }
 }
 
+impl Party {
+    /// Whether the party answers for more than its own work (leaders, communities,
+    /// centres, departments): it reads the statistics of what it covers.
+    pub fn reads_statistics(self) -> bool {
+        !matches!(self, Party::Member | Party::Informant)
+    }
+}
+
 /// Who wrote a step.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Actor {

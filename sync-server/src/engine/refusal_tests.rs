@@ -12,9 +12,8 @@ use wangge_proto::{
 };
 use wangge_schema::DocKind;
 
-use super::tests::{GRID, GRID2, Setup, join, new_doc, new_doc_in, setup};
+use super::tests::{GRID, GRID2, Setup, join, join_wangge_with, new_doc, new_doc_in, setup};
 use super::{EngineLimits, Hub, Output};
-use crate::auth::device_peer_id;
 use crate::store::DeviceAuth;
 
 /// Joins as a Wangge device announcing every extension; returns the peer id and the
@@ -43,33 +42,6 @@ pub(super) fn join_wangge(
         panic!("not a peer message with capabilities");
     };
     (peer, caps)
-}
-
-/// Joins with the extensions `features` and returns all the relay sent: the peer
-/// message, then (with scope push and without the heads summary) the offers of the
-/// documents the device reads.
-pub(super) fn join_wangge_with(
-    hub: &mut Hub,
-    conn: u64,
-    auth: &DeviceAuth,
-    features: &[&str],
-) -> (PeerId, Vec<Output>) {
-    hub.connect(conn, auth.clone());
-    let peer = device_peer_id(auth.device_id);
-    let out = hub.receive(
-        conn,
-        Message::Join {
-            sender_id: peer.clone(),
-            supported_protocol_versions: vec!["1".into()],
-            peer_metadata: Some(PeerMetadata {
-                storage_id: None,
-                is_ephemeral: false,
-                wangge: Some(WanggeCapabilities::new(features.iter().copied())),
-            }),
-        },
-        Instant::now(),
-    );
-    (peer, out)
 }
 
 /// What one round of a document's sync did on the connection.

@@ -313,7 +313,7 @@ fn offered(p: &mut People, who: &DeviceAuth) -> Vec<DocumentId> {
     let conn = p.next_conn;
     p.next_conn += 1;
     let push = [wangge_proto::FEATURE_SCOPE_PUSH];
-    let (_, out) = super::refusal_tests::join_wangge_with(&mut p.hub, conn, who, &push);
+    let (_, out) = super::tests::join_wangge_with(&mut p.hub, conn, who, &push);
     let mut ids: Vec<DocumentId> = out
         .iter()
         .filter_map(|o| match o {

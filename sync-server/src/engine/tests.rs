@@ -338,13 +338,15 @@ fn a_panicking_or_garbage_sync_message_changes_nothing() {
     assert_eq!(hub.connections(), 0);
 }
 
-/// Joins announcing `features`; returns the peer id and the agreed features.
-pub(super) fn join_with(
+/// Joins with the extensions `features` and returns all the relay sent: the peer
+/// message, then (with scope push and without the heads summary) the offers of the
+/// documents the device reads.
+pub(super) fn join_wangge_with(
     hub: &mut Hub,
     conn: u64,
     auth: &DeviceAuth,
     features: &[&str],
-) -> (PeerId, Vec<String>) {
+) -> (PeerId, Vec<Output>) {
     hub.connect(conn, auth.clone());
     let peer = device_peer_id(auth.device_id);
     let out = hub.receive(
@@ -362,6 +364,17 @@ pub(super) fn join_with(
         },
         Instant::now(),
     );
+    (peer, out)
+}
+
+/// Joins announcing `features`; returns the peer id and the agreed features.
+pub(super) fn join_with(
+    hub: &mut Hub,
+    conn: u64,
+    auth: &DeviceAuth,
+    features: &[&str],
+) -> (PeerId, Vec<String>) {
+    let (peer, out) = join_wangge_with(hub, conn, auth, features);
     let [Output::Send { bytes, .. }] = &out[..] else {
         panic!("{out:?}");
     };

@@ -26,6 +26,10 @@ party: Party | null,
  */
 mayFile: boolean, 
 /**
+ * Whether the role reads statistics (统计分析): everyone but members and informants.
+ */
+mayCount: boolean, 
+/**
  * The user id this device's steps are written as (an event's assignee may be it).
  */
 userId: string | null, 
