@@ -24,7 +24,8 @@
 //! connection.
 //!
 //! Photos travel beside it over HTTP (tus uploads, scoped downloads) in a second task,
-//! woken when an action queues uploads; `synced` also waits for the upload queue to empty.
+//! woken when an action queues uploads and when the relay's messages bring changes (which
+//! may name photos to fetch); `synced` also waits for the upload queue to empty.
 //! Status goes out on a `watch` channel; errors carry a code, never personal data.
 //!
 //! # Layout
@@ -166,6 +167,7 @@ impl SyncEngine {
             status: tx,
             nudge: nudge.clone(),
             changes,
+            photos: photo_nudge.clone(),
         };
         let task = tokio::spawn(worker.run());
         let photo_task = tokio::spawn(photo_worker.run());

@@ -63,6 +63,9 @@ pub(super) struct Session {
     dirty: HashSet<DocumentId>,
     /// Something besides documents changed (the barrier, refusals, photos): count again.
     stale: bool,
+    /// The relay's messages brought changes this store did not have since the last
+    /// [`Session::take_received`] (they may name photos to fetch).
+    received: bool,
 }
 
 impl Session {
@@ -88,6 +91,7 @@ impl Session {
             pending: HashSet::new(),
             dirty: HashSet::new(),
             stale: true,
+            received: false,
         }
     }
 
@@ -259,9 +263,12 @@ impl Session {
     ) -> Result<Option<Message>, LinkError> {
         self.offered.insert(id);
         self.dirty.insert(id);
-        if let Err(e) = store.receive_sync_message(&id, self.peer(), data) {
-            tracing::warn!(doc = %id, code = %e.code(), "sync message refused");
-            return Err(LinkError::Store);
+        match store.receive_sync_message(&id, self.peer(), data) {
+            Ok(outcome) => self.received |= outcome.new_changes > 0,
+            Err(e) => {
+                tracing::warn!(doc = %id, code = %e.code(), "sync message refused");
+                return Err(LinkError::Store);
+            }
         }
         if self.waiting.contains_key(&id) {
             return Ok(None);
@@ -269,6 +276,11 @@ impl Session {
         Ok(store
             .generate_sync_message(&id, self.peer())?
             .map(|data| self.sync_msg(id, data)))
+    }
+
+    /// Whether changes came in since the last call (and forgets it).
+    pub fn take_received(&mut self) -> bool {
+        std::mem::take(&mut self.received)
     }
 
     /// The relay's reply to the heads summary: documents it names get a standard sync

@@ -56,6 +56,10 @@ pub(super) struct Worker {
     pub nudge: Arc<Notify>,
     /// The store's change feed: documents changed, uploads queued.
     pub changes: Subscription,
+    /// Wakes the photo task: changes came in from the relay, which may name photos this
+    /// device lacks (the received changes are not on the feed, and the status it also
+    /// watches may read the same before and after a quick arrival).
+    pub photos: Arc<Notify>,
 }
 
 /// A link that lasted this long counts as having worked: the backoff starts over.
@@ -275,6 +279,9 @@ impl Worker {
                 biased;
                 msg = next_message(stream) => {
                     let out = self.on_message(s, msg?)?;
+                    if s.take_received() {
+                        self.photos.notify_one();
+                    }
                     sink.send_all(out).await?;
                 }
                 () = self.changes.changed(), if s.ready() => {
