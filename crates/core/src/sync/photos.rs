@@ -140,22 +140,25 @@ impl PhotoWorker {
         let mut delay = self.cfg.backoff_min;
         let mut seen = self.status.subscribe();
         let mut last = docs_view(&seen.borrow_and_update());
-        let mut directory_at: Option<Instant> = None;
+        // The directory is fetched once the link is up, then every DIRECTORY_EVERY; a
+        // failed fetch is tried again with its own backoff, whatever the photos do.
+        let mut directory_due = Instant::now();
+        let mut directory_delay = self.cfg.backoff_min;
         loop {
             let result = self.pass(&mut retries).await;
             self.publish(&retries);
-            let online = self.status.borrow().online;
-            if result.is_ok()
-                && online
-                && directory_at.is_none_or(|t| t.elapsed() >= DIRECTORY_EVERY)
-            {
-                // Names only: a failure waits for the next pass and costs nothing else.
+            if self.status.borrow().online && Instant::now() >= directory_due {
                 match self.fetch_directory().await {
                     Ok(n) => {
                         tracing::info!(units = n, "directory fetched");
-                        directory_at = Some(Instant::now());
+                        directory_due = Instant::now() + DIRECTORY_EVERY;
+                        directory_delay = self.cfg.backoff_min;
                     }
-                    Err(code) => tracing::info!(code, "directory not fetched"),
+                    Err(code) => {
+                        tracing::info!(code, "directory not fetched; trying again later");
+                        directory_due = Instant::now() + jitter(directory_delay);
+                        directory_delay = (directory_delay * 2).min(self.cfg.backoff_max);
+                    }
                 }
             }
             if let Err(code) = result {
@@ -184,8 +187,18 @@ impl PhotoWorker {
                     None => std::future::pending().await,
                 }
             };
+            let online = self.status.borrow().online;
+            let directory_at = async {
+                if online {
+                    sleep_until(directory_due).await;
+                } else {
+                    // Going online changes the status, which wakes this task below.
+                    std::future::pending::<()>().await;
+                }
+            };
             tokio::select! {
                 () = self.wake.notified() => {}
+                () = directory_at => {}
                 () = self.uploads.changed() => {
                     let _ = self.uploads.take();
                 }
