@@ -4,9 +4,10 @@ import EventPanel from '@/components/EventPanel.vue';
 import TasksView from '@/views/TasksView.vue';
 import { setAppInfo } from '@/composables/appInfo';
 import { taskCount } from '@/composables/tasks';
+import { syncView } from '@/composables/sync';
 import { buildAction, emptyForm } from '@/lib/steps';
 import { ACTION_FORMS, REFUSAL_TEXT } from '@/bindings/codes';
-import type { EventDetail, Task } from '@/lib/types';
+import type { EventDetail, SyncView, Task } from '@/lib/types';
 import { appInfoFixture } from './fixtures';
 import { backend, testRouter, settle } from './helpers';
 
@@ -14,6 +15,23 @@ const REPORT = '9d2b6c0e-1f3a-4b5c-8d7e-0a1b2c3d4e5f';
 const STEP = '5f1e2d3c-4b5a-4968-8776-655443322110';
 const DAY = 24 * 3600 * 1000;
 const T0 = Date.UTC(2026, 10, 24, 2, 0);
+
+function offView(): SyncView {
+  return {
+    state: 'synced',
+    online: true,
+    docsPending: 0,
+    docsWaiting: 0,
+    waiting: [],
+    photosPending: 0,
+    photoBytesPending: 0,
+    lastSuccess: null,
+    lastError: null,
+    progress: null,
+    encrypted: null,
+    directoryAt: null,
+  };
+}
 
 function detail(p: Partial<EventDetail> = {}): EventDetail {
   return {
@@ -149,6 +167,25 @@ describe('event panel', () => {
     expect(api.argsOf('take_step')[0].action.to).toEqual({ kind: 'department', id: '110105001-zjj' });
     // The assignee reads by its name.
     expect(w.get('[data-testid="event-assignee"]').text()).toContain('住建科');
+  });
+
+  it('reads the directory again when it arrives after the page opened', async () => {
+    setAppInfo(appInfoFixture({ role: 'centre', party: 'centre' }));
+    let units: { code: string; name: string; kind: string }[] = [];
+    backend({
+      directory: () => units,
+      event_detail: () => detail({ state: 'pending', level: 'centre', allowed: ['dispatch'] }),
+    });
+    const w = mount(EventPanel, { props: { report: REPORT }, global: { plugins: [testRouter()] } });
+    await flushPromises();
+    await w.get('[data-testid="event-action-dispatch"]').trigger('click');
+    await w.get('[data-testid="event-target-kind-department"]').trigger('click');
+    expect(w.findAll('[data-testid^="event-target-unit-"]')).toHaveLength(0);
+    // The photo task fetched it after the documents' round: only the status says so.
+    units = [{ code: '110105001-cgj', name: '城管科', kind: 'department' }];
+    syncView.value = { ...(syncView.value ?? offView()), directoryAt: '2026-11-24T02:05:00Z' };
+    await flushPromises();
+    expect(w.findAll('[data-testid^="event-target-unit-"]').map((c) => c.text())).toEqual(['城管科']);
   });
 
   it('shows a refused step in Chinese from its refusal code and keeps the form open', async () => {

@@ -20,6 +20,7 @@ function view(p: Partial<SyncView>): SyncView {
     lastError: null,
     progress: null,
     encrypted: null,
+    directoryAt: null,
     ...p,
   };
 }

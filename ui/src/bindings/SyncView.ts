@@ -52,4 +52,9 @@ progress: number | null,
  * Whether the link to the relay is encrypted (TLS); `None` before the first
  * connection. A plain link (loopback, or allowed by the enrollment) shows as such.
  */
-encrypted: boolean | null, };
+encrypted: boolean | null, 
+/**
+ * When the directory (units by name) was last fetched; a page that names units reads
+ * it again when this moves (it can arrive after the documents' round).
+ */
+directoryAt: string | null, };

@@ -49,12 +49,15 @@ export function stopSyncStatus() {
   unlisten = null;
 }
 
-/** Runs `cb` whenever a sync round completes (records from other devices may have arrived). */
+/**
+ * Runs `cb` whenever a sync round completes (records from other devices may have arrived)
+ * or the directory of units by name was fetched (it can come after the round).
+ */
 export function onSyncRound(cb: () => void) {
   watch(
-    () => syncView.value?.lastSuccess ?? null,
-    (now, before) => {
-      if (now && now !== before) cb();
+    () => [syncView.value?.lastSuccess ?? null, syncView.value?.directoryAt ?? null] as const,
+    ([round, dir], [roundBefore, dirBefore]) => {
+      if ((round && round !== roundBefore) || (dir && dir !== dirBefore)) cb();
     },
   );
 }

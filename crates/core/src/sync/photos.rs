@@ -151,6 +151,8 @@ impl PhotoWorker {
                 match self.fetch_directory().await {
                     Ok(n) => {
                         tracing::info!(units = n, "directory fetched");
+                        self.status
+                            .send_modify(|s| s.directory_at = Some(chrono::Utc::now()));
                         directory_due = Instant::now() + DIRECTORY_EVERY;
                         directory_delay = self.cfg.backoff_min;
                     }

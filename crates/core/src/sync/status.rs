@@ -50,6 +50,9 @@ pub struct SyncStatus {
     /// Of those, the ones the relay did not have for this device on the last try (not
     /// uploaded yet, or outside its scope); they are tried again later.
     pub photos_unavailable: usize,
+    /// When the directory (名录) was last fetched from the relay; screens that name units
+    /// read it again when this moves.
+    pub directory_at: Option<DateTime<Utc>>,
 }
 
 /// Why a document this device holds waits instead of syncing.

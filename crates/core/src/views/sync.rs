@@ -72,6 +72,9 @@ pub struct SyncView {
     /// Whether the link to the relay is encrypted (TLS); `None` before the first
     /// connection. A plain link (loopback, or allowed by the enrollment) shows as such.
     pub encrypted: Option<bool>,
+    /// When the directory (units by name) was last fetched; a page that names units reads
+    /// it again when this moves (it can arrive after the documents' round).
+    pub directory_at: Option<DateTime<Utc>>,
 }
 
 impl SyncView {
@@ -89,6 +92,7 @@ impl SyncView {
             last_error: None,
             progress: None,
             encrypted: None,
+            directory_at: None,
         }
     }
 }
@@ -177,6 +181,7 @@ impl SyncRound {
             last_error,
             progress,
             encrypted: s.encrypted,
+            directory_at: s.directory_at,
         }
     }
 }
