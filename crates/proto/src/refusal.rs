@@ -29,6 +29,9 @@ pub enum RefusalReason {
     /// An event step the device may not write: another user's, a role's that never
     /// takes it, outside its scopes, or a stored step rewritten.
     StepForbidden,
+    /// A notice or receipt record the device may not write: another user's receipt or
+    /// clue, a notice by someone other than its sender, or a notice rewritten.
+    RecordForbidden,
     /// A reason this build does not know.
     Other,
 }
@@ -45,6 +48,7 @@ impl RefusalReason {
         RefusalReason::Busy,
         RefusalReason::TooLarge,
         RefusalReason::StepForbidden,
+        RefusalReason::RecordForbidden,
     ];
 
     /// The code on the wire.
@@ -59,6 +63,7 @@ impl RefusalReason {
             RefusalReason::Busy => "busy",
             RefusalReason::TooLarge => "too-large",
             RefusalReason::StepForbidden => "step-forbidden",
+            RefusalReason::RecordForbidden => "record-forbidden",
             RefusalReason::Other => "other",
         }
     }

@@ -4,11 +4,16 @@
 //!
 //! | role                  | scopes                | reads                 | writes                        |
 //! |-----------------------|-----------------------|-----------------------|-------------------------------|
-//! | member, informant     | one grid              | docs of their grid    | docs of their grid, any kind  |
+//! | member, informant     | one grid              | docs of their grid    | docs of their grid, any kind but `notice` |
 //! | leader                | one or more grids     | docs of their grids   | docs of their grids, any kind |
 //! | chief leader          | one community         | docs under it         | docs under it, any kind       |
-//! | centre                | one division          | docs under it         | `dispatch` docs under it only |
+//! | centre                | one division          | docs under it         | `dispatch` and `notice` docs under it |
 //! | department            | one department        | docs given to it      | `dispatch` docs given to it   |
+//!
+//! Notices are read downward too: a `notice` document is also served to everyone whose
+//! scope lies under its scope ([`Principal::can_read_kind`]), which is how a notice sent in
+//! a street reaches its grids' members. Who writes which record inside notices and
+//! receipts is checked by [`crate::notice`].
 //!
 //! A department (职能部门) reads nothing by scope: its code covers only itself and no
 //! document is scoped to it. It reads, and takes steps on, the events dispatched to it:
@@ -33,6 +38,7 @@ use crate::scope::{Level, ScopeCode};
 
 /// What a user is, which decides what they read and write.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
     /// 网格员: one grid.
@@ -113,11 +119,15 @@ impl Role {
         }
     }
 
-    /// The kinds this role may write within the scopes it reads (`None`: every kind).
-    fn writable_kinds(self) -> Option<&'static [DocKind]> {
+    /// Whether this role may write documents of `kind` within the scopes it reads: the
+    /// grid's people every kind but notices; leaders and communities every kind; the centre
+    /// its dispatches and notices; a department its dispatches.
+    fn writes_kind(self, kind: DocKind) -> bool {
         match self {
-            Role::Member | Role::Informant | Role::Leader | Role::ChiefLeader => None,
-            Role::Centre | Role::Department => Some(&[DocKind::Dispatch]),
+            Role::Member | Role::Informant => kind != DocKind::Notice,
+            Role::Leader | Role::ChiefLeader => true,
+            Role::Centre => matches!(kind, DocKind::Dispatch | DocKind::Notice),
+            Role::Department => kind == DocKind::Dispatch,
         }
     }
 }
@@ -165,6 +175,16 @@ impl Principal {
         self.role != Role::Department && self.scopes.iter().any(|s| s.covers(scope))
     }
 
+    /// Whether a document of `kind` scoped to `scope` may be served to this principal by
+    /// scope: covered by its scopes, or (a kind read downward, a notice) covering one of
+    /// them.
+    pub fn can_read_kind(&self, scope: &ScopeCode, kind: DocKind) -> bool {
+        self.can_read(scope)
+            || (kind.read_downward()
+                && self.role != Role::Department
+                && self.scopes.iter().any(|s| scope.covers(s)))
+    }
+
     /// Whether a document scoped to `scope` and given to the units `grants` may be served
     /// to this principal: by scope, or because it was given to one of its units.
     pub fn can_read_doc(&self, scope: &ScopeCode, grants: &[ScopeCode]) -> bool {
@@ -193,9 +213,10 @@ impl Principal {
         if !self.can_read(scope) {
             return Some(WriteRefusal::Scope);
         }
-        match self.role.writable_kinds() {
-            Some(kinds) if !kinds.contains(&kind) => Some(WriteRefusal::Kind),
-            _ => None,
+        if self.role.writes_kind(kind) {
+            None
+        } else {
+            Some(WriteRefusal::Kind)
         }
     }
 }
@@ -211,10 +232,7 @@ impl Principal {
     ) -> Option<WriteRefusal> {
         match self.write_refusal(scope, kind) {
             Some(WriteRefusal::Scope) if grants.iter().any(|g| self.scopes.contains(g)) => {
-                match self.role.writable_kinds() {
-                    Some(kinds) if !kinds.contains(&kind) => Some(WriteRefusal::Kind),
-                    _ => None,
-                }
+                (!self.role.writes_kind(kind)).then_some(WriteRefusal::Kind)
             }
             other => other,
         }
@@ -311,6 +329,28 @@ mod tests {
         assert!(Role::Department.check_scopes(given).is_ok());
         assert!(Role::Department.check_scopes(&[code("110105")]).is_err());
         assert!(Role::Centre.check_scopes(given).is_err());
+    }
+
+    #[test]
+    fn notices_are_read_downward_and_written_by_leaders_and_above() {
+        let street = code("110105001");
+        let m = who(Role::Member, &[A]);
+        assert!(m.can_read_kind(&street, DocKind::Notice));
+        assert!(!m.can_read_kind(&street, DocKind::Receipts));
+        assert!(!m.can_read_kind(&code("110105002"), DocKind::Notice));
+        assert!(!m.can_read_kind(&code(B), DocKind::Notice));
+        assert_eq!(
+            m.write_refusal(&code(A), DocKind::Notice),
+            Some(WriteRefusal::Kind)
+        );
+        assert!(m.can_write(&code(A), DocKind::Receipts));
+        let c = who(Role::Centre, &["110105001"]);
+        assert!(c.can_write(&street, DocKind::Notice));
+        assert!(c.can_read_kind(&code(A), DocKind::Receipts));
+        assert!(!c.can_write(&code(A), DocKind::Receipts));
+        let d = who(Role::Department, &["110105001-cgj"]);
+        assert!(!d.can_read_kind(&street, DocKind::Notice));
+        assert!(who(Role::Leader, &[A]).can_write(&code(A), DocKind::Notice));
     }
 
     #[test]

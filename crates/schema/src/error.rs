@@ -248,6 +248,8 @@ code_enum! {
         WaitingTooLarge = "waiting_too_large",
         /// An event step this device's user may not write (the relay refused it).
         WaitingStepForbidden = "waiting_step_forbidden",
+        /// The relay refused a notice or receipt record written as another user.
+        WaitingRecordForbidden = "waiting_record_forbidden",
         /// The relay does not say why.
         WaitingOther = "waiting_other",
         /// The relay does not take it and does not say why (an older relay).

@@ -19,6 +19,10 @@ code_enum! {
         Report = "report",
         /// One report's dispatch and status history, written by the centre and handler.
         Dispatch = "dispatch",
+        /// A notice (通知, 寻人), as its sender wrote it ([`crate::notice`]).
+        Notice = "notice",
+        /// One grid's receipts (回执) and clues for one notice, written by its recipients.
+        Receipts = "receipts",
     }
 }
 
@@ -33,12 +37,21 @@ impl DocKind {
             DocKind::Journal => &["entries"],
             DocKind::Report => &["report"],
             DocKind::Dispatch => &["events"],
+            DocKind::Notice => &["reminders"],
+            DocKind::Receipts => &["receipts", "clues"],
         }
     }
 
     /// The codes of every kind, as a relay announces what it accepts.
     pub fn codes() -> impl Iterator<Item = &'static str> {
         Self::ALL.iter().map(|k| k.code())
+    }
+
+    /// Whether documents of this kind are read downward as well: by everyone whose scope
+    /// lies under the document's (a notice reaches the grids under the unit it is sent
+    /// in), not only by those whose scope covers it.
+    pub fn read_downward(self) -> bool {
+        self == DocKind::Notice
     }
 }
 
@@ -52,7 +65,7 @@ mod tests {
             assert_eq!(DocKind::from_code(k.code()), Some(*k));
             assert!(!k.collections().is_empty());
         }
-        assert_eq!(DocKind::from_code("notice"), None);
+        assert_eq!(DocKind::from_code("campaign"), None);
         assert_eq!(DocKind::codes().count(), DocKind::ALL.len());
     }
 }

@@ -26,6 +26,8 @@
 //! - [`relay_url`]: [`RelayUrl`], the relay's address and the URLs derived from it.
 //! - [`steps`]: an event's steps as its dispatch document holds them;
 //!   [`step_access`]: who may write which step (the relay's check).
+//! - [`notice`]: notices and receipts as their documents hold them, and who may write
+//!   which record (the relay's check); [`record`]: records as plain automerge values.
 //! - [`regrid`]: grid membership of households and [`HouseholdMove`], the same changes
 //!   on the device and on the relay.
 
@@ -37,6 +39,8 @@ pub mod error;
 pub mod genesis;
 pub mod guard;
 pub mod kind;
+pub mod notice;
+pub mod record;
 pub mod regrid;
 pub mod relay_url;
 pub mod root;

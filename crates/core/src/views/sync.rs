@@ -112,6 +112,7 @@ pub fn waiting_code(wait_code: &str) -> ErrorCode {
         RefusalReason::Busy => ErrorCode::WaitingBusy,
         RefusalReason::TooLarge => ErrorCode::WaitingTooLarge,
         RefusalReason::StepForbidden => ErrorCode::WaitingStepForbidden,
+        RefusalReason::RecordForbidden => ErrorCode::WaitingRecordForbidden,
         RefusalReason::Other => ErrorCode::WaitingOther,
     }
 }
