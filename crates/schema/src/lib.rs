@@ -13,6 +13,7 @@
 //! - [`codes`]: [`code_enum!`], enums stored as stable snake_case codes.
 //! - [`scope`]: [`ScopeCode`], [`GridCode`], [`DivisionCode`]: one validation of the
 //!   statistical division codes and grid codes, and the prefix tree they form.
+//! - [`directory`]: the directory answer (units and people by name).
 //! - [`kind`]: [`DocKind`] and the collections at each kind's root.
 //! - [`root`]: reading a document's root `kind` and `scope` ([`read_meta`]).
 //! - [`genesis`]: ids derived from natural keys and the byte-identical first change.
@@ -33,6 +34,7 @@
 
 pub mod access;
 pub mod codes;
+pub mod directory;
 pub mod enroll;
 pub mod enroll_link;
 pub mod error;
@@ -51,10 +53,7 @@ pub mod sync_state;
 pub mod tus;
 
 pub use access::{Principal, Role, WriteRefusal};
-
-/// Where a device fetches its directory (名录): the divisions, departments and grids under
-/// its scopes, by name (`{"units": [{"code", "name"}]}`).
-pub const DIRECTORY_PATH: &str = "/v1/directory";
+pub use directory::DIRECTORY_PATH;
 pub use enroll::{ApiError, EnrollRequest, EnrollResponse};
 pub use enroll_link::{EnrollLink, EnrollLinkError, TrustAnchor};
 pub use error::{ErrorCode, FieldError};
