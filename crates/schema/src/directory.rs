@@ -41,6 +41,7 @@ pub struct DirectoryUnit {
 
 /// One person (a user account).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DirectoryPerson {
     /// The user's id (what steps, receipts and clues name).
     pub id: Uuid,

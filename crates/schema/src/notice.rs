@@ -36,7 +36,7 @@ use crate::genesis::period_doc_id;
 use crate::kind::DocKind;
 use crate::record::{read_value, write_map};
 use crate::root::root_str;
-use crate::scope::GridCode;
+use crate::scope::{GridCode, ScopeCode};
 
 /// Root key of the notice record in a notice document.
 pub const NOTICE: &str = "notice";
@@ -156,7 +156,7 @@ pub struct Notice {
     pub text: String,
     /// Photos (SHA-256 of each evidence JPEG), through the photo pipeline.
     pub photos: Vec<String>,
-    /// The grids it is sent to, in code order.
+    /// The grids it is sent to, in code order; empty: every grid under `sender_unit`.
     pub grids: Vec<String>,
     /// Who in those grids.
     pub audience: Audience,
@@ -176,6 +176,10 @@ impl Notice {
     pub fn receipt_grid(&self, role: Role, grids: &[GridCode]) -> Option<GridCode> {
         if !self.audience.includes(role) {
             return None;
+        }
+        if self.grids.is_empty() {
+            let unit = ScopeCode::parse(&self.sender_unit).ok()?;
+            return grids.iter().find(|g| unit.covers(g.scope())).cloned();
         }
         self.grids
             .iter()
@@ -571,7 +575,6 @@ pub fn check_receipts(
 mod tests {
     use super::*;
     use crate::genesis::genesis;
-    use crate::scope::ScopeCode;
     use automerge::Automerge;
     use automerge::transaction::CommitOptions;
 

@@ -9,6 +9,7 @@ mod id_number;
 mod ids;
 mod journal;
 pub mod mask;
+mod notice;
 mod phone;
 mod report;
 mod resident;
@@ -27,6 +28,10 @@ pub use id_number::{IdNumber, Sex, check_char};
 pub(crate) use ids::derived;
 pub use ids::{CheckId, EventId, HouseholdId, JournalId, NeedId, ReportId, ResidentId, VisitId};
 pub use journal::JournalEntry;
+pub use notice::{
+    Audience, Closed, Clue, ClueView, MissingPerson, Notice, NoticeDetail, NoticeDraft, NoticeRole,
+    NoticeRow, NoticeSort, Priority, Receipt, ReceiptCounts, ReceiptState, RosterEntry,
+};
 pub use phone::Phone;
 pub use report::{
     Category, Gps, Report, ReportInput, ReportStatus, Severity, StatusEvent, current_status,

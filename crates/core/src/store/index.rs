@@ -32,6 +32,8 @@ pub(crate) fn reindex(
     tz: Tz,
 ) -> Result<()> {
     match kind {
+        DocKind::Notice => super::notices::index_notice(conn, doc),
+        DocKind::Receipts => super::notices::index_receipts(conn, doc),
         DocKind::Household => household(conn, doc, now),
         DocKind::GridIndex => {
             let grid = scope_of(doc)?;

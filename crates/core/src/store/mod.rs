@@ -27,6 +27,7 @@ mod import;
 mod index;
 mod key;
 mod log;
+mod notices;
 mod queries;
 mod remote;
 mod schema;
@@ -50,10 +51,12 @@ use crate::model::ActingParty;
 
 pub(crate) use batch::Batch;
 pub use blobs::{BlobRef, MAX_BLOB_BYTES};
+pub use directory::DirectoryPerson;
 pub use event_stats::MAX_STATS_DAYS;
 pub use events::{MAX_STEP_NOTE_CHARS, OPTIONAL_ACTIONS, category_name};
 pub use feed::{Changes, Interest, Subscription};
 pub use key::DbKey;
+pub use notices::MAX_NOTICE_PHOTOS;
 pub use queries::{Changed, CheckRow, DaySummary, HouseholdSummary, ReportRow};
 pub use remote::ApplyOutcome;
 pub use search::{MatchKind, ResidentHit};
@@ -87,6 +90,10 @@ pub struct StoreConfig {
     pub clock: Arc<dyn Clock>,
     /// Who this device acts as in events' chain of command (default: a grid member).
     pub party: ActingParty,
+    /// The user's role as enrolled (`None`: not enrolled, a grid member).
+    pub role: Option<wangge_schema::Role>,
+    /// The grids the user works in (the notices for them are those sent to these).
+    pub grids: Vec<crate::model::GridCode>,
 }
 
 impl Default for StoreConfig {
@@ -99,6 +106,8 @@ impl Default for StoreConfig {
             cache_docs: 32,
             clock: Arc::new(SystemClock),
             party: ActingParty::default(),
+            role: None,
+            grids: Vec::new(),
         }
     }
 }
@@ -111,6 +120,7 @@ impl std::fmt::Debug for StoreConfig {
             .field("compact_after", &self.compact_after)
             .field("cache_docs", &self.cache_docs)
             .field("party", &self.party)
+            .field("role", &self.role)
             .finish_non_exhaustive()
     }
 }

@@ -124,6 +124,13 @@ impl Store {
             super::sync_state::save_state(&tx, id, peer, &state)?;
         }
         tx.commit()?;
+        if kind == Some(crate::doc::DocKind::Notice) && !to_store.is_empty() {
+            // 已送达: the notice reached this device. Its delivery is an action of its
+            // own; the changes just stored stand whether or not it can be written.
+            if let Err(e) = self.deliver_notice(id) {
+                tracing::warn!(doc = %id, code = e.code().code(), "notice delivery not recorded");
+            }
+        }
         Ok(ApplyOutcome {
             new_changes: to_store.len(),
             waiting,

@@ -246,6 +246,46 @@ const MIGRATIONS: &[&str] = &[
         kind TEXT NOT NULL
     );
     "#,
+    // 9: notices and receipts (通知, 回执), and the directory's people.
+    r#"
+    CREATE TABLE directory_people (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        scopes TEXT NOT NULL
+    );
+    CREATE TABLE notices (
+        id TEXT PRIMARY KEY,
+        scope TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        sent_ms INTEGER NOT NULL,
+        ack_by_ms INTEGER,
+        closed_ms INTEGER,
+        priority TEXT NOT NULL,
+        body TEXT NOT NULL,
+        reminders TEXT NOT NULL,
+        closed TEXT
+    );
+    CREATE INDEX notices_sent ON notices (sent_ms);
+    CREATE TABLE notice_receipts (
+        notice TEXT NOT NULL,
+        user TEXT NOT NULL,
+        grid TEXT NOT NULL,
+        role TEXT,
+        delivered_ms INTEGER,
+        read_ms INTEGER,
+        confirmed_ms INTEGER,
+        reply TEXT,
+        PRIMARY KEY (notice, user)
+    ) WITHOUT ROWID;
+    CREATE TABLE notice_clues (
+        id TEXT PRIMARY KEY,
+        notice TEXT NOT NULL,
+        grid TEXT NOT NULL,
+        body TEXT NOT NULL
+    );
+    CREATE INDEX notice_clues_notice ON notice_clues (notice);
+    "#,
 ];
 
 /// The version that added `report_photos` and `photo_uploads`: stores older than this

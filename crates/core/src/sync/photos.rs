@@ -25,6 +25,7 @@ use reqwest::Method;
 use sha2::{Digest, Sha256};
 use tokio::sync::{Notify, watch};
 use tokio::time::{Instant, sleep, sleep_until};
+use wangge_schema::directory::Directory;
 use wangge_schema::tus::{BLOBS_PATH, FILES_PATH, TUS_VERSION, UploadMetadata, encode_checksum};
 use wangge_schema::{DIRECTORY_PATH, RelayUrl};
 
@@ -121,18 +122,6 @@ const DIRECTORY_EVERY: Duration = Duration::from_secs(6 * 3600);
 
 /// The largest directory answer read (a district's units by name, with room to spare).
 const MAX_DIRECTORY_BYTES: usize = 4 << 20;
-
-/// The relay's directory answer.
-#[derive(serde::Deserialize)]
-struct DirectoryAnswer {
-    units: Vec<DirectoryUnit>,
-}
-
-#[derive(serde::Deserialize)]
-struct DirectoryUnit {
-    code: String,
-    name: String,
-}
 
 impl PhotoWorker {
     pub async fn run(self) {
@@ -241,7 +230,7 @@ impl PhotoWorker {
         if a.status != 200 {
             return Err("directory_refused");
         }
-        let answer: DirectoryAnswer =
+        let answer: Directory =
             serde_json::from_slice(&a.body).map_err(|_| "directory_unreadable")?;
         let units: Vec<Unit> = answer
             .units
@@ -249,7 +238,7 @@ impl PhotoWorker {
             .filter_map(|u| Unit::from_relay(&u.code, &u.name))
             .collect();
         lock(&self.store)
-            .replace_directory(&units)
+            .replace_directory(&units, &answer.people)
             .map_err(|_| "store")?;
         Ok(units.len())
     }

@@ -540,7 +540,7 @@ fn the_statistics_of_a_month_count_what_was_filed_closed_on_time_and_left_overdu
         Unit::from_relay("not-a-code", "x").is_none()
             && Unit::from_relay(grid_a().as_str(), " ").is_none()
     );
-    l.store.replace_directory(&[named]).unwrap();
+    l.store.replace_directory(&[named], &[]).unwrap();
     let view = l.store.stats_view(first, last).unwrap();
     assert_eq!(
         (view.by_grid[0].name.as_str(), view.total.figures.reports),

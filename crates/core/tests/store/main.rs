@@ -9,6 +9,7 @@ mod event_chain;
 mod first_open;
 mod helpers;
 mod merge;
+mod notices;
 mod paste;
 mod photos;
 mod regrid;
