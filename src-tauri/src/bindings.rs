@@ -110,6 +110,15 @@ pub fn export(dir: &Path) -> Result<(), ts_rs::ExportError> {
         ActionForm,
         Unit,
         UnitKind,
+        NoticeDraft,
+        NoticeRow,
+        NoticeDetail,
+        NoticeRole,
+        ReceiptState,
+        ReceiptCounts,
+        RosterEntry,
+        ClueView,
+        wangge_core::store::DirectoryPerson,
     );
     let mut names: Vec<String> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok())

@@ -291,6 +291,8 @@ fn store_config(device: Option<&Device>) -> StoreConfig {
     StoreConfig {
         member: device.map_or(LOCAL_MEMBER, Device::member).to_owned(),
         party: device.and_then(Device::party).unwrap_or_default(),
+        role: device.and_then(|d| d.role().parse().ok()),
+        grids: device.map(Device::grids).unwrap_or_default(),
         ..StoreConfig::default()
     }
 }

@@ -7,6 +7,7 @@ pub mod checks;
 pub mod events;
 pub mod households;
 pub mod journal;
+pub mod notices;
 pub mod photos;
 pub mod reports;
 pub mod residents;

@@ -114,6 +114,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'waiting_busy',
   'waiting_too_large',
   'waiting_step_forbidden',
+  'waiting_record_forbidden',
   'waiting_other',
   'waiting_unavailable',
   'id_number_rounded',
