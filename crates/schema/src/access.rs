@@ -4,14 +4,14 @@
 //!
 //! | role                  | scopes                | reads                 | writes                        |
 //! |-----------------------|-----------------------|-----------------------|-------------------------------|
-//! | member, informant     | one grid              | docs of their grid    | docs of their grid, any kind but `notice` |
-//! | leader                | one or more grids     | docs of their grids   | docs of their grids, any kind |
+//! | member, informant     | one grid              | docs of their grid    | docs of their grid, any kind but `notice`, `campaign` |
+//! | leader                | one or more grids     | docs of their grids   | docs of their grids, any kind but `campaign` |
 //! | chief leader          | one community         | docs under it         | docs under it, any kind       |
-//! | centre                | one division          | docs under it         | `dispatch` and `notice` docs under it |
+//! | centre                | one division          | docs under it         | `dispatch`, `notice`, `campaign` docs under it |
 //! | department            | one department        | docs given to it      | `dispatch` docs given to it   |
 //!
-//! Notices are read downward too: a `notice` document is also served to everyone whose
-//! scope lies under its scope ([`Principal::can_read_kind`]), which is how a notice sent in
+//! Notices and campaigns are read downward too: a `notice` or `campaign` document is also
+//! served to everyone whose scope lies under its scope ([`Principal::can_read_kind`]), which is how a notice sent in
 //! a street reaches its grids' members. Who writes which record inside notices and
 //! receipts is checked by [`crate::notice`].
 //!
@@ -120,13 +120,18 @@ impl Role {
     }
 
     /// Whether this role may write documents of `kind` within the scopes it reads: the
-    /// grid's people every kind but notices; leaders and communities every kind; the centre
-    /// its dispatches and notices; a department its dispatches.
+    /// grid's people every kind but notices and campaigns; leaders every kind but
+    /// campaigns; communities every kind; the centre its dispatches, notices and campaigns;
+    /// a department its dispatches.
     fn writes_kind(self, kind: DocKind) -> bool {
         match self {
-            Role::Member | Role::Informant => kind != DocKind::Notice,
-            Role::Leader | Role::ChiefLeader => true,
-            Role::Centre => matches!(kind, DocKind::Dispatch | DocKind::Notice),
+            Role::Member | Role::Informant => !matches!(kind, DocKind::Notice | DocKind::Campaign),
+            Role::Leader => kind != DocKind::Campaign,
+            Role::ChiefLeader => true,
+            Role::Centre => matches!(
+                kind,
+                DocKind::Dispatch | DocKind::Notice | DocKind::Campaign
+            ),
             Role::Department => kind == DocKind::Dispatch,
         }
     }
@@ -351,6 +356,11 @@ mod tests {
         let d = who(Role::Department, &["110105001-cgj"]);
         assert!(!d.can_read_kind(&street, DocKind::Notice));
         assert!(who(Role::Leader, &[A]).can_write(&code(A), DocKind::Notice));
+        assert!(m.can_read_kind(&street, DocKind::Campaign));
+        assert!(!m.can_write(&code(A), DocKind::Campaign));
+        assert!(m.can_write(&code(A), DocKind::CampaignResults));
+        assert!(c.can_write(&street, DocKind::Campaign));
+        assert!(!who(Role::Leader, &[A]).can_write(&code(A), DocKind::Campaign));
     }
 
     #[test]

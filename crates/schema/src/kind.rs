@@ -23,6 +23,10 @@ code_enum! {
         Notice = "notice",
         /// One grid's receipts (回执) and clues for one notice, written by its recipients.
         Receipts = "receipts",
+        /// A roster campaign (专项任务), as its creator started it ([`crate::campaign`]).
+        Campaign = "campaign",
+        /// One grid's ticks for one campaign, written by the grid's members.
+        CampaignResults = "campaign_results",
     }
 }
 
@@ -39,6 +43,8 @@ impl DocKind {
             DocKind::Dispatch => &["events"],
             DocKind::Notice => &["reminders"],
             DocKind::Receipts => &["receipts", "clues"],
+            DocKind::Campaign => &[],
+            DocKind::CampaignResults => &["ticks"],
         }
     }
 
@@ -51,7 +57,7 @@ impl DocKind {
     /// lies under the document's (a notice reaches the grids under the unit it is sent
     /// in), not only by those whose scope covers it.
     pub fn read_downward(self) -> bool {
-        self == DocKind::Notice
+        matches!(self, DocKind::Notice | DocKind::Campaign)
     }
 }
 
@@ -63,9 +69,9 @@ mod tests {
     fn kinds_round_trip_by_code_and_unknown_codes_are_none() {
         for k in DocKind::ALL {
             assert_eq!(DocKind::from_code(k.code()), Some(*k));
-            assert!(!k.collections().is_empty());
+            assert!(!k.collections().is_empty() || *k == DocKind::Campaign);
         }
-        assert_eq!(DocKind::from_code("campaign"), None);
+        assert_eq!(DocKind::from_code("survey"), None);
         assert_eq!(DocKind::codes().count(), DocKind::ALL.len());
     }
 }

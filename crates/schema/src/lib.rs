@@ -27,12 +27,14 @@
 //! - [`relay_url`]: [`RelayUrl`], the relay's address and the URLs derived from it.
 //! - [`steps`]: an event's steps as its dispatch document holds them;
 //!   [`step_access`]: who may write which step (the relay's check).
+//! - [`campaign`]: roster campaigns and their ticks, and who may write them.
 //! - [`notice`]: notices and receipts as their documents hold them, and who may write
 //!   which record (the relay's check); [`record`]: records as plain automerge values.
 //! - [`regrid`]: grid membership of households and [`HouseholdMove`], the same changes
 //!   on the device and on the relay.
 
 pub mod access;
+pub mod campaign;
 pub mod codes;
 pub mod directory;
 pub mod enroll;

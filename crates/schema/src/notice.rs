@@ -24,9 +24,8 @@
 use std::collections::BTreeMap;
 
 use automerge::transaction::Transactable;
-use automerge::{AutomergeError, ObjId, ObjType, ROOT, ReadDoc, Value};
+use automerge::{ObjType, ROOT, ReadDoc, Value};
 use serde::{Deserialize, Serialize};
-use serde_json::Value as Json;
 use uuid::Uuid;
 use wangge_proto::DocumentId;
 
@@ -34,7 +33,9 @@ use crate::access::Role;
 use crate::code_enum;
 use crate::genesis::period_doc_id;
 use crate::kind::DocKind;
-use crate::record::{read_value, write_map};
+use crate::record::{
+    RecordError, add_record, fields_of, parse, records, root_map, root_record, write_map,
+};
 use crate::root::root_str;
 use crate::scope::{GridCode, ScopeCode};
 
@@ -259,41 +260,10 @@ pub fn receipts_attrs(notice: Uuid) -> String {
     notice.to_string()
 }
 
-/// Why a notice or receipts record could not be written.
-#[derive(Debug, thiserror::Error)]
-pub enum NoticeError {
-    /// The document lacks the map the record goes in.
-    #[error("document has no {0} map")]
-    NoMap(&'static str),
-    /// A record with this key is stored and may not be rewritten.
-    #[error("a record {0} is stored")]
-    Duplicate(String),
-    /// The record's JSON form is not an object (cannot happen for these types).
-    #[error("a record is not a JSON object")]
-    NotAnObject,
-    /// automerge refused the operation.
-    #[error(transparent)]
-    Automerge(#[from] AutomergeError),
-}
-
-fn fields_of(record: &impl Serialize) -> Result<serde_json::Map<String, Json>, NoticeError> {
-    match serde_json::to_value(record) {
-        Ok(Json::Object(fields)) => Ok(fields),
-        _ => Err(NoticeError::NotAnObject),
-    }
-}
-
-fn root_map<T: Transactable>(tx: &mut T, key: &'static str) -> Result<ObjId, NoticeError> {
-    match tx.get(ROOT, key)? {
-        Some((Value::Object(ObjType::Map), obj)) => Ok(obj),
-        _ => Err(NoticeError::NoMap(key)),
-    }
-}
-
 /// Writes the notice into a new notice document (its genesis made the root maps).
-pub fn write_notice(tx: &mut impl Transactable, notice: &Notice) -> Result<(), NoticeError> {
+pub fn write_notice(tx: &mut impl Transactable, notice: &Notice) -> Result<(), RecordError> {
     if tx.get(ROOT, NOTICE)?.is_some() {
-        return Err(NoticeError::Duplicate(notice.id.to_string()));
+        return Err(RecordError::Duplicate(notice.id.to_string()));
     }
     let obj = tx.put_object(ROOT, NOTICE, ObjType::Map)?;
     write_map(tx, &obj, &fields_of(notice)?)?;
@@ -301,19 +271,12 @@ pub fn write_notice(tx: &mut impl Transactable, notice: &Notice) -> Result<(), N
 }
 
 /// Adds a reminder to a notice document.
-pub fn write_reminder(tx: &mut impl Transactable, r: &Reminder) -> Result<(), NoticeError> {
-    let map = root_map(tx, REMINDERS)?;
-    let key = r.id.to_string();
-    if tx.get(&map, key.as_str())?.is_some() {
-        return Err(NoticeError::Duplicate(key));
-    }
-    let obj = tx.put_object(&map, key.as_str(), ObjType::Map)?;
-    write_map(tx, &obj, &fields_of(r)?)?;
-    Ok(())
+pub fn write_reminder(tx: &mut impl Transactable, r: &Reminder) -> Result<(), RecordError> {
+    add_record(tx, REMINDERS, &r.id.to_string(), r)
 }
 
 /// Closes a notice (the latest closing stands).
-pub fn write_closed(tx: &mut impl Transactable, c: &Closed) -> Result<(), NoticeError> {
+pub fn write_closed(tx: &mut impl Transactable, c: &Closed) -> Result<(), RecordError> {
     let obj = tx.put_object(ROOT, CLOSED, ObjType::Map)?;
     write_map(tx, &obj, &fields_of(c)?)?;
     Ok(())
@@ -326,7 +289,7 @@ pub fn write_receipt(
     tx: &mut impl Transactable,
     user: Uuid,
     update: &Receipt,
-) -> Result<(), NoticeError> {
+) -> Result<(), RecordError> {
     let map = root_map(tx, RECEIPTS)?;
     let key = user.to_string();
     let obj = match tx.get(&map, key.as_str())? {
@@ -342,41 +305,8 @@ pub fn write_receipt(
 }
 
 /// Adds a clue to a receipts document.
-pub fn write_clue(tx: &mut impl Transactable, clue: &Clue) -> Result<(), NoticeError> {
-    let map = root_map(tx, CLUES)?;
-    let key = clue.id.to_string();
-    if tx.get(&map, key.as_str())?.is_some() {
-        return Err(NoticeError::Duplicate(key));
-    }
-    let obj = tx.put_object(&map, key.as_str(), ObjType::Map)?;
-    write_map(tx, &obj, &fields_of(clue)?)?;
-    Ok(())
-}
-
-/// The records of the root map `key`: each key with its JSON form (`None` where it is not
-/// a plain record). Empty when the map is absent.
-fn records(doc: &impl ReadDoc, key: &str) -> BTreeMap<String, Option<Json>> {
-    let Ok(Some((Value::Object(ObjType::Map), map))) = doc.get(ROOT, key) else {
-        return BTreeMap::new();
-    };
-    doc.keys(&map)
-        .map(|k| {
-            let v = match doc.get(&map, k.as_str()) {
-                Ok(Some((Value::Object(ObjType::Map), obj))) => {
-                    read_value(doc, &obj, ObjType::Map, 0)
-                }
-                _ => None,
-            };
-            (k, v)
-        })
-        .collect()
-}
-
-fn root_record(doc: &impl ReadDoc, key: &str) -> Option<Json> {
-    match doc.get(ROOT, key).ok()?? {
-        (Value::Object(ObjType::Map), obj) => read_value(doc, &obj, ObjType::Map, 0),
-        _ => None,
-    }
+pub fn write_clue(tx: &mut impl Transactable, clue: &Clue) -> Result<(), RecordError> {
+    add_record(tx, CLUES, &clue.id.to_string(), clue)
 }
 
 /// What a notice document holds.
@@ -400,10 +330,6 @@ pub fn read_notice(doc: &impl ReadDoc) -> StoredNotice {
             .collect(),
         closed: parse(root_record(doc, CLOSED)),
     }
-}
-
-fn parse<T: serde::de::DeserializeOwned>(v: Option<Json>) -> Option<T> {
-    v.and_then(|j| serde_json::from_value(j).ok())
 }
 
 /// What a receipts document holds.

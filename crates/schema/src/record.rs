@@ -2,8 +2,11 @@
 //! of scalars, and read back as JSON. Steps, notices and receipts are stored so; each is
 //! written by one change and read back by the device and by the relay's checks.
 
+use std::collections::BTreeMap;
+
 use automerge::transaction::Transactable;
-use automerge::{AutomergeError, ObjId, ObjType, ReadDoc, ScalarValue, Value};
+use automerge::{AutomergeError, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+use serde::Serialize;
 use serde_json::{Map, Number, Value as Json};
 
 /// Deepest nesting read back from a record (a step's JSON is three levels deep).
@@ -115,4 +118,87 @@ fn from_scalar(s: &ScalarValue) -> Option<Json> {
         ScalarValue::Null => Json::Null,
         _ => return None,
     })
+}
+
+/// Why a record could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    /// The document lacks the map the record goes in.
+    #[error("document has no {0} map")]
+    NoMap(&'static str),
+    /// A record with this key is stored and may not be rewritten.
+    #[error("a record {0} is stored")]
+    Duplicate(String),
+    /// The record's JSON form is not an object (cannot happen for these types).
+    #[error("a record is not a JSON object")]
+    NotAnObject,
+    /// automerge refused the operation.
+    #[error(transparent)]
+    Automerge(#[from] AutomergeError),
+}
+
+pub(crate) fn fields_of(
+    record: &impl Serialize,
+) -> Result<serde_json::Map<String, Json>, RecordError> {
+    match serde_json::to_value(record) {
+        Ok(Json::Object(fields)) => Ok(fields),
+        _ => Err(RecordError::NotAnObject),
+    }
+}
+
+pub(crate) fn root_map<T: Transactable>(
+    tx: &mut T,
+    key: &'static str,
+) -> Result<ObjId, RecordError> {
+    match tx.get(ROOT, key)? {
+        Some((Value::Object(ObjType::Map), obj)) => Ok(obj),
+        _ => Err(RecordError::NoMap(key)),
+    }
+}
+
+/// The records of the root map `key`: each key with its JSON form (`None` where it is not
+/// a plain record). Empty when the map is absent.
+pub(crate) fn records(doc: &impl ReadDoc, key: &str) -> BTreeMap<String, Option<Json>> {
+    let Ok(Some((Value::Object(ObjType::Map), map))) = doc.get(ROOT, key) else {
+        return BTreeMap::new();
+    };
+    doc.keys(&map)
+        .map(|k| {
+            let v = match doc.get(&map, k.as_str()) {
+                Ok(Some((Value::Object(ObjType::Map), obj))) => {
+                    read_value(doc, &obj, ObjType::Map, 0)
+                }
+                _ => None,
+            };
+            (k, v)
+        })
+        .collect()
+}
+
+pub(crate) fn root_record(doc: &impl ReadDoc, key: &str) -> Option<Json> {
+    match doc.get(ROOT, key).ok()?? {
+        (Value::Object(ObjType::Map), obj) => read_value(doc, &obj, ObjType::Map, 0),
+        _ => None,
+    }
+}
+
+pub(crate) fn parse<T: serde::de::DeserializeOwned>(v: Option<Json>) -> Option<T> {
+    v.and_then(|j| serde_json::from_value(j).ok())
+}
+
+/// Adds `record` under `key` in the root map `map` (which the genesis made); a record
+/// stored under that key already is [`RecordError::Duplicate`] (records are written once).
+pub(crate) fn add_record(
+    tx: &mut impl Transactable,
+    map: &'static str,
+    key: &str,
+    record: &impl Serialize,
+) -> Result<(), RecordError> {
+    let m = root_map(tx, map)?;
+    if tx.get(&m, key)?.is_some() {
+        return Err(RecordError::Duplicate(key.to_owned()));
+    }
+    let obj = tx.put_object(&m, key, ObjType::Map)?;
+    write_map(tx, &obj, &fields_of(record)?)?;
+    Ok(())
 }

@@ -805,9 +805,9 @@ fn entry(
     }
 }
 
-fn notice_error(e: records::NoticeError) -> CoreError {
+fn notice_error(e: wangge_schema::record::RecordError) -> CoreError {
     match e {
-        records::NoticeError::Automerge(e) => CoreError::Document(e.to_string()),
+        wangge_schema::record::RecordError::Automerge(e) => CoreError::Document(e.to_string()),
         other => CoreError::Document(other.to_string()),
     }
 }
