@@ -8,6 +8,10 @@ import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type {
   Action,
   Unit,
+  DirectoryPerson,
+  NoticeDetail,
+  NoticeDraft,
+  NoticeRow,
   ExportedFile,
   StatsView,
   AppInfo,
@@ -142,6 +146,30 @@ export const takeStep = (report: ReportId, action: Action) =>
 // Directory
 /** The units under this device's scopes by name, as the relay last sent them. */
 export const directory = () => invoke<Unit[]>('directory');
+
+/** The people of the directory (for those who direct work): who notices go to. */
+export const directoryPeople = () => invoke<DirectoryPerson[]>('directory_people');
+
+// Notices (通知, 寻人) and their receipts (回执)
+/** The notices on this device, newest first, with how this user stands to each. */
+export const notices = () => invoke<NoticeRow[]>('notices');
+/** The unconfirmed 特急 and reminded notices for this user: the banner to acknowledge. */
+export const noticesToAcknowledge = () => invoke<NoticeRow[]>('notices_to_acknowledge');
+/** A notice's page; for a recipient, opening it is 已读. */
+export const noticeDetail = (id: string) => invoke<NoticeDetail>('notice_detail', { id });
+/** 签收, with an optional short reply (empty: none); resolves with the page after it. */
+export const confirmNotice = (id: string, reply: string) =>
+  invoke<NoticeDetail>('confirm_notice', { id, reply });
+/** Sends a notice; resolves with its page. */
+export const sendNotice = (draft: NoticeDraft) => invoke<NoticeDetail>('send_notice', { draft });
+/** 一键催收: re-notifies who has not confirmed; resolves with the page after it. */
+export const remindNotice = (id: string) => invoke<NoticeDetail>('remind_notice', { id });
+/** Closes a notice (the person found, the matter over) with the sender's note. */
+export const closeNotice = (id: string, note: string) =>
+  invoke<NoticeDetail>('close_notice', { id, note });
+/** A clue (线索) to a 寻人 alert, with photos already stored by `addPhoto`. */
+export const sendClue = (id: string, text: string, place: string, photos: string[]) =>
+  invoke<NoticeDetail>('send_clue', { id, text, place, photos });
 
 // Statistics
 /** A period's event figures (local days `from`–`to`, `YYYY-MM-DD`), total, by grid and category. */
