@@ -1,5 +1,6 @@
 //! The typed domain model. Pure data and validation: no automerge, no SQL.
 
+mod campaign;
 pub(crate) mod codes;
 mod event;
 pub mod fields;
@@ -17,6 +18,10 @@ mod tags;
 mod temperature;
 mod visit;
 
+pub use campaign::{
+    AnswerOption, Campaign, CampaignDraft, CampaignRole, CampaignRow, CampaignView, Completion,
+    Proof, RosterItem, Subject, Tick, UnitCompletion,
+};
 pub use event::{
     ActingParty, DeadlineView, EventDetail, StepStatus, Task, TimelineEntry, event_category,
     event_severity, user_id,

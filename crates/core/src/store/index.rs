@@ -34,6 +34,8 @@ pub(crate) fn reindex(
     match kind {
         DocKind::Notice => super::notices::index_notice(conn, doc),
         DocKind::Receipts => super::notices::index_receipts(conn, doc),
+        DocKind::Campaign => super::campaigns::index_campaign(conn, doc),
+        DocKind::CampaignResults => super::campaigns::index_results(conn, doc),
         DocKind::Household => household(conn, doc, now),
         DocKind::GridIndex => {
             let grid = scope_of(doc)?;

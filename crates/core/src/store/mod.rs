@@ -18,6 +18,7 @@ mod actions;
 mod batch;
 mod blobs;
 mod cache;
+mod campaigns;
 mod directory;
 mod event_index;
 mod event_stats;
@@ -51,6 +52,7 @@ use crate::model::ActingParty;
 
 pub(crate) use batch::Batch;
 pub use blobs::{BlobRef, MAX_BLOB_BYTES};
+pub use campaigns::MAX_CAMPAIGN_HOURS;
 pub use directory::DirectoryPerson;
 pub use event_stats::MAX_STATS_DAYS;
 pub use events::{MAX_STEP_NOTE_CHARS, OPTIONAL_ACTIONS, category_name};

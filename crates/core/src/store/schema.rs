@@ -246,7 +246,8 @@ const MIGRATIONS: &[&str] = &[
         kind TEXT NOT NULL
     );
     "#,
-    // 9: notices and receipts (通知, 回执), and the directory's people.
+    // 9: notices and receipts (通知, 回执), roster campaigns (专项任务), and the
+    // directory's people.
     r#"
     CREATE TABLE directory_people (
         id TEXT PRIMARY KEY,
@@ -285,6 +286,26 @@ const MIGRATIONS: &[&str] = &[
         body TEXT NOT NULL
     );
     CREATE INDEX notice_clues_notice ON notice_clues (notice);
+    CREATE TABLE campaigns (
+        id TEXT PRIMARY KEY,
+        unit TEXT NOT NULL,
+        started_ms INTEGER NOT NULL,
+        due_ms INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        closed_ms INTEGER
+    );
+    CREATE TABLE campaign_ticks (
+        campaign TEXT NOT NULL,
+        subject BLOB NOT NULL,
+        grid TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        at_ms INTEGER NOT NULL,
+        by_user TEXT NOT NULL,
+        note TEXT NOT NULL,
+        photos TEXT NOT NULL,
+        PRIMARY KEY (campaign, subject)
+    ) WITHOUT ROWID;
+    CREATE INDEX campaign_ticks_grid ON campaign_ticks (campaign, grid);
     "#,
 ];
 

@@ -72,6 +72,49 @@ pub fn store_acting(member: &str, party: ActingParty) -> TestStore {
     }
 }
 
+/// An enrolled user's device: a store acting as `party` with `role` in `grids`, and the
+/// user's id.
+pub struct Person {
+    pub t: TestStore,
+    pub id: uuid::Uuid,
+}
+
+pub fn enrolled(
+    role: Role,
+    party: wangge_core::wangge_events::Party,
+    unit: &str,
+    grids: &[GridCode],
+) -> Person {
+    let id = uuid::Uuid::new_v4();
+    let t = store_acting(
+        &id.to_string(),
+        ActingParty {
+            role: party,
+            unit: unit.into(),
+        },
+    );
+    let mut cfg = t.store.config().clone();
+    cfg.role = Some(role);
+    cfg.grids = grids.to_vec();
+    let TestStore {
+        store,
+        clock,
+        dir,
+        key,
+    } = t;
+    drop(store);
+    let store = Store::open(&dir.path().join("wangge.db"), &key, cfg).unwrap();
+    Person {
+        t: TestStore {
+            store,
+            clock,
+            dir,
+            key,
+        },
+        id,
+    }
+}
+
 pub fn grid_a() -> GridCode {
     GridCode::parse("110105001001001").unwrap()
 }

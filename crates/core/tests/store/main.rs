@@ -3,6 +3,7 @@
 
 mod actions;
 mod at_rest;
+mod campaigns;
 mod checks;
 mod crash;
 mod event_chain;

@@ -4,47 +4,12 @@
 //! Invented people; every store a real encrypted file.
 
 use chrono::Duration;
-use uuid::Uuid;
 use wangge_core::wangge_events::Party;
 use wangge_core::*;
 
 use crate::helpers::*;
 
 const STREET: &str = "110105001";
-
-struct Person {
-    t: TestStore,
-    id: Uuid,
-}
-
-fn enrolled(role: Role, party: Party, unit: &str, grids: &[GridCode]) -> Person {
-    let id = Uuid::new_v4();
-    let mut t = store_acting(
-        &id.to_string(),
-        ActingParty {
-            role: party,
-            unit: unit.into(),
-        },
-    );
-    let mut cfg = t.store.config().clone();
-    cfg.role = Some(role);
-    cfg.grids = grids.to_vec();
-    let TestStore {
-        store,
-        clock,
-        dir,
-        key,
-    } = t;
-    drop(store);
-    let store = Store::open(&dir.path().join("wangge.db"), &key, cfg).unwrap();
-    t = TestStore {
-        store,
-        clock,
-        dir,
-        key,
-    };
-    Person { t, id }
-}
 
 fn member(grid: GridCode) -> Person {
     let unit = grid.as_str().to_owned();
