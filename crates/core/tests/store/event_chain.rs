@@ -461,10 +461,10 @@ fn a_store_from_before_the_event_index_fills_it_on_open() {
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(&format!(
-            "PRAGMA key = \"x'{}'\";
-             DROP TABLE event_state; DROP TABLE directory;
+            "PRAGMA key = \"x'{}'\"; {}
              PRAGMA user_version = 6;",
-            hex::encode(key.as_bytes())
+            hex::encode(key.as_bytes()),
+            drop_tables_after(6)
         ))
         .unwrap();
     }

@@ -115,6 +115,34 @@ pub fn enrolled(
     }
 }
 
+/// SQL dropping the tables schema versions after `version` (6 or later) added, to take a
+/// store file back to what an older build left.
+pub fn drop_tables_after(version: i64) -> String {
+    const ADDED: &[(i64, &[&str])] = &[
+        (7, &["event_state"]),
+        (8, &["directory"]),
+        (
+            9,
+            &[
+                "directory_people",
+                "notices",
+                "notice_receipts",
+                "notice_clues",
+                "campaigns",
+                "campaign_ticks",
+            ],
+        ),
+    ];
+    assert!(version >= 6, "only later versions are listed here");
+    ADDED
+        .iter()
+        .filter(|(v, _)| *v > version)
+        .flat_map(|(_, tables)| tables.iter())
+        .map(|t| format!("DROP TABLE {t};"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 pub fn grid_a() -> GridCode {
     GridCode::parse("110105001001001").unwrap()
 }

@@ -206,13 +206,13 @@ fn a_store_from_before_photo_transfers_queues_the_photos_of_its_reports_on_open(
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(&format!(
-            "PRAGMA key = \"x'{}'\";
-             DROP TABLE report_photos; DROP TABLE photo_uploads; DROP TABLE event_state;
-             DROP TABLE directory;
+            "PRAGMA key = \"x'{}'\"; {}
+             DROP TABLE report_photos; DROP TABLE photo_uploads;
              ALTER TABLE checks ADD COLUMN household_id BLOB;
              ALTER TABLE docs DROP COLUMN retired;
              PRAGMA user_version = 3;",
-            hex::encode(t.key.as_bytes())
+            hex::encode(t.key.as_bytes()),
+            drop_tables_after(6)
         ))
         .unwrap();
     }
