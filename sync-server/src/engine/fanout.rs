@@ -79,8 +79,9 @@ impl Hub {
         self.reply(conn, id)
     }
 
-    /// Starts sync for every registered document in the connection's read scope, except
-    /// those in `skip`.
+    /// Starts sync for every registered document the connection reads, except those in
+    /// `skip`: those under its scopes and the notices over them (read downward), or for
+    /// a department those given to it.
     pub(super) fn push_scope(
         &mut self,
         conn: ConnId,
@@ -95,7 +96,12 @@ impl Hub {
         let docs = if principal.reads_grants() {
             self.store.docs_granted(&principal.scopes, max)?
         } else {
-            self.store.docs_under(&principal.scopes, max)?
+            let mut docs = self.store.docs_under(&principal.scopes, max)?;
+            docs.extend(self.store.docs_read_downward(&principal.scopes, max)?);
+            docs.sort_by_key(|d| d.id);
+            docs.dedup_by_key(|d| d.id);
+            docs.truncate(max);
+            docs
         };
         for rec in docs {
             if !skip.contains(&rec.id) {

@@ -3,11 +3,15 @@
 //! it (the caller replies only once [`admit`] returned).
 //!
 //! A document the device may not write is refused with a [`RefusalReason`] for that
-//! document alone; the connection and every other document go on.
+//! document alone; the connection and every other document go on. Beyond the access
+//! table (role, kind, scope), the records inside some kinds are checked against their
+//! writer: an event's steps (`step-forbidden`), a notice and its receipts
+//! (`record-forbidden`).
 
 use automerge::{Automerge, ChangeHash};
 use tracing::debug;
 use wangge_proto::{DocumentId, RefusalReason};
+use wangge_schema::notice::{check_notice, check_receipts};
 use wangge_schema::step_access::{check_steps, departments_given, report_doc_of};
 use wangge_schema::steps::{StoredSteps, read_steps};
 use wangge_schema::{DocKind, DocMeta, MetaError, Principal, ScopeCode, WriteRefusal, read_meta};
@@ -65,14 +69,17 @@ pub(crate) fn grants_for(
     }
 }
 
-/// Whether `principal` may be served the document registered as `record`: by its scope,
-/// or (a department) because the document was given to it.
+/// Whether `principal` may be served the document registered as `record`: by its scope
+/// and kind (a notice also to everyone under its scope, [`Principal::can_read_kind`]), or
+/// (a department) because the document was given to it. Every decision to serve a device
+/// a document goes through here: sync, the heads summary, scope push (whose store queries
+/// list the same documents), announcements, other instances' changes, admin rechecks.
 pub(crate) fn readable(
     store: &dyn RelayStore,
     principal: &Principal,
     record: &DocRecord,
 ) -> Result<bool, StoreError> {
-    if principal.can_read(&record.scope) {
+    if principal.can_read_kind(&record.scope, record.kind) {
         return Ok(true);
     }
     let grants = grants_for(store, principal, record)?;
@@ -145,6 +152,51 @@ fn steps_written_by(
         .collect())
 }
 
+/// The records of a notice or receipts document: every change `user` makes to them is
+/// theirs to make ([`check_notice`], [`check_receipts`]). The rules of both the kind the
+/// document was registered as and the kind it now declares apply, so a document's kind
+/// cannot be changed to get around them.
+fn records_written_by(
+    user: &User,
+    doc: &Automerge,
+    base: &Base<'_>,
+    kind: DocKind,
+) -> Result<(), RefusalReason> {
+    let registered = match base {
+        Base::New => None,
+        Base::Registered { record, .. } => Some(record.kind),
+    };
+    let checked = |k| kind == k || registered == Some(k);
+    let (notice, receipts) = (checked(DocKind::Notice), checked(DocKind::Receipts));
+    if !notice && !receipts {
+        return Ok(());
+    }
+    let before = match base {
+        Base::New => None,
+        Base::Registered { heads, .. } => Some(
+            doc.fork_at(heads)
+                .map_err(|_| RefusalReason::RecordForbidden)?,
+        ),
+    };
+    let verdict = if notice {
+        check_notice(user.id, before.as_ref(), doc)
+    } else {
+        Ok(())
+    };
+    let verdict = match verdict {
+        Ok(()) if receipts => check_receipts(user.id, before.as_ref(), doc),
+        other => other,
+    };
+    verdict.map_err(|refusal| {
+        debug!(
+            refusal = refusal.code(),
+            kind = kind.code(),
+            "record refused"
+        );
+        RefusalReason::RecordForbidden
+    })
+}
+
 /// What [`admit`] stored.
 #[derive(Debug)]
 pub(crate) struct Admitted {
@@ -186,8 +238,9 @@ fn give(
 }
 
 /// Checks `doc` (the document as it would be) and stores it: the registered record must be
-/// writable by `user`, and so must the kind and scope the document now declares, and the
-/// steps of an event's dispatch document must be theirs to write. A 派遣 to a department
+/// writable by `user`, and so must the kind and scope the document now declares, the
+/// steps of an event's dispatch document must be theirs to write, and so must the records
+/// of a notice or receipts document ([`records_written_by`]). A 派遣 to a department
 /// gives it the event's documents ([`give`]), in the same group of writes.
 pub(crate) fn admit(
     store: &mut dyn RelayStore,
@@ -206,6 +259,7 @@ pub(crate) fn admit(
         Base::New => Vec::new(),
     };
     let record = check(principal, id, doc, &grants).map_err(GateError::Refused)?;
+    records_written_by(user, doc, &base, record.kind).map_err(GateError::Refused)?;
     let departments = if record.kind == DocKind::Dispatch {
         steps_written_by(user, doc, &base).map_err(GateError::Refused)?
     } else {

@@ -31,6 +31,8 @@ pub use wangge_schema::guard;
 mod handshake;
 mod hub;
 #[cfg(test)]
+mod notice_tests;
+#[cfg(test)]
 mod refusal_tests;
 mod remote;
 #[cfg(test)]

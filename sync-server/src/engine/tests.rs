@@ -50,6 +50,7 @@ impl Flaky {
 impl AccountStore for Flaky {
     delegate! {
         units_under(&self, s: &[ScopeCode], l: usize) -> Result<Vec<(ScopeCode, String)>, StoreError>;
+        users_under(&self, s: &[ScopeCode], l: usize) -> Result<Vec<User>, StoreError>;
         division_exists(&self, c: &ScopeCode) -> Result<bool, StoreError>;
         grid_exists(&self, c: &ScopeCode) -> Result<bool, StoreError>;
         user(&self, id: Uuid) -> Result<Option<User>, StoreError>;
@@ -75,6 +76,7 @@ impl DocStore for Flaky {
     delegate! {
         doc(&self, id: &DocumentId) -> Result<Option<DocRecord>, StoreError>;
         docs_under(&self, s: &[ScopeCode], l: usize) -> Result<Vec<DocRecord>, StoreError>;
+        docs_read_downward(&self, s: &[ScopeCode], l: usize) -> Result<Vec<DocRecord>, StoreError>;
         doc_grants(&self, id: &DocumentId) -> Result<Vec<ScopeCode>, StoreError>;
         docs_granted(&self, u: &[ScopeCode], l: usize) -> Result<Vec<DocRecord>, StoreError>;
         doc_chunks_after(&self, id: &DocumentId, a: i64) -> Result<Vec<(i64, Vec<u8>)>, StoreError>;

@@ -1,34 +1,36 @@
-//! `GET /v1/directory`: the names of the units a device's user works with: the divisions,
-//! departments and grids under its scopes, so a centre picks a department to dispatch to
-//! by name and screens name grids. Codes and unit names only (no personal data).
+//! `GET /v1/directory`: the names of the units and people a device's user works with, in
+//! the schema's [`Directory`] shape: the divisions, departments and grids under its scopes
+//! (a centre picks a department to dispatch to by name, screens name grids), and, for
+//! those who direct work ([`sees_people`]: leaders, chief leaders, centres), the users
+//! whose every scope lies under the device's (who to hand a task to, who confirmed a
+//! notice). Everyone else gets `people: []`. Names are personal data: never logged.
 
 use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
-use tracing::instrument;
+use tracing::{debug, instrument};
+use wangge_schema::directory::{
+    Directory, DirectoryPerson, DirectoryUnit, MAX_PEOPLE, MAX_UNITS, sees_people,
+};
 
 use super::auth_device::AuthDevice;
 use super::state::AppState;
 use super::tus::with_store;
+use crate::store::User;
 
-/// Most units one answer carries (a district has a few thousand grids).
-pub const MAX_UNITS: usize = 20_000;
-
-/// One unit as devices receive it.
-#[derive(Debug, Serialize)]
-pub struct Unit {
-    /// Its code (division, department or grid).
-    pub code: String,
-    /// Its name.
-    pub name: String,
-}
-
-/// The directory answer.
-#[derive(Debug, Serialize)]
-pub struct Directory {
-    /// In code order.
-    pub units: Vec<Unit>,
+/// One user as the directory lists them.
+fn person(u: User) -> DirectoryPerson {
+    DirectoryPerson {
+        id: u.id,
+        name: u.name,
+        role: u.principal.role,
+        scopes: u
+            .principal
+            .scopes
+            .iter()
+            .map(|s| s.as_str().to_owned())
+            .collect(),
+    }
 }
 
 /// `GET /v1/directory` (device token).
@@ -37,18 +39,34 @@ pub(crate) async fn directory(
     State(app): State<AppState>,
     AuthDevice(auth): AuthDevice,
 ) -> Response {
-    let scopes = auth.user.principal.scopes.clone();
-    match with_store(&app, move |s| s.units_under(&scopes, MAX_UNITS)).await {
-        Ok(units) => Json(Directory {
-            units: units
-                .into_iter()
-                .map(|(code, name)| Unit {
-                    code: code.as_str().to_owned(),
-                    name,
-                })
-                .collect(),
-        })
-        .into_response(),
+    let principal = auth.user.principal.clone();
+    let with_people = sees_people(principal.role);
+    let found = with_store(&app, move |s| {
+        let units = s.units_under(&principal.scopes, MAX_UNITS)?;
+        let people = if with_people {
+            s.users_under(&principal.scopes, MAX_PEOPLE)?
+        } else {
+            Vec::new()
+        };
+        Ok((units, people))
+    })
+    .await;
+    match found {
+        Ok((units, people)) => {
+            // Counts only: the names stay out of the logs.
+            debug!(device = %auth.device_id, units = units.len(), people = people.len(), "directory");
+            Json(Directory {
+                units: units
+                    .into_iter()
+                    .map(|(code, name)| DirectoryUnit {
+                        code: code.as_str().to_owned(),
+                        name,
+                    })
+                    .collect(),
+                people: people.into_iter().map(person).collect(),
+            })
+            .into_response()
+        }
         Err(resp) => resp,
     }
 }

@@ -5,7 +5,9 @@
 //!   `sha256` (hex of the whole file) and `scope` (the grid or division code).
 //! - `HEAD /v1/files/{id}`: `Upload-Offset` and `Upload-Length`, to resume.
 //! - `PATCH /v1/files/{id}`: appends a chunk (`application/offset+octet-stream`).
-//! - `GET /v1/blobs/{sha256}`: the photo, if it is linked to a scope the device reads.
+//! - `GET /v1/blobs/{sha256}`: the photo, if it is linked to a scope the device reads, or
+//!   to exactly the unit of a notice it reads downward (a notice's photos reach the grids
+//!   it is sent to; nothing else above a device's scopes does).
 //!
 //! An upload whose last bytes arrived but whose finish failed (the photo store was
 //! unreachable: `503` with `Retry-After`) keeps its bytes; the next `HEAD` or `PATCH`
@@ -40,14 +42,14 @@ use super::tus::{
 };
 use crate::store::objects::staged_bytes_match;
 use crate::store::{
-    ChunkOutcome, DeviceAuth, FinishOutcome, NewUpload, StagedUpload, StoredBlob, UploadState,
-    database_bytes,
+    ChunkOutcome, DeviceAuth, FinishOutcome, NewUpload, RelayStore, StagedUpload, StoreError,
+    StoredBlob, UploadState, database_bytes,
 };
-use wangge_schema::ScopeCode;
 use wangge_schema::tus::{
     OFFSET_OCTET_STREAM, TUS_CHECKSUM_ALGORITHMS, TUS_EXTENSIONS, TUS_VERSION, UploadMetadata,
     normalize_sha256, parse_checksum,
 };
+use wangge_schema::{Principal, ScopeCode};
 
 /// Bytes of a chunk without `Upload-Checksum` are persisted in pieces of this size.
 const PERSIST_EVERY: usize = 64 * 1024;
@@ -185,6 +187,52 @@ async fn photo_scopes(app: &AppState, auth: &DeviceAuth) -> Result<Vec<ScopeCode
 
 fn covered(scopes: &[ScopeCode], scope: &ScopeCode) -> bool {
     scopes.iter().any(|s| s.covers(scope))
+}
+
+/// The units whose photos `principal` reads only through documents read downward: the
+/// scopes of the notices sent above its scopes ([`Principal::can_read_kind`]). A photo
+/// linked to exactly one of them is downloadable (a notice's photo is uploaded in the
+/// notice's scope, by its sender); photos linked under them are not, since no other kind
+/// is read downward. A department reads no notices.
+fn downward_units(
+    store: &dyn RelayStore,
+    principal: &Principal,
+    max: usize,
+) -> Result<Vec<ScopeCode>, StoreError> {
+    let mut units: Vec<ScopeCode> = store
+        .docs_read_downward(&principal.scopes, max)?
+        .into_iter()
+        .filter(|d| {
+            d.kind.read_downward()
+                && principal.can_read_kind(&d.scope, d.kind)
+                && !principal.can_read(&d.scope)
+        })
+        .map(|d| d.scope)
+        .collect();
+    units.sort();
+    units.dedup();
+    Ok(units)
+}
+
+/// The blob if `principal` may download it: linked to a scope under `scopes` (those its
+/// photos come from, [`photo_scopes`]), or to exactly the unit of a notice it reads
+/// downward ([`downward_units`]).
+fn readable_blob(
+    store: &dyn RelayStore,
+    principal: &Principal,
+    sha256: &str,
+    scopes: &[ScopeCode],
+    max: usize,
+) -> Result<Option<StoredBlob>, StoreError> {
+    if let Some(blob) = store.blob_in_scope(sha256, scopes)? {
+        return Ok(Some(blob));
+    }
+    for unit in downward_units(store, principal, max)? {
+        if store.blob_linked(sha256, &unit)?.is_some() {
+            return store.blob_in_scope(sha256, std::slice::from_ref(&unit));
+        }
+    }
+    Ok(None)
 }
 
 /// The upload if it exists, belongs to the device and is still in its scopes.
@@ -460,7 +508,8 @@ pub(crate) async fn patch(
     }
 }
 
-/// `GET /v1/blobs/{sha256}`: a photo linked to a scope the device reads, else `404`.
+/// `GET /v1/blobs/{sha256}`: a photo linked to a scope the device reads (or to the unit of
+/// a notice it reads), else `404`.
 #[instrument(skip_all)]
 pub(crate) async fn download(
     State(app): State<AppState>,
@@ -477,7 +526,12 @@ pub(crate) async fn download(
     let etag = format!("\"{sha256}\"");
     let found = {
         let sha256 = sha256.clone();
-        with_store(&app, move |s| s.blob_in_scope(&sha256, &scopes)).await
+        let principal = auth.user.principal.clone();
+        let max = app.config.limits.max_docs_per_connection;
+        with_store(&app, move |s| {
+            readable_blob(s, &principal, &sha256, &scopes, max)
+        })
+        .await
     };
     let bytes = match (found, &app.photos) {
         (Ok(Some(StoredBlob::InObjectStore)), Some(objects)) => {

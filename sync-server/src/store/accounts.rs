@@ -74,6 +74,11 @@ pub trait AccountStore: Send {
         scopes: &[ScopeCode],
         limit: usize,
     ) -> Result<Vec<(ScopeCode, String)>, StoreError>;
+    /// The users whose every scope `scopes` cover ([`ScopeCode::covers`]), with their
+    /// names, roles and scopes (in code order), in id order, at most `limit`: the people
+    /// of the directory, for those who direct work ([`wangge_schema::directory`]). Names
+    /// are personal data: never logged.
+    fn users_under(&self, scopes: &[ScopeCode], limit: usize) -> Result<Vec<User>, StoreError>;
     /// Adds a grid; `NotFound` unless its community division exists, `AlreadyExists` if
     /// the code is taken.
     fn add_grid(&mut self, code: &ScopeCode, name: &str) -> Result<(), StoreError>;
@@ -140,4 +145,40 @@ pub(crate) fn covered_units(
     found.dedup_by(|a, b| a.0 == b.0);
     found.truncate(limit);
     found
+}
+
+/// The users a prefix query over scope codes found (a row per user and scope, in any
+/// order), narrowed to those whose every scope `scopes` cover (a department's code is a
+/// prefix of its neighbours' but covers only itself; a leader may also have grids
+/// elsewhere), each once with its scopes in code order, in id order, at most `limit`.
+pub(crate) fn covered_users(
+    scopes: &[ScopeCode],
+    rows: impl IntoIterator<Item = (Uuid, String, Role, ScopeCode)>,
+    limit: usize,
+) -> Vec<User> {
+    let mut users: std::collections::BTreeMap<Uuid, User> = std::collections::BTreeMap::new();
+    for (id, name, role, scope) in rows {
+        let user = users.entry(id).or_insert_with(|| User {
+            id,
+            name,
+            principal: Principal {
+                role,
+                scopes: Vec::new(),
+            },
+        });
+        user.principal.scopes.push(scope);
+    }
+    users
+        .into_values()
+        .filter_map(|mut u| {
+            u.principal.scopes.sort();
+            u.principal.scopes.dedup();
+            u.principal
+                .scopes
+                .iter()
+                .all(|c| scopes.iter().any(|s| s.covers(c)))
+                .then_some(u)
+        })
+        .take(limit)
+        .collect()
 }

@@ -25,6 +25,16 @@ pub trait DocStore: Send {
     /// Every registered document whose scope lies under one of `scopes` (code prefix),
     /// each once, in id order, at most `limit`.
     fn docs_under(&self, scopes: &[ScopeCode], limit: usize) -> Result<Vec<DocRecord>, StoreError>;
+    /// Every registered document of a kind read downward ([`DocKind::read_downward`]:
+    /// notices) whose scope covers one of `scopes`: scoped to the code itself or to a
+    /// division above it ([`covering_codes`]), each once, in id order, at most `limit`.
+    /// What a principal reads beyond [`DocStore::docs_under`]; nothing for a department's
+    /// code, which reads nothing by scope.
+    fn docs_read_downward(
+        &self,
+        scopes: &[ScopeCode],
+        limit: usize,
+    ) -> Result<Vec<DocRecord>, StoreError>;
     /// Gives the documents `docs` to `unit` (a department) beyond their scope: it may read
     /// them, and change them as its role allows ([`wangge_schema::Principal::can_read_doc`]).
     /// Giving again changes nothing; a document need not be registered yet (an event's
@@ -95,4 +105,91 @@ pub trait DocStore: Send {
         device: Uuid,
         states: &[(DocumentId, Vec<u8>)],
     ) -> Result<(), StoreError>;
+}
+
+/// The codes whose documents read downward reach a principal of `scopes`: each code and
+/// the divisions above it (a grid's community, street, district, city and province),
+/// each once, in code order. A department's code has none: it reads nothing by scope.
+/// A handful of exact codes, so a backend finds those documents by its scope index.
+pub fn covering_codes(scopes: &[ScopeCode]) -> Vec<String> {
+    /// The lengths of the codes of the tree, top down ([`wangge_schema::Level`]).
+    const LEVELS: [usize; 6] = [2, 4, 6, 9, 12, 15];
+    let mut codes: Vec<String> = scopes
+        .iter()
+        .filter(|s| !s.is_department())
+        .flat_map(|s| {
+            let code = s.as_str();
+            LEVELS.iter().filter_map(move |&n| code.get(..n))
+        })
+        .map(str::to_owned)
+        .collect();
+    codes.sort();
+    codes.dedup();
+    codes
+}
+
+/// The codes of the kinds read downward ([`DocKind::read_downward`]).
+pub fn downward_kinds() -> Vec<&'static str> {
+    DocKind::ALL
+        .iter()
+        .filter(|k| k.read_downward())
+        .map(|k| k.code())
+        .collect()
+}
+
+/// Records found for [`DocStore::docs_read_downward`] or [`DocStore::docs_under`] by
+/// several queries, each once, in id order, at most `limit`.
+pub(crate) fn each_once(mut found: Vec<DocRecord>, limit: usize) -> Vec<DocRecord> {
+    found.sort_by_key(|d| d.id);
+    found.dedup_by_key(|d| d.id);
+    found.truncate(limit);
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(scopes: &[&str]) -> Vec<String> {
+        let scopes: Vec<ScopeCode> = scopes
+            .iter()
+            .map(|s| ScopeCode::parse(s).expect("valid"))
+            .collect();
+        covering_codes(&scopes)
+    }
+
+    #[test]
+    fn a_grid_is_reached_from_itself_and_every_division_above_it() {
+        assert_eq!(
+            codes(&["110105001001001"]),
+            [
+                "11",
+                "1101",
+                "110105",
+                "110105001",
+                "110105001001",
+                "110105001001001"
+            ]
+        );
+        assert_eq!(codes(&["110105001"]), ["11", "1101", "110105", "110105001"]);
+        assert_eq!(
+            codes(&["110105001001001", "110105001001002"]).len(),
+            7,
+            "the shared divisions once"
+        );
+    }
+
+    #[test]
+    fn a_department_is_reached_from_nowhere() {
+        assert!(codes(&["110105001-cgj"]).is_empty());
+        assert!(codes(&[]).is_empty());
+        let kinds = downward_kinds();
+        assert!(kinds.contains(&DocKind::Notice.code()));
+        assert!(
+            kinds
+                .iter()
+                .all(|k| { DocKind::from_code(k).is_some_and(DocKind::read_downward) })
+        );
+        assert!(!kinds.contains(&DocKind::Receipts.code()));
+    }
 }

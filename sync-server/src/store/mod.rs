@@ -31,7 +31,7 @@ pub use blobs::{
     BlobStore, ChunkOutcome, FinishOutcome, NewUpload, StagedUpload, StoredBlob, UploadState,
     database_bytes,
 };
-pub use docs::{DocRecord, DocStore};
+pub use docs::{DocRecord, DocStore, covering_codes, downward_kinds};
 pub use error::{BackendError, StoreError};
 
 pub use self::postgres::feed::{Feed, FeedEvent};

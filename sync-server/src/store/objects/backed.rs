@@ -132,6 +132,9 @@ impl AccountStore for ObjectBacked {
     ) -> Result<Vec<(ScopeCode, String)>, StoreError> {
         self.db.units_under(scopes, limit)
     }
+    fn users_under(&self, scopes: &[ScopeCode], limit: usize) -> Result<Vec<User>, StoreError> {
+        self.db.users_under(scopes, limit)
+    }
     fn add_grid(&mut self, code: &ScopeCode, name: &str) -> Result<(), StoreError> {
         self.db.add_grid(code, name)
     }
@@ -201,6 +204,13 @@ impl DocStore for ObjectBacked {
     }
     fn docs_under(&self, scopes: &[ScopeCode], limit: usize) -> Result<Vec<DocRecord>, StoreError> {
         self.db.docs_under(scopes, limit)
+    }
+    fn docs_read_downward(
+        &self,
+        scopes: &[ScopeCode],
+        limit: usize,
+    ) -> Result<Vec<DocRecord>, StoreError> {
+        self.db.docs_read_downward(scopes, limit)
     }
     fn grant_docs(&mut self, docs: &[DocumentId], unit: &ScopeCode) -> Result<(), StoreError> {
         self.db.grant_docs(docs, unit)

@@ -105,6 +105,31 @@ impl AccountStore for PgStore {
         Ok(crate::store::accounts::covered_units(scopes, out, limit))
     }
 
+    fn users_under(&self, scopes: &[ScopeCode], limit: usize) -> Result<Vec<User>, StoreError> {
+        // Every scope of each user with a scope under one of the prefixes (codes hold no
+        // `%` or `_`), by the pattern index on codes.
+        let patterns: Vec<String> = scopes.iter().map(|s| format!("{}%", s.as_str())).collect();
+        let found = self
+            .conn()?
+            .query(
+                "SELECT u.id, u.name, u.role, s.code FROM users u
+                 JOIN user_scopes s ON s.user_id = u.id
+                 WHERE u.id IN (SELECT user_id FROM user_scopes WHERE code LIKE ANY($1::text[]))",
+                &[&patterns],
+            )
+            .map_err(db)?;
+        let mut rows = Vec::with_capacity(found.len());
+        for r in &found {
+            rows.push((
+                col::<Uuid>(r, 0)?,
+                col::<String>(r, 1)?,
+                col::<&str>(r, 2)?.parse::<Role>().map_err(corrupt)?,
+                ScopeCode::parse(col(r, 3)?).map_err(corrupt)?,
+            ));
+        }
+        Ok(crate::store::accounts::covered_users(scopes, rows, limit))
+    }
+
     fn add_grid(&mut self, code: &ScopeCode, name: &str) -> Result<(), StoreError> {
         let community = code.community().ok_or(StoreError::NotFound("grid code"))?;
         self.write(|c| {

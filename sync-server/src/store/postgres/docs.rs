@@ -9,7 +9,7 @@ use wangge_proto::DocumentId;
 use wangge_schema::{DocKind, ScopeCode};
 
 use super::{PgStore, col, corrupt, db, now};
-use crate::store::{DocRecord, DocStore, StoreError};
+use crate::store::{DocRecord, DocStore, StoreError, covering_codes, downward_kinds};
 
 fn doc_record(id: DocumentId, scope: &str, kind: &str) -> Result<DocRecord, StoreError> {
     Ok(DocRecord {
@@ -61,6 +61,30 @@ impl DocStore for PgStore {
                 "SELECT id, scope, kind FROM docs WHERE scope LIKE ANY($1::text[])
                  ORDER BY id LIMIT $2",
                 &[&patterns, &limit],
+            )
+            .map_err(db)?
+            .iter()
+            .map(record_of)
+            .collect()
+    }
+
+    fn docs_read_downward(
+        &self,
+        scopes: &[ScopeCode],
+        limit: usize,
+    ) -> Result<Vec<DocRecord>, StoreError> {
+        // A handful of exact codes: equalities on the scope index.
+        let codes = covering_codes(scopes);
+        if codes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let kinds = downward_kinds();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.conn()?
+            .query(
+                "SELECT id, scope, kind FROM docs WHERE scope = ANY($1::text[])
+                 AND kind = ANY($2::text[]) ORDER BY id LIMIT $3",
+                &[&codes, &kinds, &limit],
             )
             .map_err(db)?
             .iter()

@@ -18,6 +18,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_docs_by_update.sql"),
     include_str!("migrations/0004_admin_log.sql"),
     include_str!("migrations/0005_doc_grants.sql"),
+    include_str!("migrations/0006_user_scopes_by_code.sql"),
 ];
 
 /// The advisory lock key the migration holds (any constant the relay alone uses; the

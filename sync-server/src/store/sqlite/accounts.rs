@@ -126,6 +126,42 @@ impl AccountStore for SqliteStore {
         Ok(super::super::accounts::covered_units(scopes, out, limit))
     }
 
+    fn users_under(&self, scopes: &[ScopeCode], limit: usize) -> Result<Vec<User>, StoreError> {
+        // Every scope of each user with a scope in the range of codes starting with the
+        // prefix (code characters all sort below `~`), by the index on codes.
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT u.id, u.name, u.role, s.code FROM users u
+                 JOIN user_scopes s ON s.user_id = u.id
+                 WHERE u.id IN (SELECT user_id FROM user_scopes WHERE code >= ?1 AND code < ?2)",
+            )
+            .map_err(db)?;
+        let mut rows = Vec::new();
+        for s in scopes {
+            let found = stmt
+                .query_map(params![s.as_str(), format!("{}~", s.as_str())], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                    ))
+                })
+                .map_err(db)?;
+            for row in found {
+                let (id, name, role, code) = row.map_err(db)?;
+                rows.push((
+                    Uuid::parse_str(&id).map_err(corrupt)?,
+                    name,
+                    role.parse::<Role>().map_err(corrupt)?,
+                    ScopeCode::parse(&code).map_err(corrupt)?,
+                ));
+            }
+        }
+        Ok(super::super::accounts::covered_users(scopes, rows, limit))
+    }
+
     fn add_grid(&mut self, code: &ScopeCode, name: &str) -> Result<(), StoreError> {
         let community = code.community().ok_or(StoreError::NotFound("grid code"))?;
         if !self.division_exists(community.scope())? {

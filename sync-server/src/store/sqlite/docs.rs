@@ -8,7 +8,8 @@ use wangge_schema::{DocKind, ScopeCode};
 
 use super::tx::write_tx;
 use super::{SqliteStore, corrupt, db, now};
-use crate::store::{DocRecord, DocStore, StoreError};
+use crate::store::docs::each_once;
+use crate::store::{DocRecord, DocStore, StoreError, covering_codes, downward_kinds};
 
 fn doc_record(id: &DocumentId, scope: String, kind: String) -> Result<DocRecord, StoreError> {
     Ok(DocRecord {
@@ -76,6 +77,31 @@ impl DocStore for SqliteStore {
         out.sort_by_key(|d| d.id);
         out.dedup_by_key(|d| d.id);
         Ok(out)
+    }
+
+    fn docs_read_downward(
+        &self,
+        scopes: &[ScopeCode],
+        limit: usize,
+    ) -> Result<Vec<DocRecord>, StoreError> {
+        // One exact lookup per code and kind: each an equality on the scope index.
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, scope, kind FROM docs WHERE scope = ?1 AND kind = ?2 ORDER BY id LIMIT ?3",
+            )
+            .map_err(db)?;
+        let max = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut out = Vec::new();
+        for code in covering_codes(scopes) {
+            for kind in downward_kinds() {
+                let rows = stmt
+                    .query_map(params![code, kind, max], record_columns)
+                    .map_err(db)?;
+                read_records(rows, &mut out)?;
+            }
+        }
+        Ok(each_once(out, limit))
     }
 
     fn grant_docs(&mut self, docs: &[DocumentId], unit: &ScopeCode) -> Result<(), StoreError> {

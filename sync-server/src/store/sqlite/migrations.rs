@@ -15,6 +15,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_blob_location.sql"),
     include_str!("migrations/0005_admin_log.sql"),
     include_str!("migrations/0006_doc_grants.sql"),
+    include_str!("migrations/0007_user_scopes_by_code.sql"),
 ];
 
 /// Runs the migrations the database has not run yet, each in its own transaction with

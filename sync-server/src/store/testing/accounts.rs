@@ -5,7 +5,7 @@ use uuid::Uuid;
 use wangge_proto::DocumentId;
 use wangge_schema::Role;
 
-use super::{COMMUNITY, DISTRICT, GRID_A, GRID_B, OTHER_COMMUNITY, STREET, code};
+use super::{COMMUNITY, DISTRICT, GRID_A, GRID_B, GRID_C, OTHER_COMMUNITY, STREET, code};
 use crate::store::{AccountStore, AdminLogEntry, NewDevice, StoreError};
 
 /// Runs every [`AccountStore`] case, each on a fresh store from `make`.
@@ -19,6 +19,8 @@ pub fn run_accounts_suite(mut make: impl FnMut() -> Box<dyn AccountStore>) {
             grids_need_their_community,
             grids_are_added_once,
             the_directory_lists_the_units_a_scope_covers_with_their_names,
+            the_people_under_a_scope_are_the_users_whose_every_scope_it_covers,
+            the_people_come_in_id_order_and_limited,
             users_keep_their_name_role_and_scopes,
             an_unknown_user_is_none,
             enrollment_codes_need_an_existing_user,
@@ -185,6 +187,129 @@ fn the_directory_lists_the_units_a_scope_covers_with_their_names(store: &mut dyn
     assert_eq!(names(&[code(GRID_A)], 100), [pair(GRID_A, "grid a")]);
     assert_eq!(names(&[code(GRID_A), code(COMMUNITY)], 100).len(), 3);
     assert_eq!(names(std::slice::from_ref(&street), 2).len(), 2);
+}
+
+fn the_people_under_a_scope_are_the_users_whose_every_scope_it_covers(
+    store: &mut dyn AccountStore,
+) {
+    let member_a = seed(store);
+    let (street, cgj, cgjx) = (
+        code(STREET),
+        code(&format!("{STREET}-cgj")),
+        code(&format!("{STREET}-cgjx")),
+    );
+    let other_grid = code(&format!("{OTHER_COMMUNITY}001"));
+    let mut add = |name: &str, role, scopes: &[wangge_schema::ScopeCode]| {
+        store.add_user(name, role, scopes).expect("add user")
+    };
+    let member_b = add("乙", Role::Member, &[code(GRID_B)]);
+    let leader_ab = add("网格长", Role::Leader, &[code(GRID_B), code(GRID_A)]);
+    let leader_far = add(
+        "两处网格长",
+        Role::Leader,
+        &[code(GRID_A), other_grid.clone()],
+    );
+    let chief = add("总网格长", Role::ChiefLeader, &[code(COMMUNITY)]);
+    let centre = add("指挥中心", Role::Centre, std::slice::from_ref(&street));
+    let dept = add("城管科", Role::Department, std::slice::from_ref(&cgj));
+    let deptx = add("城管二科", Role::Department, std::slice::from_ref(&cgjx));
+    let district = add("区中心", Role::Centre, &[code(DISTRICT)]);
+    let far = add("远处", Role::Member, &[other_grid]);
+    let people = |store: &dyn AccountStore, scopes: &[wangge_schema::ScopeCode]| {
+        let mut ids: Vec<Uuid> = store
+            .users_under(scopes, 100)
+            .expect("query")
+            .iter()
+            .map(|u| u.id)
+            .collect();
+        let listed = ids.clone();
+        ids.sort();
+        assert_eq!(listed, ids, "in id order");
+        ids
+    };
+    let sorted = |mut ids: Vec<Uuid>| {
+        ids.sort();
+        ids
+    };
+    assert_eq!(
+        people(store, &[code(COMMUNITY)]),
+        sorted(vec![member_a, member_b, leader_ab, chief]),
+        "not a leader with a grid elsewhere, not the street's centre"
+    );
+    assert_eq!(
+        people(store, std::slice::from_ref(&street)),
+        sorted(vec![
+            member_a, member_b, leader_ab, chief, centre, dept, deptx
+        ])
+    );
+    assert_eq!(
+        people(store, &[code(GRID_A)]),
+        vec![member_a],
+        "a leader of two grids lies under neither alone"
+    );
+    assert_eq!(
+        people(store, &[code(GRID_A), code(GRID_B)]),
+        sorted(vec![member_a, member_b, leader_ab])
+    );
+    assert_eq!(
+        people(store, std::slice::from_ref(&cgj)),
+        vec![dept],
+        "a department covers itself, not the neighbour its code begins"
+    );
+    assert_eq!(
+        people(store, &[code(DISTRICT)]),
+        sorted(vec![
+            member_a, member_b, leader_ab, leader_far, chief, centre, dept, deptx, district, far
+        ])
+    );
+    assert!(people(store, &[code(GRID_C)]).is_empty());
+    assert!(people(store, &[]).is_empty());
+    // Each comes whole: name, role, every scope once in code order.
+    let listed = store
+        .users_under(&[code(GRID_A), code(GRID_B)], 100)
+        .expect("q");
+    let leader = listed.iter().find(|u| u.id == leader_ab).expect("leader");
+    assert_eq!(leader.name, "网格长");
+    assert_eq!(leader.principal.role, Role::Leader);
+    assert_eq!(leader.principal.scopes, vec![code(GRID_A), code(GRID_B)]);
+    assert_eq!(
+        store
+            .users_under(&[code(COMMUNITY), code(GRID_A)], 100)
+            .expect("q")
+            .len(),
+        4,
+        "each once"
+    );
+}
+
+fn the_people_come_in_id_order_and_limited(store: &mut dyn AccountStore) {
+    let first = seed(store);
+    let mut all = vec![first];
+    for n in 0..4 {
+        let grid = if n % 2 == 0 { GRID_A } else { GRID_B };
+        all.push(
+            store
+                .add_user(&format!("成员{n}"), Role::Member, &[code(grid)])
+                .expect("add"),
+        );
+    }
+    all.sort();
+    for limit in 0..=5 {
+        let got: Vec<Uuid> = store
+            .users_under(&[code(GRID_B), code(GRID_A)], limit)
+            .expect("query")
+            .iter()
+            .map(|u| u.id)
+            .collect();
+        assert_eq!(got, &all[..limit], "the first {limit} by id");
+    }
+    assert_eq!(
+        store
+            .users_under(&[code(COMMUNITY)], 6)
+            .expect("query")
+            .len(),
+        5
+    );
 }
 
 fn users_keep_their_name_role_and_scopes(store: &mut dyn AccountStore) {

@@ -1,12 +1,13 @@
-//! The [`DocStore`] suite: document records and chunks, compaction, `docs_under`, sync
-//! states and group commit.
+//! The [`DocStore`] suite: document records and chunks, compaction, `docs_under`, the
+//! notices read downward, sync states and group commit.
 
 use uuid::Uuid;
 use wangge_proto::DocumentId;
 use wangge_schema::DocKind;
 
 use super::{
-    COMMUNITY, DISTRICT, GRID_A, GRID_B, GRID_C, OTHER_COMMUNITY, OTHER_GRID, STREET, code,
+    COMMUNITY, DISTRICT, GRID_A, GRID_B, GRID_C, OTHER_COMMUNITY, OTHER_GRID, OTHER_STREET, STREET,
+    code,
 };
 use crate::store::{DocRecord, DocStore, StoreError};
 
@@ -28,6 +29,9 @@ pub fn run_docs_suite(mut make: impl FnMut() -> Box<dyn DocStore>) {
             docs_under_follows_the_code_prefix,
             docs_under_deduplicates_orders_and_limits,
             docs_under_sees_a_moved_document_in_its_new_scope,
+            notices_are_read_downward_from_the_units_above_a_scope,
+            notices_read_downward_come_once_in_id_order_and_limited,
+            a_moved_notice_is_read_downward_from_its_new_scope,
             documents_given_to_a_department_come_back_for_it_alone,
             sync_states_are_per_device_and_document,
             a_committed_group_keeps_every_write,
@@ -406,6 +410,109 @@ fn docs_under_sees_a_moved_document_in_its_new_scope(store: &mut dyn DocStore) {
     );
     assert_eq!(
         store.docs_under(&[code(GRID_B)], 100).expect("query"),
+        vec![moved]
+    );
+}
+
+fn notices_are_read_downward_from_the_units_above_a_scope(store: &mut dyn DocStore) {
+    let district = record(DISTRICT, DocKind::Notice);
+    let street = record(STREET, DocKind::Notice);
+    let community = record(COMMUNITY, DocKind::Notice);
+    let grid_a = record(GRID_A, DocKind::Notice);
+    let other_street = record(OTHER_STREET, DocKind::Notice);
+    let other_province = record("120101", DocKind::Notice);
+    // Other kinds above a scope are not read downward.
+    let street_household = record(STREET, DocKind::Household);
+    let receipts = record(GRID_A, DocKind::Receipts);
+    for r in [
+        &district,
+        &street,
+        &community,
+        &grid_a,
+        &other_street,
+        &other_province,
+        &street_household,
+        &receipts,
+    ] {
+        store.create_doc(r, b"x").expect("create");
+    }
+    let over = |store: &dyn DocStore, scopes: &[&str]| {
+        let scopes: Vec<_> = scopes.iter().map(|s| code(s)).collect();
+        ids(&store.docs_read_downward(&scopes, 100).expect("query"))
+    };
+    assert_eq!(
+        over(store, &[GRID_A]),
+        sorted(vec![district.id, street.id, community.id, grid_a.id]),
+        "a grid reads the notices of its units and its own"
+    );
+    assert_eq!(
+        over(store, &[GRID_B]),
+        sorted(vec![district.id, street.id, community.id]),
+        "not another grid's"
+    );
+    assert_eq!(
+        over(store, &[COMMUNITY]),
+        sorted(vec![district.id, street.id, community.id]),
+        "a community reads those above it, not those below (it covers them anyway)"
+    );
+    assert_eq!(
+        over(store, &[OTHER_GRID]),
+        sorted(vec![district.id, other_street.id])
+    );
+    assert!(
+        over(store, &[&format!("{STREET}-cgj")]).is_empty(),
+        "a department none"
+    );
+    assert!(over(store, &[]).is_empty());
+    let got = store
+        .docs_read_downward(&[code(GRID_B)], 100)
+        .expect("query");
+    assert!(got.contains(&street), "records come back whole");
+}
+
+fn notices_read_downward_come_once_in_id_order_and_limited(store: &mut dyn DocStore) {
+    let mut all = Vec::new();
+    for scope in [STREET, STREET, COMMUNITY, DISTRICT, GRID_A] {
+        let r = record(scope, DocKind::Notice);
+        store.create_doc(&r, b"x").expect("create");
+        all.push(r.id);
+    }
+    let both = store
+        .docs_read_downward(&[code(GRID_A), code(GRID_B), code(GRID_A)], 100)
+        .expect("query");
+    assert_eq!(ids(&both), sorted(all.clone()), "each once, in id order");
+    for limit in 0..=5 {
+        let got = store
+            .docs_read_downward(&[code(GRID_A)], limit)
+            .expect("query");
+        assert_eq!(
+            got.len(),
+            limit,
+            "at most {limit}, and no fewer if there are"
+        );
+        assert!(got.windows(2).all(|w| w[0].id < w[1].id));
+        assert_eq!(ids(&got), &sorted(all.clone())[..limit], "the first by id");
+    }
+}
+
+fn a_moved_notice_is_read_downward_from_its_new_scope(store: &mut dyn DocStore) {
+    let rec = record(COMMUNITY, DocKind::Notice);
+    store.create_doc(&rec, b"first").expect("create");
+    let moved = DocRecord {
+        scope: code(OTHER_COMMUNITY),
+        ..rec.clone()
+    };
+    store.append_changes(&moved, b"move").expect("append");
+    assert!(
+        store
+            .docs_read_downward(&[code(GRID_A)], 100)
+            .expect("query")
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .docs_read_downward(&[code(OTHER_GRID)], 100)
+            .expect("query"),
         vec![moved]
     );
 }

@@ -1,0 +1,3 @@
+-- 7: users by the codes of their scopes, for the directory's people (the users under a
+-- device's scopes: a range of codes).
+CREATE INDEX user_scopes_by_code ON user_scopes (code);
