@@ -38,6 +38,10 @@ pub struct AppInfo {
     pub may_file: bool,
     /// Whether the role reads statistics (统计分析): everyone but members and informants.
     pub may_count: bool,
+    /// Whether the role sends notices (通知, 寻人): leaders, communities and centres.
+    pub may_notify: bool,
+    /// Whether the role starts roster campaigns (专项任务): communities and centres.
+    pub may_campaign: bool,
     /// The user id this device's steps are written as (an event's assignee may be it).
     pub user_id: Option<String>,
     /// Grids the member works in.

@@ -8,7 +8,7 @@ use tokio::task::JoinHandle;
 use wangge_core::sync::SyncEngine;
 use wangge_core::views::SyncView;
 use wangge_core::wangge_events::{ActionKind, Party, parties_for};
-use wangge_core::{DbKey, ErrorCode, GridCode, Store, StoreConfig};
+use wangge_core::{DbKey, ErrorCode, GridCode, Role, Store, StoreConfig};
 
 use crate::device::{DEMO_STORE_FILE, Device, KEY_FILE, LOCAL_MEMBER};
 
@@ -159,6 +159,10 @@ impl AppState {
             Some(d) => d.party().map(|p| p.role),
             None => None,
         };
+        let enrolled_role = match &device {
+            Some(d @ Device::Enrolled { .. }) => d.role().parse::<Role>().ok(),
+            _ => None,
+        };
         AppInfo {
             state: self.setup_state(),
             role: device.as_ref().map(|d| d.role().to_owned()),
@@ -168,6 +172,8 @@ impl AppState {
                 .map(|d| wangge_core::user_id(d.member()).to_string()),
             may_file: party.is_some_and(|p| parties_for(ActionKind::File).contains(&p)),
             may_count: party.is_some_and(Party::reads_statistics),
+            may_notify: enrolled_role.is_some_and(Role::sends_notices),
+            may_campaign: enrolled_role.is_some_and(Role::starts_campaigns),
             grids: device
                 .as_ref()
                 .map(|d| d.grids().iter().map(|g| g.as_str().to_owned()).collect())

@@ -50,6 +50,8 @@ export function appInfoFixture(p: Partial<AppInfo> = {}): AppInfo {
     party: 'member',
     mayFile: true,
     mayCount: false,
+    mayNotify: false,
+    mayCampaign: false,
     userId: 'demo-member',
     grids: ['110105001001001'],
     grid: '110105001001001',

@@ -98,6 +98,8 @@ function detail(p: Partial<NoticeDetail> = {}, notice: Partial<NoticeDetail['not
     roster: [],
     clues: [],
     reminders: 0,
+    last_reminded: 0,
+    reminded: false,
     overdue: false,
     ...p,
   };
@@ -110,7 +112,7 @@ function chooseFiles(input: { element: Element; trigger: (e: string) => Promise<
 
 describe('notice list', () => {
   it('shows a recipient its own state and 已催收, a sender the counts and 逾期, and counts the badge', async () => {
-    setAppInfo(appInfoFixture({ role: 'leader', party: 'leader' }));
+    setAppInfo(appInfoFixture({ role: 'leader', party: 'leader', mayNotify: true }));
     backend({
       notices: () => [
         row(N1, { priority: 'critical', mine: 'delivered', reminded: true }),
@@ -229,7 +231,7 @@ describe('notice form', () => {
   });
 
   it('sends to every grid with the default time when none is picked, and shows core\'s field problems beside the fields', async () => {
-    setAppInfo(appInfoFixture({ role: 'leader', party: 'leader' }));
+    setAppInfo(appInfoFixture({ role: 'leader', party: 'leader', mayNotify: true }));
     const api = backend({
       directory: () => DIRECTORY,
       send_notice: () => {
@@ -357,7 +359,8 @@ describe('notice page', () => {
     const api = backend({
       directory: () => DIRECTORY,
       notice_detail: () => after,
-      remind_notice: () => (after = sender({ reminders: 1, roster: roster.map((e) => ({ ...e, reminded: e.state !== 'confirmed' })) })),
+      remind_notice: () =>
+        (after = sender({ reminders: 1, last_reminded: 2, roster: roster.map((e) => ({ ...e, reminded: e.state !== 'confirmed' })) })),
       close_notice: ({ note }) => (after = sender({ reminders: 1, closed: { at_ms: T0 + 60 * MIN, note } })),
       notices: () => [],
       notices_to_acknowledge: () => [],
@@ -400,7 +403,7 @@ describe('notice page', () => {
   });
 
   it('shows receipts as they arrive: the page is read again after each sync round', async () => {
-    setAppInfo(appInfoFixture({ role: 'leader', party: 'leader' }));
+    setAppInfo(appInfoFixture({ role: 'leader', party: 'leader', mayNotify: true }));
     let confirmed = 0;
     backend({
       directory: () => DIRECTORY,
@@ -435,7 +438,7 @@ describe('notice page', () => {
   });
 
   it('disables 一键催收 once everyone has confirmed', async () => {
-    setAppInfo(appInfoFixture({ role: 'leader', party: 'leader' }));
+    setAppInfo(appInfoFixture({ role: 'leader', party: 'leader', mayNotify: true }));
     backend({
       directory: () => DIRECTORY,
       notice_detail: () =>

@@ -119,6 +119,16 @@ impl Role {
         }
     }
 
+    /// Whether this role sends notices (通知, 寻人): leaders, communities, centres.
+    pub fn sends_notices(self) -> bool {
+        self.writes_kind(DocKind::Notice) && !matches!(self, Role::Department)
+    }
+
+    /// Whether this role starts roster campaigns (专项任务): communities and centres.
+    pub fn starts_campaigns(self) -> bool {
+        self.writes_kind(DocKind::Campaign)
+    }
+
     /// Whether this role may write documents of `kind` within the scopes it reads: the
     /// grid's people every kind but notices and campaigns; leaders every kind but
     /// campaigns; communities every kind; the centre its dispatches, notices and campaigns;

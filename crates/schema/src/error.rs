@@ -250,6 +250,8 @@ code_enum! {
         WaitingStepForbidden = "waiting_step_forbidden",
         /// The relay refused a notice or receipt record written as another user.
         WaitingRecordForbidden = "waiting_record_forbidden",
+        /// A notice or campaign this user may not act on (not theirs, not for them).
+        NotYours = "not_yours",
         /// The relay does not say why.
         WaitingOther = "waiting_other",
         /// The relay does not take it and does not say why (an older relay).

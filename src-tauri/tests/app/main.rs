@@ -4,6 +4,7 @@
 
 mod events;
 mod helpers;
+mod notices;
 mod records;
 mod setup;
 mod sync;

@@ -30,6 +30,14 @@ mayFile: boolean,
  */
 mayCount: boolean, 
 /**
+ * Whether the role sends notices (通知, 寻人): leaders, communities and centres.
+ */
+mayNotify: boolean, 
+/**
+ * Whether the role starts roster campaigns (专项任务): communities and centres.
+ */
+mayCampaign: boolean, 
+/**
  * The user id this device's steps are written as (an event's assignee may be it).
  */
 userId: string | null, 

@@ -54,6 +54,14 @@ clues: Array<ClueView>,
  */
 reminders: number, 
 /**
+ * How many the latest reminder named.
+ */
+last_reminded: number, 
+/**
+ * For a recipient: reminded (一键催收) and not confirmed yet.
+ */
+reminded: boolean, 
+/**
  * Past its deadline with recipients who have not confirmed.
  */
 overdue: boolean, };

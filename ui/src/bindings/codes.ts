@@ -115,6 +115,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'waiting_too_large',
   'waiting_step_forbidden',
   'waiting_record_forbidden',
+  'not_yours',
   'waiting_other',
   'waiting_unavailable',
   'id_number_rounded',

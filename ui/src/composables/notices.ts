@@ -20,13 +20,9 @@ export function setNoticeCount(rows: readonly NoticeRow[]) {
   noticeCount.value = unconfirmed(rows);
 }
 
-/**
- * Whether this device's user may send notices: the roles core's `send_notice` accepts
- * (leaders, chief leaders of a community, centres). Core refuses anyone else; this only
- * decides whether the compose button is shown.
- */
+/** Whether this device's user may send notices (core's answer in AppInfo). */
 export function maySendNotices(info: AppInfo | null): boolean {
-  return ['leader', 'chief-leader', 'centre'].includes(info?.role ?? '');
+  return info?.mayNotify ?? false;
 }
 
 /** Reloads the badge and the banner; a failure keeps the last ones (not set up yet, say). */

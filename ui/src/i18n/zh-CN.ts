@@ -809,6 +809,7 @@ export const zh = {
     waiting_too_large: '记录太大,服务器暂不接收',
     waiting_step_forbidden: '这一办理环节不属于本账号的权限,服务器未接收',
     waiting_record_forbidden: '通知或回执不属于本账号,服务器未接收',
+    not_yours: '这条通知或任务不属于本账号,无法操作',
     waiting_other: '服务器暂不接收,原因未说明',
     waiting_unavailable: '服务器暂不接收(旧版服务器未说明原因)',
     id_number_rounded: '身份证号码被 Excel 存成了数字,末几位已丢失;请把该列设为文本后重新填写',

@@ -184,6 +184,10 @@ pub struct NoticeDetail {
     pub clues: Vec<ClueView>,
     /// Reminders sent.
     pub reminders: usize,
+    /// How many the latest reminder named.
+    pub last_reminded: usize,
+    /// For a recipient: reminded (一键催收) and not confirmed yet.
+    pub reminded: bool,
     /// Past its deadline with recipients who have not confirmed.
     pub overdue: bool,
 }

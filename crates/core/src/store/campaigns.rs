@@ -153,7 +153,7 @@ impl Store {
     #[tracing::instrument(skip_all, fields(subject = draft.subject.code()))]
     pub fn start_campaign(&mut self, draft: &CampaignDraft) -> Result<Uuid> {
         let role = self.cfg.role.unwrap_or(Role::Member);
-        if !matches!(role, Role::ChiefLeader | Role::Centre) {
+        if !role.starts_campaigns() {
             return Err(bad(
                 "grids",
                 ErrorCode::ScopeWrongLevel,

@@ -150,10 +150,7 @@ impl Store {
     fn notice_scope(&self, grids: &[GridCode]) -> Result<ScopeCode> {
         let refuse =
             |msg: &str| CoreError::Invalid(vec![bad("grids", ErrorCode::ScopeWrongLevel, msg)]);
-        if !matches!(
-            self.my_role(),
-            Role::Leader | Role::ChiefLeader | Role::Centre
-        ) {
+        if !self.my_role().sends_notices() {
             return Err(refuse("only leaders, communities and centres send notices"));
         }
         let unit = ScopeCode::parse(&self.cfg.party.unit).ok();
@@ -522,6 +519,7 @@ impl Store {
             self.move_receipt(&ix.notice, &read, false)?;
         }
         let mine = self.my_receipt(id)?;
+        let mine_ref = mine.as_ref();
         let roster = match role {
             NoticeRole::Recipient => Vec::new(),
             _ => self.roster(&ix)?,
@@ -540,14 +538,20 @@ impl Store {
         Ok(NoticeDetail {
             sender_unit_name: self.unit_name(&ix.notice.sender_unit)?,
             role,
-            mine_state: ReceiptState::of(mine.as_ref()),
-            mine,
+            mine_state: ReceiptState::of(mine_ref),
             closed: ix.closed.clone(),
             overdue: role != NoticeRole::Recipient && self.overdue(&ix, &counts),
             counts,
             roster,
             clues,
             reminders: ix.reminders.len(),
+            last_reminded: ix
+                .reminders
+                .iter()
+                .max_by_key(|r| r.at_ms)
+                .map_or(0, |r| r.users.len()),
+            reminded: role == NoticeRole::Recipient && self.reminded_since(&ix, mine_ref),
+            mine,
             notice: ix.notice,
         })
     }
@@ -574,7 +578,7 @@ impl Store {
         let Some(grid) = self.my_receipt_grid(n) else {
             return Err(CoreError::Invalid(vec![bad(
                 "notice",
-                ErrorCode::InvalidStatus,
+                ErrorCode::NotYours,
                 "this notice is not for this user",
             )]));
         };
@@ -723,7 +727,7 @@ impl Store {
         let Some(grid) = self.my_receipt_grid(&ix.notice) else {
             return Err(CoreError::Invalid(vec![bad(
                 "notice",
-                ErrorCode::InvalidStatus,
+                ErrorCode::NotYours,
                 "this notice is not for this user",
             )]));
         };
@@ -761,7 +765,7 @@ impl Store {
         } else {
             Err(CoreError::Invalid(vec![bad(
                 "notice",
-                ErrorCode::InvalidStatus,
+                ErrorCode::NotYours,
                 "only its sender does this",
             )]))
         }
