@@ -119,6 +119,18 @@ pub fn export(dir: &Path) -> Result<(), ts_rs::ExportError> {
         RosterEntry,
         ClueView,
         wangge_core::store::DirectoryPerson,
+        CampaignDraft,
+        CampaignRow,
+        CampaignView,
+        CampaignRole,
+        Completion,
+        RosterItem,
+        UnitCompletion,
+        Campaign,
+        AnswerOption,
+        Subject,
+        Proof,
+        Tick,
     );
     let mut names: Vec<String> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok())

@@ -102,6 +102,13 @@ pub fn invoke_handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
     tauri::generate_handler![
         commands::setup::app_info,
         commands::setup::directory,
+        commands::campaigns::campaigns,
+        commands::campaigns::start_campaign,
+        commands::campaigns::campaign_view,
+        commands::campaigns::campaign_roster,
+        commands::campaigns::tick_campaign,
+        commands::campaigns::close_campaign,
+        commands::campaigns::export_campaign,
         commands::notices::notices,
         commands::notices::notices_to_acknowledge,
         commands::notices::notice_detail,

@@ -59,4 +59,5 @@ pub use store::{DbKey, Store, StoreConfig, Synchronous};
 /// The chain of command as pure code: steps, refusals, the state machine, deadlines.
 pub use wangge_events;
 pub use wangge_proto::DocumentId;
+pub use wangge_schema;
 pub use wangge_schema::Role;

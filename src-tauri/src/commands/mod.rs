@@ -3,6 +3,7 @@
 //! tells the sync engine what each action changed. Every command runs off the main thread
 //! (`async`), so the window never waits on SQLite.
 
+pub mod campaigns;
 pub mod checks;
 pub mod events;
 pub mod households;

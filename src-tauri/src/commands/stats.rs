@@ -44,15 +44,29 @@ pub fn export_stats(
 ) -> AppResult<ExportedFile> {
     let view = state.with_store(|s| s.stats_view(from, to))?;
     let bytes = wangge_ledger::export::stats_workbook(&view)?;
+    save_export(&state, &format!("事件统计_{from}_{to}.xlsx"), &bytes)
+}
+
+/// Writes `bytes` as `name` in the export folder and says where. Characters a file name
+/// may not hold become `_`. Written aside and renamed, so an interrupted export never
+/// leaves half a file under the name the user looks for.
+pub(crate) fn save_export(state: &AppState, name: &str, bytes: &[u8]) -> AppResult<ExportedFile> {
     let dir = state.export_dir();
     let io = |e: std::io::Error| AppError::new(ErrorCode::IoError, format!("export: {e}"));
     std::fs::create_dir_all(&dir).map_err(io)?;
-    let name = format!("事件统计_{from}_{to}.xlsx");
+    let name: String = name
+        .chars()
+        .map(|c| {
+            if "/\\:*?\"<>|".contains(c) || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
     let path = dir.join(&name);
-    // Written aside and renamed, so an interrupted export never leaves half a file under
-    // the name the user looks for.
     let part = dir.join(format!(".{name}.part"));
-    std::fs::write(&part, &bytes).map_err(io)?;
+    std::fs::write(&part, bytes).map_err(io)?;
     std::fs::rename(&part, &path).map_err(io)?;
     Ok(ExportedFile {
         path: path.to_string_lossy().into_owned(),
