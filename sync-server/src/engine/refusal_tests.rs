@@ -154,13 +154,13 @@ fn an_unknown_kind_is_refused_alone_and_the_connection_goes_on() {
     let Setup { mut hub, auth, .. } = setup(EngineLimits::default());
     let (peer, _) = join_wangge(&mut hub, 1, &auth);
     let (novel, known) = (DocumentId::random(), DocumentId::random());
-    let mut notice = doc_of("notice", GRID);
+    let mut novel_doc = doc_of("from_a_newer_app", GRID);
     let round = sync_doc(
         &mut hub,
         1,
         &peer,
         novel,
-        &mut notice,
+        &mut novel_doc,
         &mut sync::State::new(),
     );
     assert_eq!(
@@ -190,7 +190,7 @@ fn a_plain_peer_gets_doc_unavailable_for_a_refusal_and_stays_connected() {
     let Setup { mut hub, auth, .. } = setup(EngineLimits::default());
     let peer = join(&mut hub, 1, &auth);
     let id = DocumentId::random();
-    let mut doc = doc_of("notice", GRID);
+    let mut doc = doc_of("from_a_newer_app", GRID);
     let round = sync_doc(&mut hub, 1, &peer, id, &mut doc, &mut sync::State::new());
     assert!(round.unavailable(id) && !round.closed, "{round:?}");
     assert!(round.refusal(id).is_none());

@@ -8,9 +8,11 @@
 mod access;
 mod admin_api;
 mod bad_input;
+mod directory;
 mod enroll;
 mod helpers;
 mod metrics;
+mod notices;
 mod photos_s3;
 mod postgres;
 mod refusals;

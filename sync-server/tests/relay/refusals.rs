@@ -11,17 +11,14 @@ async fn a_kind_this_relay_does_not_know_is_refused_alone_and_the_rest_syncs() {
     let mut a = relay.device("member", &[GRID_A]).await;
     a.doc_refused = true;
     let household = a.create_doc("household", GRID_A);
-    let notice = a.create_doc("notice", GRID_A);
+    let novel = a.create_doc("from_a_newer_app", GRID_A);
     let checks = a.create_doc("checks", GRID_A);
     a.connect().await.unwrap();
     a.sync().await;
-    assert_eq!(a.refused.get(&notice), Some(&RefusalReason::UnknownKind));
+    assert_eq!(a.refused.get(&novel), Some(&RefusalReason::UnknownKind));
     assert!(a.errors.is_empty(), "{:?}", a.errors);
     let store = relay.store();
-    assert!(
-        store.doc(&notice).unwrap().is_none(),
-        "nothing of it stored"
-    );
+    assert!(store.doc(&novel).unwrap().is_none(), "nothing of it stored");
     assert!(store.doc(&household).unwrap().is_some());
     assert!(store.doc(&checks).unwrap().is_some());
 
@@ -32,7 +29,7 @@ async fn a_kind_this_relay_does_not_know_is_refused_alone_and_the_rest_syncs() {
     b.connect().await.unwrap();
     b.sync().await;
     assert_eq!(b.get(household, "head").as_deref(), Some("r1"));
-    assert!(b.get(notice, "kind").is_none());
+    assert!(b.get(novel, "kind").is_none());
     relay.stop().await;
 }
 
