@@ -13,6 +13,7 @@
 //! - [`device`]: `device.json` (demo or enrollment; 0600) and the data directory's files.
 //! - [`dto`]: the shell's own shapes (set-up state, sync status); views are core's.
 //! - [`sync_view`]: core's sync view of the engine's status, pushed to the UI as `sync://status`.
+//! - [`alerts`]: OS notifications for 特急 and reminded notices, after each sync round.
 //! - [`error`]: [`AppError`], the one error the UI sees: `{code, message, fields?}`.
 //! - [`bindings`]: the TypeScript types of the IPC, generated into `ui/src/bindings/`.
 //!
@@ -20,6 +21,7 @@
 //! `WANGGE_RELAY_URL` prefills the relay address on the first-run screen; with
 //! `WANGGE_ENROLL_CODE` too, a new device enrolls at launch (demos, tests).
 
+pub mod alerts;
 pub mod bindings;
 pub mod commands;
 pub mod device;
@@ -64,12 +66,19 @@ fn data_dir(app: &tauri::App) -> Result<PathBuf, Box<dyn std::error::Error>> {
 pub fn run() {
     init_tracing();
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
         .setup(|app| {
             let dir = data_dir(app)?;
             let handle = app.handle().clone();
+            let announcer = Arc::new(alerts::Announcer::new());
             let emit: Emit = Arc::new(move |view: &SyncView| {
                 if let Err(e) = handle.emit(SYNC_STATUS_EVENT, view) {
                     tracing::warn!(cause = %e, "sync status event not sent");
+                }
+                // Notifications go out off the sync task (showing one may block on D-Bus).
+                if view.last_success.is_some() {
+                    let (app, view, announcer) = (handle.clone(), view.clone(), announcer.clone());
+                    tauri::async_runtime::spawn_blocking(move || announcer.on_view(&app, &view));
                 }
             });
             let rt = tauri::async_runtime::handle().inner().clone();

@@ -11,6 +11,7 @@
 use automerge::{Automerge, ChangeHash};
 use tracing::debug;
 use wangge_proto::{DocumentId, RefusalReason};
+use wangge_schema::campaign::{check_campaign, check_results};
 use wangge_schema::notice::{check_notice, check_receipts};
 use wangge_schema::step_access::{check_steps, departments_given, report_doc_of};
 use wangge_schema::steps::{StoredSteps, read_steps};
@@ -152,23 +153,20 @@ fn steps_written_by(
         .collect())
 }
 
-/// The records of a notice or receipts document: every change `user` makes to them is
-/// theirs to make ([`check_notice`], [`check_receipts`]). The rules of both the kind the
-/// document was registered as and the kind it now declares apply, so a document's kind
-/// cannot be changed to get around them.
+/// The records of a notice, receipts, campaign or results document: every change `user`
+/// makes to them is theirs to make ([`check_notice`], [`check_receipts`],
+/// [`check_campaign`], [`check_results`]). A registered document never changes kind
+/// ([`admit`]), so these rules cannot be got around by declaring another.
 fn records_written_by(
     user: &User,
     doc: &Automerge,
     base: &Base<'_>,
     kind: DocKind,
 ) -> Result<(), RefusalReason> {
-    let registered = match base {
-        Base::New => None,
-        Base::Registered { record, .. } => Some(record.kind),
-    };
-    let checked = |k| kind == k || registered == Some(k);
-    let (notice, receipts) = (checked(DocKind::Notice), checked(DocKind::Receipts));
-    if !notice && !receipts {
+    if !matches!(
+        kind,
+        DocKind::Notice | DocKind::Receipts | DocKind::Campaign | DocKind::CampaignResults
+    ) {
         return Ok(());
     }
     let before = match base {
@@ -178,23 +176,20 @@ fn records_written_by(
                 .map_err(|_| RefusalReason::RecordForbidden)?,
         ),
     };
-    let verdict = if notice {
-        check_notice(user.id, before.as_ref(), doc)
-    } else {
-        Ok(())
+    let before = before.as_ref();
+    let refusal = match kind {
+        DocKind::Notice => check_notice(user.id, before, doc).err().map(|r| r.code()),
+        DocKind::Receipts => check_receipts(user.id, before, doc).err().map(|r| r.code()),
+        DocKind::Campaign => check_campaign(user.id, before, doc).err().map(|r| r.code()),
+        _ => check_results(user.id, before, doc).err().map(|r| r.code()),
     };
-    let verdict = match verdict {
-        Ok(()) if receipts => check_receipts(user.id, before.as_ref(), doc),
-        other => other,
-    };
-    verdict.map_err(|refusal| {
-        debug!(
-            refusal = refusal.code(),
-            kind = kind.code(),
-            "record refused"
-        );
-        RefusalReason::RecordForbidden
-    })
+    match refusal {
+        None => Ok(()),
+        Some(code) => {
+            debug!(refusal = code, kind = kind.code(), "record refused");
+            Err(RefusalReason::RecordForbidden)
+        }
+    }
 }
 
 /// What [`admit`] stored.
@@ -259,6 +254,13 @@ pub(crate) fn admit(
         Base::New => Vec::new(),
     };
     let record = check(principal, id, doc, &grants).map_err(GateError::Refused)?;
+    // A document is one kind for good: declaring another would put it under other
+    // rules (a dispatch document's steps, a notice's sender).
+    if let Base::Registered { record: was, .. } = &base
+        && was.kind != record.kind
+    {
+        return Err(GateError::Refused(RefusalReason::KindForbidden));
+    }
     records_written_by(user, doc, &base, record.kind).map_err(GateError::Refused)?;
     let departments = if record.kind == DocKind::Dispatch {
         steps_written_by(user, doc, &base).map_err(GateError::Refused)?

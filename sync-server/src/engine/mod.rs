@@ -28,6 +28,8 @@ mod cache;
 mod fanout;
 mod gate;
 pub use wangge_schema::guard;
+#[cfg(test)]
+mod campaign_tests;
 mod handshake;
 mod hub;
 #[cfg(test)]

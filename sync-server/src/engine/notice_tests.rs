@@ -27,30 +27,30 @@ use crate::engine::guard::load_chunks;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{AccountStore, DeviceAuth};
 
-const STREET: &str = "110105001";
+pub(super) const STREET: &str = "110105001";
 const COMMUNITY: &str = "110105001001";
-const GRID: &str = "110105001001001";
+pub(super) const GRID: &str = "110105001001001";
 const OTHER_STREET: &str = "110105002";
 const OTHER_COMMUNITY: &str = "110105002001";
 const FAR_GRID: &str = "110105002001001";
 
 /// A street with its centre (two users), two members of one grid, and a member of a grid
 /// of another street.
-struct Street {
-    hub: Hub,
-    centre: DeviceAuth,
-    centre2: DeviceAuth,
-    member_a: DeviceAuth,
-    member_b: DeviceAuth,
-    far: DeviceAuth,
+pub(super) struct Street {
+    pub(super) hub: Hub,
+    pub(super) centre: DeviceAuth,
+    pub(super) centre2: DeviceAuth,
+    pub(super) member_a: DeviceAuth,
+    pub(super) member_b: DeviceAuth,
+    pub(super) far: DeviceAuth,
     next_conn: u64,
 }
 
-fn code(s: &str) -> ScopeCode {
+pub(super) fn code(s: &str) -> ScopeCode {
     ScopeCode::parse(s).unwrap()
 }
 
-fn street() -> Street {
+pub(super) fn street() -> Street {
     let mut store = SqliteStore::open_in_memory().unwrap();
     for c in [STREET, COMMUNITY, OTHER_STREET, OTHER_COMMUNITY] {
         store.add_division(&code(c), c).unwrap();
@@ -126,14 +126,17 @@ fn receipts_doc(notice: Uuid) -> (DocumentId, Automerge) {
     (id, doc)
 }
 
-fn edit(doc: &mut Automerge, f: impl FnOnce(&mut automerge::transaction::Transaction<'_>)) {
+pub(super) fn edit(
+    doc: &mut Automerge,
+    f: impl FnOnce(&mut automerge::transaction::Transaction<'_>),
+) {
     let mut tx = doc.transaction();
     f(&mut tx);
     tx.commit();
 }
 
 /// The document as the relay stored it.
-fn stored(hub: &Hub, id: &DocumentId) -> Automerge {
+pub(super) fn stored(hub: &Hub, id: &DocumentId) -> Automerge {
     load_chunks(&hub.store.doc_chunks(id).unwrap()).unwrap()
 }
 
@@ -177,7 +180,7 @@ impl Street {
     }
 
     /// What `who`'s device is served of `id` on a fresh connection (`None`: nothing).
-    fn served(&mut self, who: &DeviceAuth, id: DocumentId) -> Option<Automerge> {
+    pub(super) fn served(&mut self, who: &DeviceAuth, id: DocumentId) -> Option<Automerge> {
         let (doc, _, conn, _) = self.device(who, id, true);
         self.hub.disconnect(conn);
         (!doc.get_heads().is_empty()).then_some(doc)
@@ -185,7 +188,7 @@ impl Street {
 
     /// `who` edits the relay's copy of `id` (or `offline`, the document as its device
     /// made it without the relay's) and syncs; returns the refusal, if any.
-    fn write(
+    pub(super) fn write(
         &mut self,
         who: &DeviceAuth,
         id: DocumentId,
@@ -204,7 +207,7 @@ impl Street {
     }
 
     /// The documents the relay offers `who` on joining with scope push.
-    fn offered(&mut self, who: &DeviceAuth) -> Vec<DocumentId> {
+    pub(super) fn offered(&mut self, who: &DeviceAuth) -> Vec<DocumentId> {
         let conn = self.conn();
         let (_, out) = join_wangge_with(&mut self.hub, conn, who, &[FEATURE_SCOPE_PUSH]);
         self.hub.disconnect(conn);

@@ -771,6 +771,53 @@ impl Store {
         }
     }
 
+    /// The notices to announce now with an OS notification, each once: a 特急 or 紧急
+    /// notice for this user when it first arrives, and again after each reminder naming
+    /// them, while they have not confirmed it. Marks them announced.
+    pub fn notices_to_alert(&mut self) -> Result<Vec<NoticeRow>> {
+        let me = self.me();
+        let mut out = Vec::new();
+        for row in self.notices()? {
+            if row.role != NoticeRole::Recipient
+                || row.closed
+                || row.mine == ReceiptState::Confirmed
+            {
+                continue;
+            }
+            let Ok(id) = Uuid::parse_str(&row.id) else {
+                continue;
+            };
+            let ix = self.indexed_notice(id)?;
+            let reminders = ix
+                .reminders
+                .iter()
+                .filter(|r| r.users.contains(&me))
+                .count();
+            let urgent = row.priority != Priority::Normal;
+            let level = i64::try_from(usize::from(urgent) + reminders).unwrap_or(i64::MAX);
+            if level == 0 {
+                continue;
+            }
+            let done: Option<i64> = self
+                .conn()
+                .query_row(
+                    "SELECT level FROM notice_alerts WHERE notice = ?1",
+                    [&row.id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if done.is_some_and(|d| d >= level) {
+                continue;
+            }
+            self.conn().execute(
+                "INSERT OR REPLACE INTO notice_alerts (notice, level) VALUES (?1, ?2)",
+                params![row.id, level],
+            )?;
+            out.push(row);
+        }
+        Ok(out)
+    }
+
     /// The unconfirmed 特急 and reminded notices for this user: what a banner asks them
     /// to acknowledge now.
     pub fn notices_to_acknowledge(&self) -> Result<Vec<NoticeRow>> {

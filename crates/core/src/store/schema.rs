@@ -286,6 +286,9 @@ const MIGRATIONS: &[&str] = &[
         body TEXT NOT NULL
     );
     CREATE INDEX notice_clues_notice ON notice_clues (notice);
+    -- How far each notice was announced on this device (OS notification): 1 once raised,
+    -- 1 + n after the n-th reminder naming the user.
+    CREATE TABLE notice_alerts (notice TEXT PRIMARY KEY, level INTEGER NOT NULL);
     CREATE TABLE campaigns (
         id TEXT PRIMARY KEY,
         unit TEXT NOT NULL,

@@ -128,6 +128,7 @@ pub fn drop_tables_after(version: i64) -> String {
                 "notices",
                 "notice_receipts",
                 "notice_clues",
+                "notice_alerts",
                 "campaigns",
                 "campaign_ticks",
             ],

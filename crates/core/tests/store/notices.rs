@@ -287,3 +287,39 @@ fn only_leaders_and_above_send_and_only_within_their_unit() {
 fn ms(at: chrono::DateTime<chrono::Utc>) -> i64 {
     at.timestamp_millis()
 }
+
+#[test]
+fn an_urgent_notice_is_announced_once_and_again_after_each_reminder() {
+    let mut c = centre();
+    let mut a = member(grid_a());
+    knows(&mut c, &[(&a, "网格员甲", Role::Member, &grid_a())]);
+    let normal =
+        c.t.store
+            .send_notice(&draft(&[grid_a()], Priority::Normal))
+            .unwrap();
+    let critical =
+        c.t.store
+            .send_notice(&draft(&[grid_a()], Priority::Critical))
+            .unwrap();
+    sync(&mut c, &mut a);
+    let ids = |rows: Vec<NoticeRow>| rows.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(a.t.store.notices_to_alert().unwrap()),
+        vec![critical.to_string()]
+    );
+    assert!(a.t.store.notices_to_alert().unwrap().is_empty(), "once");
+    // A reminder of the normal one announces it; of the critical one, again.
+    c.t.store.remind_notice(normal).unwrap();
+    c.t.store.remind_notice(critical).unwrap();
+    sync(&mut c, &mut a);
+    let mut again = ids(a.t.store.notices_to_alert().unwrap());
+    again.sort();
+    let mut want = vec![normal.to_string(), critical.to_string()];
+    want.sort();
+    assert_eq!(again, want);
+    // Confirmed: a later reminder does not reach it (the centre reminds only the open).
+    a.t.store.confirm_notice(critical, "").unwrap();
+    sync(&mut a, &mut c);
+    assert_eq!(c.t.store.remind_notice(critical).unwrap(), 0);
+    assert!(a.t.store.notices_to_alert().unwrap().is_empty());
+}
