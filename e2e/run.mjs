@@ -11,6 +11,9 @@
 // Part 3 (chain, with part 1): A's report goes up the chain and back (e2e/chain.mjs):
 // leader and community send it up, the centre dispatches it to a department, which
 // finishes it with a photo; the centre checks it and reads the statistics.
+// Part 4 (notices, with part 1): a centre's 特急 missing-person alert reaches member A as an
+// OS notification and a banner; A signs for it and sends a clue with a photo, which the
+// centre sees with A's receipt (e2e/notices.mjs).
 // Part 2 (day): a "standard day" on a seeded grid: 20 residents' checks, one visit, one
 // report with two photos, the journal; prints the UI actions it took.
 // Screenshots go to artifacts/e2e/. Exit code 0 only if every step passed.
@@ -20,6 +23,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chain } from './chain.mjs';
+import { notices } from './notices.mjs';
+import { NotificationSink } from './lib/notify.mjs';
 import { AppInstance } from './lib/app.mjs';
 import { makePhoto } from './lib/photos.mjs';
 import { killAllNow, run, stopAll } from './lib/procs.mjs';
@@ -32,10 +37,11 @@ const artifacts = join(root, 'artifacts', 'e2e');
 const APP = process.env.WANGGE_APP_BIN ?? join(root, 'target', 'debug', 'wangge-app');
 const RELAY = process.env.WANGGE_RELAY_BIN ?? join(root, 'target', 'debug', 'wangge-relay');
 const SEEDER = process.env.WANGGE_SEED_BIN ?? join(root, 'target', 'debug', 'examples', 'seed_relay');
+const SINK = process.env.WANGGE_SINK_BIN ?? join(root, 'target', 'debug', 'examples', 'notification_sink');
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
 const TOTAL_TIMEOUT_MS = 12 * 60_000;
 
-for (const [what, p] of [['app', APP], ['relay', RELAY], ['seeder', SEEDER]]) {
+for (const [what, p] of [['app', APP], ['relay', RELAY], ['seeder', SEEDER], ['notification sink', SINK]]) {
   if (!existsSync(p)) {
     console.error(`missing ${what} binary ${p}: build it first (scripts/e2e.sh does)`);
     process.exit(1);
@@ -364,6 +370,13 @@ async function main() {
       const report = await e2e(relay);
       const after = makePhoto(work, 'after.jpg', 31, 'gray-khaki');
       await chain({ timed, shot, openApp, closeApp }, relay, report, after);
+      const sink = new NotificationSink(SINK, work);
+      await timed('notices: a desktop notification server on the run\u2019s session bus', () => sink.start());
+      await notices({ timed, shot, openApp, closeApp }, relay, {
+        sink,
+        alertPhoto: makePhoto(work, 'missing.jpg', 41, 'khaki-navy'),
+        cluePhoto: makePhoto(work, 'sighting.jpg', 43, 'teal-orange'),
+      });
     } catch {
       failed = true;
       for (const app of open) {

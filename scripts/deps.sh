@@ -33,6 +33,7 @@ if [ "$demo" = 1 ]; then
 fi
 if [ "$e2e" = 1 ]; then
   pkgs+=(webkit2gtk-driver) # WebKitWebDriver, started by tauri-driver
+  pkgs+=(dbus-daemon) # a private session bus for the OS notifications the test checks
 fi
 command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
 missing=()

@@ -34,11 +34,14 @@ target="${CARGO_TARGET_DIR:-$root/target}"
 export WANGGE_APP_BIN="$target/debug/wangge-app"
 export WANGGE_RELAY_BIN="$target/debug/wangge-relay"
 export WANGGE_SEED_BIN="$target/debug/examples/seed_relay"
+export WANGGE_SINK_BIN="$target/debug/examples/notification_sink"
 t_built=$(date +%s)
 echo "setup and builds took $((t_built - t_start)) s"
 
 phase "end-to-end run under Xvfb"
 status=0
-xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" node e2e/run.mjs "$@" || status=$?
+# A private session bus for the run: the app's OS notifications go over it to the test's
+# notification server (e2e/lib/notify.mjs).
+dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" node e2e/run.mjs "$@" || status=$?
 echo "end-to-end run took $(($(date +%s) - t_built)) s (exit $status)"
 exit "$status"

@@ -78,11 +78,12 @@ async fn the_directory_names_people_only_to_those_who_direct_work_and_only_those
         "the community's chief is not under a leader's grids"
     );
 
-    // A member works with units, not a list of people.
+    // A member works with units, not a list of people: its grid, and the community and
+    // street above it (where notices and campaigns come from), by name.
     let d = directory(&relay, &member_token).await;
     assert!(d.people.is_empty());
     let codes: Vec<&str> = d.units.iter().map(|u| u.code.as_str()).collect();
-    assert_eq!(codes, [GRID_A]);
+    assert_eq!(codes, [STREET, COMMUNITY, GRID_A]);
     let (status, body) = http_as(relay.addr, &member_token, "GET", DIRECTORY_PATH, "").await;
     assert_eq!(status, 200);
     assert!(body.contains("\"people\":[]"), "{body}");
