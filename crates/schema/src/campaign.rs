@@ -252,6 +252,11 @@ pub fn read_results(doc: &impl ReadDoc) -> StoredResults {
     }
 }
 
+/// The tick of `subject` (a record key of [`TICKS`]), if there and readable.
+pub fn tick_of(doc: &impl ReadDoc, subject: &str) -> Option<Tick> {
+    parse(crate::record::record_at(doc, TICKS, subject))
+}
+
 /// Why the relay refuses a change to a campaign or results document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum CampaignRefusal {

@@ -363,6 +363,16 @@ pub fn read_receipts(doc: &impl ReadDoc) -> StoredReceipts {
     }
 }
 
+/// The receipt of `user` (a record key of [`RECEIPTS`]), if there and readable.
+pub fn receipt_of(doc: &impl ReadDoc, user: &str) -> Option<Receipt> {
+    parse(crate::record::record_at(doc, RECEIPTS, user))
+}
+
+/// The clue `id` (a record key of [`CLUES`]), if there and readable.
+pub fn clue_of(doc: &impl ReadDoc, id: &str) -> Option<Clue> {
+    parse(crate::record::record_at(doc, CLUES, id))
+}
+
 /// Why the relay refuses a change to a notice or receipts document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum RecordRefusal {

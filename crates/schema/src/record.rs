@@ -175,6 +175,17 @@ pub(crate) fn records(doc: &impl ReadDoc, key: &str) -> BTreeMap<String, Option<
         .collect()
 }
 
+/// The record `key` of the root map `map`, if it is there and plain.
+pub(crate) fn record_at(doc: &impl ReadDoc, map: &str, key: &str) -> Option<Json> {
+    let Ok(Some((Value::Object(ObjType::Map), m))) = doc.get(ROOT, map) else {
+        return None;
+    };
+    match doc.get(&m, key).ok()?? {
+        (Value::Object(ObjType::Map), obj) => read_value(doc, &obj, ObjType::Map, 0),
+        _ => None,
+    }
+}
+
 pub(crate) fn root_record(doc: &impl ReadDoc, key: &str) -> Option<Json> {
     match doc.get(ROOT, key).ok()?? {
         (Value::Object(ObjType::Map), obj) => read_value(doc, &obj, ObjType::Map, 0),

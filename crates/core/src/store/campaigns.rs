@@ -14,8 +14,9 @@ use uuid::Uuid;
 use wangge_proto::DocumentId;
 use wangge_schema::campaign::{
     self as records, CAMPAIGN_ID_KEY, Campaign, CampaignClosed, MAX_NOTE, MAX_OPTIONS, MAX_TITLE,
-    Proof, Subject, Tick, read_campaign, read_results, results_doc_id, template,
+    Proof, Subject, TICKS, Tick, read_campaign, results_doc_id, template, tick_of,
 };
+use wangge_schema::root_str;
 use wangge_schema::{Role, ScopeCode};
 
 use super::Store;
@@ -63,25 +64,37 @@ pub(crate) fn index_campaign(conn: &Connection, doc: &automerge::Automerge) -> R
     Ok(())
 }
 
-/// Rebuilds the `campaign_ticks` rows of a results document (one grid's).
-pub(crate) fn index_results(conn: &Connection, doc: &automerge::Automerge) -> Result<()> {
-    let stored = read_results(doc);
-    let Some(campaign) = stored.campaign else {
+/// Brings the `campaign_ticks` rows of a results document (one grid's) up to date for the
+/// ticks changed since `before` (every tick of a document new here).
+pub(crate) fn index_results(
+    conn: &Connection,
+    doc: &automerge::Automerge,
+    before: &[automerge::ChangeHash],
+) -> Result<()> {
+    let Some(campaign) = root_str(doc, CAMPAIGN_ID_KEY).and_then(|s| Uuid::parse_str(&s).ok())
+    else {
         return Ok(());
     };
     let grid = crate::doc::scope_of(doc)?;
     let campaign = campaign.to_string();
-    conn.prepare_cached("DELETE FROM campaign_ticks WHERE campaign = ?1 AND grid = ?2")?
-        .execute(params![campaign, grid])?;
     let mut put = conn.prepare_cached(
         "INSERT OR REPLACE INTO campaign_ticks (campaign, subject, grid, answer, at_ms,
            by_user, note, photos)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?;
+    let mut gone =
+        conn.prepare_cached("DELETE FROM campaign_ticks WHERE campaign = ?1 AND subject = ?2")?;
     let mut photo = conn.prepare_cached(
         "INSERT OR IGNORE INTO report_photos (report_id, hash, grid) VALUES (?1, ?2, ?3)",
     )?;
-    for (subject, t) in &stored.ticks {
+    for key in super::index::touched(doc, before, TICKS)? {
+        let Ok(subject) = Uuid::parse_str(&key) else {
+            continue;
+        };
+        let Some(t) = tick_of(doc, &key) else {
+            gone.execute(params![campaign, subject.as_bytes()])?;
+            continue;
+        };
         put.execute(params![
             campaign,
             subject.as_bytes(),

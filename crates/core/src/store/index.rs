@@ -33,9 +33,9 @@ pub(crate) fn reindex(
 ) -> Result<()> {
     match kind {
         DocKind::Notice => super::notices::index_notice(conn, doc),
-        DocKind::Receipts => super::notices::index_receipts(conn, doc),
+        DocKind::Receipts => super::notices::index_receipts(conn, doc, before),
         DocKind::Campaign => super::campaigns::index_campaign(conn, doc),
-        DocKind::CampaignResults => super::campaigns::index_results(conn, doc),
+        DocKind::CampaignResults => super::campaigns::index_results(conn, doc, before),
         DocKind::Household => household(conn, doc, now),
         DocKind::GridIndex => {
             let grid = scope_of(doc)?;
@@ -194,7 +194,11 @@ fn uuid_bytes(key: &str) -> Vec<u8> {
 }
 
 /// Record keys in `coll` that changed between `before` and now.
-fn touched(doc: &Automerge, before: &[ChangeHash], coll: &str) -> Result<BTreeSet<String>> {
+pub(crate) fn touched(
+    doc: &Automerge,
+    before: &[ChangeHash],
+    coll: &str,
+) -> Result<BTreeSet<String>> {
     let coll_id = collection(doc, coll)?;
     if before.is_empty() {
         return Ok(doc.keys(&coll_id).collect());

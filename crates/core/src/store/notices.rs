@@ -15,7 +15,7 @@ use uuid::Uuid;
 use wangge_proto::DocumentId;
 use wangge_schema::notice::{
     self as records, Closed, Clue, MAX_REPLY, MAX_TEXT, MAX_TITLE, NOTICE_ID_KEY, Notice,
-    NoticeSort, Priority, Receipt, Reminder, read_notice, read_receipts, receipts_doc_id,
+    NoticeSort, Priority, Receipt, Reminder, read_notice, receipts_doc_id,
 };
 use wangge_schema::{Role, ScopeCode};
 
@@ -75,10 +75,16 @@ pub(crate) fn index_notice(conn: &Connection, doc: &automerge::Automerge) -> Res
     Ok(())
 }
 
-/// Rebuilds the `notice_receipts` and `notice_clues` rows of a receipts document.
-pub(crate) fn index_receipts(conn: &Connection, doc: &automerge::Automerge) -> Result<()> {
-    let stored = read_receipts(doc);
-    let Some(notice) = stored.notice else {
+/// Brings the `notice_receipts` and `notice_clues` rows of a receipts document up to date
+/// for the receipts and clues changed since `before` (all of a document new here).
+pub(crate) fn index_receipts(
+    conn: &Connection,
+    doc: &automerge::Automerge,
+    before: &[automerge::ChangeHash],
+) -> Result<()> {
+    let Some(notice) =
+        wangge_schema::root_str(doc, NOTICE_ID_KEY).and_then(|s| Uuid::parse_str(&s).ok())
+    else {
         return Ok(());
     };
     let grid = crate::doc::scope_of(doc)?;
@@ -88,10 +94,13 @@ pub(crate) fn index_receipts(conn: &Connection, doc: &automerge::Automerge) -> R
            read_ms, confirmed_ms, reply)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?;
-    for (user, r) in &stored.receipts {
+    for user in super::index::touched(doc, before, records::RECEIPTS)? {
+        let (Ok(id), Some(r)) = (Uuid::parse_str(&user), records::receipt_of(doc, &user)) else {
+            continue;
+        };
         put.execute(params![
             notice,
-            user.to_string(),
+            id.to_string(),
             grid,
             r.role.map(Role::as_str),
             r.delivered_ms,
@@ -106,8 +115,11 @@ pub(crate) fn index_receipts(conn: &Connection, doc: &automerge::Automerge) -> R
     let mut photo = conn.prepare_cached(
         "INSERT OR IGNORE INTO report_photos (report_id, hash, grid) VALUES (?1, ?2, ?3)",
     )?;
-    for c in &stored.clues {
-        clue.execute(params![c.id.to_string(), notice, grid, json(c)?])?;
+    for key in super::index::touched(doc, before, records::CLUES)? {
+        let Some(c) = records::clue_of(doc, &key).filter(|c| c.id.to_string() == key) else {
+            continue;
+        };
+        clue.execute(params![c.id.to_string(), notice, grid, json(&c)?])?;
         for h in c.photos.iter().filter(|h| is_sha256_hex(h)) {
             photo.execute(params![c.id.as_bytes(), h, grid])?;
         }
@@ -362,9 +374,17 @@ impl Store {
     /// audience in its grids, and whoever wrote a receipt. Those who have not confirmed
     /// come first, then by name.
     fn roster(&self, ix: &Indexed) -> Result<Vec<RosterEntry>> {
+        self.roster_with(ix, &self.people()?)
+    }
+
+    /// [`Self::roster`] with the directory's people already read.
+    fn roster_with(
+        &self,
+        ix: &Indexed,
+        people: &BTreeMap<Uuid, Person>,
+    ) -> Result<Vec<RosterEntry>> {
         let n = &ix.notice;
         let receipts = self.receipts_of(n.id)?;
-        let people = self.people()?;
         let unit = ScopeCode::parse(&n.sender_unit).ok();
         let targets: HashSet<&str> = n.grids.iter().map(String::as_str).collect();
         let reminded: HashSet<Uuid> = ix.reminders.iter().flat_map(|r| r.users.clone()).collect();
@@ -380,7 +400,7 @@ impl Store {
         };
         let mut out = Vec::new();
         let mut seen = HashSet::new();
-        for (id, p) in &people {
+        for (id, p) in people {
             let for_them = *id != n.sender
                 && p.role.is_some_and(|r| n.audience.includes(r))
                 && p.scopes.iter().any(|s| in_targets(s));
@@ -446,6 +466,17 @@ impl Store {
     /// The notices this device holds, newest first: those for this user, those they sent,
     /// and, once overdue with recipients who have not confirmed, those sent under them.
     pub fn notices(&self) -> Result<Vec<NoticeRow>> {
+        self.notice_rows(true)
+    }
+
+    /// The notice rows; without `counts`, only those for this user as a recipient (what
+    /// the badge, the banner and the notifications read), without reading any roster.
+    fn notice_rows(&self, counts: bool) -> Result<Vec<NoticeRow>> {
+        let people = if counts {
+            self.people()?
+        } else {
+            BTreeMap::new()
+        };
         let ids: Vec<String> = {
             let mut stmt = self
                 .conn()
@@ -462,10 +493,13 @@ impl Store {
             let Some(role) = self.role_towards(&ix.notice) else {
                 continue;
             };
+            if !counts && role != NoticeRole::Recipient {
+                continue;
+            }
             let mine = self.my_receipt(id)?;
             let counts = match role {
                 NoticeRole::Recipient => ReceiptCounts::default(),
-                _ => Self::counts(&self.roster(&ix)?),
+                _ => Self::counts(&self.roster_with(&ix, &people)?),
             };
             let overdue = role != NoticeRole::Recipient && self.overdue(&ix, &counts);
             if role == NoticeRole::Overseer && !overdue {
@@ -495,7 +529,7 @@ impl Store {
     /// How many notices for this user they have not confirmed (the tab's badge).
     pub fn notices_unconfirmed(&self) -> Result<usize> {
         Ok(self
-            .notices()?
+            .notice_rows(false)?
             .iter()
             .filter(|r| {
                 r.role == NoticeRole::Recipient && !r.closed && r.mine != ReceiptState::Confirmed
@@ -777,7 +811,7 @@ impl Store {
     pub fn notices_to_alert(&mut self) -> Result<Vec<NoticeRow>> {
         let me = self.me();
         let mut out = Vec::new();
-        for row in self.notices()? {
+        for row in self.notice_rows(false)? {
             if row.role != NoticeRole::Recipient
                 || row.closed
                 || row.mine == ReceiptState::Confirmed
@@ -822,7 +856,7 @@ impl Store {
     /// to acknowledge now.
     pub fn notices_to_acknowledge(&self) -> Result<Vec<NoticeRow>> {
         Ok(self
-            .notices()?
+            .notice_rows(false)?
             .into_iter()
             .filter(|r| {
                 r.role == NoticeRole::Recipient
