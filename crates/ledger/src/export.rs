@@ -167,7 +167,7 @@ fn completion_sheet(
         .write_string_with_format(
             0,
             0,
-            &format!("{}（{}）", view.campaign.title, name),
+            format!("{}（{}）", view.campaign.title, name),
             &f.title,
         )
         .map_err(xlsx)?;

@@ -172,7 +172,7 @@ fn a_household_campaign_asks_proof_and_only_the_grid_ticks() {
         Role::Member,
         Party::Member,
         other.as_str(),
-        &[other.clone()],
+        std::slice::from_ref(&other),
     );
     let h =
         a.t.store
