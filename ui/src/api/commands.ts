@@ -7,6 +7,10 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type {
   Action,
+  CampaignDraft,
+  CampaignRow,
+  CampaignView,
+  RosterItem,
   Unit,
   DirectoryPerson,
   NoticeDetail,
@@ -170,6 +174,28 @@ export const closeNotice = (id: string, note: string) =>
 /** A clue (线索) to a 寻人 alert, with photos already stored by `addPhoto`. */
 export const sendClue = (id: string, text: string, place: string, photos: string[]) =>
   invoke<NoticeDetail>('send_clue', { id, text, place, photos });
+
+// Roster campaigns (专项任务)
+/** The campaigns on this device, newest first, with the completion of what it holds. */
+export const campaigns = () => invoke<CampaignRow[]>('campaigns');
+/** Starts a campaign (a community or centre); resolves with its page. */
+export const startCampaign = (draft: CampaignDraft) =>
+  invoke<CampaignView>('start_campaign', { draft });
+/** A campaign's page: completion by grid, by community and in all. */
+export const campaignView = (id: string) => invoke<CampaignView>('campaign_view', { id });
+/** The roster of `grid` (null: the member's own grids) in address order, with each tick. */
+export const campaignRoster = (id: string, grid: string | null) =>
+  invoke<RosterItem[]>('campaign_roster', { id, grid });
+/**
+ * Ticks one person or household off with `answer`; `note` is an exception's reason, and
+ * `photos` (stored by `addPhoto`) the photo or drawn signature a delivery needs.
+ */
+export const tickCampaign = (id: string, subject: string, answer: string, note: string, photos: string[]) =>
+  invoke<null>('tick_campaign', { id, subject, answer, note, photos });
+/** Ends a campaign (its creator); resolves with its page. */
+export const closeCampaign = (id: string) => invoke<CampaignView>('close_campaign', { id });
+/** The campaign's completion and who is open or excepted as an `.xlsx`; resolves with where. */
+export const exportCampaign = (id: string) => invoke<ExportedFile>('export_campaign', { id });
 
 // Statistics
 /** A period's event figures (local days `from`–`to`, `YYYY-MM-DD`), total, by grid and category. */
