@@ -681,7 +681,6 @@ export const zh = {
     head: '户主',
     more: '其他情况',
     ticking: '…',
-    tickedAt: (at: string) => at,
     empty: '本网格没有需要登记的对象',
     noHits: '没有找到匹配的对象',
     showMore: (n: number) => `再显示 ${n} 条`,
