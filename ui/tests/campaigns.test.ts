@@ -3,6 +3,8 @@ import { enableAutoUnmount, mount, flushPromises, type VueWrapper } from '@vue/t
 import CampaignsView from '@/views/CampaignsView.vue';
 import CampaignFormView from '@/views/CampaignFormView.vue';
 import CampaignView from '@/views/CampaignView.vue';
+import HomeView from '@/views/HomeView.vue';
+import NoticesView from '@/views/NoticesView.vue';
 import { setAppInfo } from '@/composables/appInfo';
 import { toastMessage } from '@/composables/toast';
 import { syncView } from '@/composables/sync';
@@ -170,6 +172,33 @@ describe('campaign list', () => {
     await flushPromises();
     expect(w.find('[data-testid="campaign-new"]').exists()).toBe(false);
     expect(w.find('[data-testid="campaigns-empty"]').exists()).toBe(true);
+  });
+});
+
+describe('the way in', () => {
+  it('is on the home page, saying how many run, and on the notices page', async () => {
+    setAppInfo(appInfoFixture());
+    backend({
+      day_summary: () => ({ date: '2026-11-24', checks_done: 0, checks_due: 0, fevers: 0, visits: 0, reports_filed: 0, open_reports: 0 }),
+      campaigns: () => [row(C1), row(C2, { closed: true })],
+      notices: () => [],
+    });
+    const router = testRouter();
+    const home = mount(HomeView, { global: { plugins: [router] } });
+    await flushPromises();
+    const entry = home.get('[data-testid="home-campaigns"]');
+    expect(entry.attributes('data-count')).toBe('1');
+    expect(entry.text()).toContain('1 项进行中');
+    await entry.trigger('click');
+    await flushPromises();
+    expect(router.currentRoute.value.path).toBe('/campaigns');
+
+    await router.push('/notices');
+    const notices = mount(NoticesView, { global: { plugins: [router] } });
+    await flushPromises();
+    await notices.get('[data-testid="notices-campaigns"]').trigger('click');
+    await flushPromises();
+    expect(router.currentRoute.value.path).toBe('/campaigns');
   });
 });
 
