@@ -49,10 +49,10 @@ function campaign(p: Partial<Campaign> = {}): Campaign {
     text: '今日18点前完成本网格全员核酸检测登记。',
     subject: 'residents',
     options: [
-      { code: 'done', label: '已完成', done: true, needs_note: false },
-      { code: 'not_yet', label: '未完成', done: false, needs_note: false },
-      { code: 'away', label: '外出', done: false, needs_note: true },
-      { code: 'exempt', label: '豁免', done: true, needs_note: true },
+      { code: 'done', label: '已完成', done: true, needs_note: false, needs_proof: false },
+      { code: 'not_yet', label: '未完成', done: false, needs_note: false, needs_proof: false },
+      { code: 'away', label: '外出', done: false, needs_note: true, needs_proof: false },
+      { code: 'exempt', label: '豁免', done: true, needs_note: true, needs_proof: false },
     ],
     common: 'done',
     proof: 'none',
@@ -68,9 +68,9 @@ const HOUSEHOLDS: Partial<Campaign> = {
   title: '防疫物资发放',
   subject: 'households',
   options: [
-    { code: 'delivered', label: '已送达', done: true, needs_note: false },
-    { code: 'absent', label: '无人在家', done: false, needs_note: false },
-    { code: 'declined', label: '婉拒', done: true, needs_note: true },
+    { code: 'delivered', label: '已送达', done: true, needs_note: false, needs_proof: true },
+    { code: 'absent', label: '无人在家', done: false, needs_note: false, needs_proof: false },
+    { code: 'declined', label: '婉拒', done: true, needs_note: true, needs_proof: false },
   ],
   common: 'delivered',
   proof: 'photo_or_signature',
@@ -87,6 +87,7 @@ function unit(code: string, name: string | null, c: Completion): UnitCompletion 
 function page(p: Partial<Page> = {}, c: Partial<Campaign> = {}): Page {
   return {
     campaign: campaign(c),
+    unit_name: null,
     role: 'worker',
     closed: false,
     by_grid: [unit(G1, '第一网格', fig(0, 3))],
@@ -94,6 +95,11 @@ function page(p: Partial<Page> = {}, c: Partial<Campaign> = {}): Page {
     total: fig(0, 3),
     ...p,
   };
+}
+
+/** The tick core answers with (its clock, this device's user). */
+function tickStored({ answer, note = '', photos = [] }: { answer: string; note?: string; photos?: string[] }) {
+  return { answer, at_ms: T0 + HOUR, by: ME, note: note.trim(), photos };
 }
 
 function item(subject: string, name: string, initials: string, pinyin: string, household: string, address: string, p: Partial<RosterItem> = {}): RosterItem {
@@ -277,7 +283,7 @@ describe('a member ticking off the roster', () => {
       directory: () => DIRECTORY,
       campaign_view: () => page(),
       campaign_roster: () => ROSTER(),
-      tick_campaign: () => null,
+      tick_campaign: tickStored,
       ...extra,
     });
   }
@@ -421,7 +427,7 @@ describe('a households campaign asks proof', () => {
     if (answer === 'delivered' && photos.length === 0) {
       throw { code: 'invalid', message: 'invalid', fields: [{ field: 'photos', code: 'required_field', message: 'a photo or signature is needed' }] };
     }
-    return null;
+    return tickStored({ answer, note: '', photos });
   }
 
   function households() {
@@ -455,7 +461,7 @@ describe('a households campaign asks proof', () => {
 
     await w.get(`[data-testid="campaign-tick-${H1}"]`).trigger('click');
     await flushPromises();
-    // Core asks the proof: the panel opens for it, with no red text yet.
+    // A delivery needs proof (its answer says so): the panel opens for it, no red text.
     expect(w.get('[data-testid="campaign-panel"]').attributes('data-answer')).toBe('delivered');
     expect(w.find('[data-testid="campaign-photo-error"]').exists()).toBe(false);
     expect(w.get('[data-testid="campaign-proof-ok"]').attributes('disabled')).toBeDefined();
@@ -475,10 +481,8 @@ describe('a households campaign asks proof', () => {
     const sent = api.calls.filter((c) => c.cmd === 'add_photo').map((c) => c.args as Uint8Array);
     expect(sent).toHaveLength(1);
     expect(Array.from(sent[0]!.slice(0, 4))).toEqual([0x89, 0x50, 0x4e, 0x47]);
-    expect(api.argsOf('tick_campaign')).toEqual([
-      { id: C2, subject: H1, answer: 'delivered', note: '', photos: [] },
-      { id: C2, subject: H1, answer: 'delivered', note: '', photos: [HASH] },
-    ]);
+    // Asked before anything is sent: the one tick carries the signature.
+    expect(api.argsOf('tick_campaign')).toEqual([{ id: C2, subject: H1, answer: 'delivered', note: '', photos: [HASH] }]);
     expect(w.find('[data-testid="campaign-panel"]').exists()).toBe(false);
     expect(w.get(`[data-testid="campaign-answer-${H1}"]`).text()).toContain('已送达');
     expect(w.get('[data-testid="campaign-progress"]').attributes('data-done')).toBe('1');

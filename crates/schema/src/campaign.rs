@@ -77,6 +77,9 @@ pub struct AnswerOption {
     pub done: bool,
     /// Whether it is an exception that needs a reason (外出, 免检 …).
     pub needs_note: bool,
+    /// Whether it needs a photo or the resident's signature (a delivery).
+    #[serde(default)]
+    pub needs_proof: bool,
 }
 
 /// A campaign as its creator wrote it: never changed once started.
@@ -166,6 +169,7 @@ pub fn template(subject: Subject) -> (Vec<AnswerOption>, &'static str, Proof) {
         label: label.into(),
         done,
         needs_note,
+        needs_proof: false,
     };
     match subject {
         Subject::Residents => (
@@ -180,7 +184,10 @@ pub fn template(subject: Subject) -> (Vec<AnswerOption>, &'static str, Proof) {
         ),
         Subject::Households => (
             vec![
-                o("delivered", "已送达", true, false),
+                AnswerOption {
+                    needs_proof: true,
+                    ..o("delivered", "已送达", true, false)
+                },
                 o("absent", "无人在家", false, false),
                 o("declined", "婉拒", true, true),
             ],

@@ -3,7 +3,7 @@
 
 use tauri::State;
 use uuid::Uuid;
-use wangge_core::{CampaignDraft, CampaignRow, CampaignView, RosterItem};
+use wangge_core::{CampaignDraft, CampaignRow, CampaignView, RosterItem, Tick};
 
 use crate::commands::stats::{ExportedFile, save_export};
 use crate::error::AppResult;
@@ -44,7 +44,7 @@ pub fn campaign_roster(
     state.with_store(|s| s.campaign_roster(id, grid.as_deref()))
 }
 
-/// Ticks one person or household off (one action).
+/// Ticks one person or household off (one action); returns the tick as stored.
 #[tauri::command(async)]
 #[tracing::instrument(skip_all)]
 pub fn tick_campaign(
@@ -54,7 +54,7 @@ pub fn tick_campaign(
     answer: String,
     note: String,
     photos: Vec<String>,
-) -> AppResult<()> {
+) -> AppResult<Tick> {
     state.with_store(|s| s.tick_campaign(id, subject, &answer, &note, photos))
 }
 

@@ -49,6 +49,7 @@ import type {
   Visit,
   VisitId,
   VisitInput,
+  Tick,
 } from '../bindings';
 
 /** A local day, `YYYY-MM-DD`. */
@@ -191,7 +192,7 @@ export const campaignRoster = (id: string, grid: string | null) =>
  * `photos` (stored by `addPhoto`) the photo or drawn signature a delivery needs.
  */
 export const tickCampaign = (id: string, subject: string, answer: string, note: string, photos: string[]) =>
-  invoke<null>('tick_campaign', { id, subject, answer, note, photos });
+  invoke<Tick>('tick_campaign', { id, subject, answer, note, photos });
 /** Ends a campaign (its creator); resolves with its page. */
 export const closeCampaign = (id: string) => invoke<CampaignView>('close_campaign', { id });
 /** The campaign's completion and who is open or excepted as an `.xlsx`; resolves with where. */

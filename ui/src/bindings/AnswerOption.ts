@@ -19,4 +19,8 @@ done: boolean,
 /**
  * Whether it is an exception that needs a reason (外出, 免检 …).
  */
-needs_note: boolean, };
+needs_note: boolean, 
+/**
+ * Whether it needs a photo or the resident's signature (a delivery).
+ */
+needs_proof: boolean, };

@@ -14,6 +14,10 @@ export type CampaignView = {
  */
 campaign: Campaign, 
 /**
+ * The name of the unit it runs in, if the directory knows it.
+ */
+unit_name: string | null, 
+/**
  * How this user stands to it.
  */
 role: CampaignRole, 

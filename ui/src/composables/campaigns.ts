@@ -2,7 +2,7 @@
 // reads, and the member's roster as they walk it — grouped by household in the address
 // order core gives, searched by name, pinyin or address, and a tick applied in place once
 // core has taken it (no reload per tap).
-import type { AnswerOption, AppInfo, Campaign, Completion, RosterItem } from '@/lib/types';
+import type { AnswerOption, AppInfo, Campaign, Completion, RosterItem, Tick } from '@/lib/types';
 
 /** Whether this device's user may start campaigns (core's answer in AppInfo). */
 export function mayStartCampaigns(info: AppInfo | null): boolean {
@@ -64,14 +64,7 @@ export function rosterCompletion(items: readonly RosterItem[]): Pick<Completion,
   return { done, total: items.length };
 }
 
-/** The item after core took a tick of `option` from this device's user. */
-export function ticked(
-  item: RosterItem,
-  option: AnswerOption,
-  by: string,
-  note: string,
-  photos: string[],
-  atMs = Date.now(),
-): RosterItem {
-  return { ...item, done: option.done, tick: { answer: option.code, at_ms: atMs, by, note: note.trim(), photos } };
+/** The item after core took `tick` of `option` (as core stored it). */
+export function ticked(item: RosterItem, option: AnswerOption, tick: Tick): RosterItem {
+  return { ...item, done: option.done, tick };
 }

@@ -125,6 +125,8 @@ pub struct UnitCompletion {
 pub struct CampaignView {
     /// The campaign.
     pub campaign: Campaign,
+    /// The name of the unit it runs in, if the directory knows it.
+    pub unit_name: Option<String>,
     /// How this user stands to it.
     pub role: CampaignRole,
     /// Ended.

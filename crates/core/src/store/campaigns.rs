@@ -14,7 +14,7 @@ use uuid::Uuid;
 use wangge_proto::DocumentId;
 use wangge_schema::campaign::{
     self as records, CAMPAIGN_ID_KEY, Campaign, CampaignClosed, MAX_NOTE, MAX_OPTIONS, MAX_TITLE,
-    Proof, Subject, TICKS, Tick, read_campaign, results_doc_id, template, tick_of,
+    Subject, TICKS, Tick, read_campaign, results_doc_id, template, tick_of,
 };
 use wangge_schema::root_str;
 use wangge_schema::{Role, ScopeCode};
@@ -392,6 +392,7 @@ impl Store {
             });
         }
         Ok(CampaignView {
+            unit_name: self.unit_name(&c.unit)?,
             campaign: c,
             role,
             closed,
@@ -484,6 +485,11 @@ impl Store {
                     }),
                     _ => None,
                 };
+                let (initials, pinyin) = if c.subject == Subject::Households {
+                    wangge_text::pinyin_keys(&name)
+                } else {
+                    (initials, pinyin)
+                };
                 out.push(RosterItem {
                     subject: subject.to_string(),
                     household: household.to_string(),
@@ -512,7 +518,7 @@ impl Store {
         answer: &str,
         note: &str,
         photos: Vec<String>,
-    ) -> Result<()> {
+    ) -> Result<Tick> {
         let (c, closed) = self.campaign_of(id)?;
         if closed {
             return Err(bad(
@@ -535,11 +541,7 @@ impl Store {
         if note.chars().count() > MAX_NOTE {
             return Err(bad("note", ErrorCode::TooLong, "note too long"));
         }
-        if option.done
-            && !option.needs_note
-            && c.proof == Proof::PhotoOrSignature
-            && photos.is_empty()
-        {
+        if option.needs_proof && photos.is_empty() {
             return Err(bad(
                 "photos",
                 ErrorCode::RequiredField,
@@ -592,7 +594,8 @@ impl Store {
         for h in &tick.photos {
             batch.queue_upload(h, grid.as_str());
         }
-        batch.commit()
+        batch.commit()?;
+        Ok(tick)
     }
 }
 

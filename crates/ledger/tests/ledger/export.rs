@@ -119,6 +119,7 @@ fn the_campaign_workbook_opens_with_completion_and_the_list_of_who_is_open() {
             started_ms: 0,
             due_ms: 1,
         },
+        unit_name: Some("幸福社区".into()),
         role: CampaignRole::Creator,
         closed: false,
         by_grid: vec![
