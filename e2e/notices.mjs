@@ -110,7 +110,15 @@ export async function notices(ctx, relay, { sink, alertPhoto, cluePhoto }) {
     if (!states.includes('confirmed')) throw new Error(`roster states ${states.join(',')}`);
     const clue = await waitUntil(async () => (await c2.all('notice-clue'))[0], { timeoutMs: 60_000, what: 'the clue' });
     if (!(await clue.text()).includes('日坛公园北门')) throw new Error(`the clue reads ${await clue.text()}`);
-    await waitUntil(async () => (await c2.all('notice-clue-photo')).length > 0, { timeoutMs: 90_000, what: "the clue's photo" });
+    // The clue's photo bytes come after its record (the photo task fetches them): shown
+    // once here, within the page's own retries.
+    await waitUntil(
+      async () => {
+        const img = (await c2.all('notice-clue-photo'))[0];
+        return img && (await img.attr('data-loaded')) === 'true';
+      },
+      { timeoutMs: 120_000, what: "the clue's photo shown on the centre" },
+    );
     await c2.execute('document.querySelector(\'[data-testid="notice-roster"]\').scrollIntoView();');
     await shot(again, 'notice-roster', { clear: true });
   });

@@ -14,6 +14,9 @@
 // Part 4 (notices, with part 1): a centre's 特急 missing-person alert reaches member A as an
 // OS notification and a banner; A signs for it and sends a clue with a photo, which the
 // centre sees with A's receipt (e2e/notices.mjs).
+// Part 5 (campaigns, with part 4): the centre starts a 全员 campaign; A ticks its grid's two
+// residents (one tap, one away with a reason); the centre sees the completion and exports
+// it (e2e/campaigns.mjs).
 // Part 2 (day): a "standard day" on a seeded grid: 20 residents' checks, one visit, one
 // report with two photos, the journal; prints the UI actions it took.
 // Screenshots go to artifacts/e2e/. Exit code 0 only if every step passed.
@@ -24,6 +27,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chain } from './chain.mjs';
 import { notices } from './notices.mjs';
+import { campaigns } from './campaigns.mjs';
 import { NotificationSink } from './lib/notify.mjs';
 import { AppInstance } from './lib/app.mjs';
 import { makePhoto } from './lib/photos.mjs';
@@ -377,6 +381,7 @@ async function main() {
         alertPhoto: makePhoto(work, 'missing.jpg', 41, 'khaki-navy'),
         cluePhoto: makePhoto(work, 'sighting.jpg', 43, 'teal-orange'),
       });
+      await campaigns({ timed, shot, openApp, closeApp });
     } catch {
       failed = true;
       for (const app of open) {
