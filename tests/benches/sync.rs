@@ -20,7 +20,13 @@
 //!    messages per second, relay CPU, p99 from change to the relay's acknowledgement;
 //!    the same load against the embedded SQLite store and then against a PostgreSQL
 //!    server the bench starts (its server processes' CPU counted with the relay's;
-//!    `WANGGE_BENCH_PG=0` leaves it out).
+//!    `WANGGE_BENCH_PG=0` leaves it out);
+//! 5. a notice fanned out to `WANGGE_BENCH_NOTICE_DEVICES` (1000) connected member
+//!    devices spread over the grids of a street, a run for each count in
+//!    `WANGGE_BENCH_NOTICE_GRIDS` (`10,100`), held by `sync-load` in its notice mode: time
+//!    until 99 % have written 已送达 and the relay holds it, bytes per device, the receipts
+//!    read back from the relay's store; SQLite and PostgreSQL as in 4
+//!    (`parts/notice_fanout.rs`).
 //!
 //! `WANGGE_BENCH_ONLY=1,3` runs a subset; `WANGGE_BENCH_RELAY_BIN=path` runs another relay
 //! build (for before/after figures). Every loop is bounded in count and time.
@@ -30,6 +36,8 @@
 mod device;
 #[path = "common/load.rs"]
 mod load;
+#[path = "parts/notice_fanout.rs"]
+mod notice_fanout;
 #[path = "common/proxy.rs"]
 mod proxy;
 #[path = "common/relay_proc.rs"]
@@ -598,5 +606,8 @@ fn main() {
     }
     if wanted(4) {
         active();
+    }
+    if wanted(5) {
+        notice_fanout::notice_fanout();
     }
 }

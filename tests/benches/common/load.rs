@@ -1,5 +1,6 @@
-//! What the load benchmarks share: enrolled devices as a tokens file, the `sync-load`
-//! process that holds their connections, and a process's memory and CPU from `/proc`.
+//! What the load benchmarks share: enrolled devices as a tokens file (a street's members
+//! and centre for the notice load), the `sync-load` process that holds their
+//! connections, and a process's memory and CPU from `/proc`.
 
 // Each bench includes this module and uses part of it.
 #![allow(dead_code)]
@@ -64,25 +65,83 @@ pub fn devices(s: &mut dyn RelayStore, grid: &str, n: usize) -> String {
     let user = admin::add_user(s, "压测用户", "member", &[grid.to_owned()]).unwrap();
     let mut out = String::new();
     for i in 0..n {
-        let code_hash = auth::hash_secret(&format!("bench-code-{i}"));
-        s.add_enrollment_code(user, &code_hash, i64::MAX).unwrap();
-        let token = auth::new_token();
-        let device_id = uuid::Uuid::new_v4();
-        let device = NewDevice {
-            device_id,
-            token_hash: auth::hash_secret(token.expose()),
-            label: String::new(),
-        };
-        s.redeem_enrollment_code(&code_hash, 0, &device)
-            .unwrap()
-            .unwrap();
-        out.push_str(&format!(
-            "{}\t{}\n",
-            token.expose(),
-            auth::device_peer_id(device_id).as_str()
-        ));
+        let (token, peer) = enroll(s, user, &format!("bench-code-{i}"));
+        out.push_str(&format!("{token}\t{peer}\n"));
     }
     out
+}
+
+/// Enrolls one device of `user` with a one-off code named `code`: its token and peer id.
+fn enroll(s: &mut dyn RelayStore, user: uuid::Uuid, code: &str) -> (String, String) {
+    let code_hash = auth::hash_secret(code);
+    s.add_enrollment_code(user, &code_hash, i64::MAX).unwrap();
+    let token = auth::new_token();
+    let device_id = uuid::Uuid::new_v4();
+    let device = NewDevice {
+        device_id,
+        token_hash: auth::hash_secret(token.expose()),
+        label: String::new(),
+    };
+    s.redeem_enrollment_code(&code_hash, 0, &device)
+        .unwrap()
+        .unwrap();
+    (
+        token.expose().to_owned(),
+        auth::device_peer_id(device_id).as_str().to_owned(),
+    )
+}
+
+/// A street's people for the notice load: member users with one device each, and the
+/// street's centre user who sends.
+pub struct Street {
+    /// The members' `token<TAB>peer id<TAB>user id<TAB>grid` lines.
+    pub members: String,
+    /// The centre's line, its street in place of a grid.
+    pub sender: String,
+    /// The grids, in code order.
+    pub grids: Vec<String>,
+    /// Each member user and its grid.
+    pub users: Vec<(uuid::Uuid, String)>,
+}
+
+/// A fresh relay database at `url` holding street `STREET` with `grids` grids (1 to 999)
+/// in community `COMMUNITY`, `n` member users spread over them in turn, each with one
+/// device, and one centre user of the street.
+pub fn street(url: &str, grids: usize, n: usize) -> Street {
+    let mut s = store::open(url).unwrap();
+    let s = s.as_mut();
+    admin::add_division(s, STREET, "street").unwrap();
+    admin::add_division(s, COMMUNITY, "community").unwrap();
+    let grids: Vec<String> = (1..=grids.clamp(1, 999))
+        .map(|g| format!("{COMMUNITY}{g:03}"))
+        .collect();
+    for g in &grids {
+        admin::add_grid(s, g, g).unwrap();
+    }
+    let centre = admin::add_user(s, "压测指挥中心", "centre", &[STREET.to_owned()]).unwrap();
+    let (token, peer) = enroll(s, centre, "bench-street-centre");
+    let sender = format!("{token}\t{peer}\t{centre}\t{STREET}\n");
+    let mut members = String::new();
+    let mut users = Vec::with_capacity(n);
+    for i in 0..n {
+        let grid = &grids[i % grids.len()];
+        let user = admin::add_user(
+            s,
+            &format!("压测网格员{i}"),
+            "member",
+            std::slice::from_ref(grid),
+        )
+        .unwrap();
+        let (token, peer) = enroll(s, user, &format!("bench-street-code-{i}"));
+        members.push_str(&format!("{token}\t{peer}\t{user}\t{grid}\n"));
+        users.push((user, grid.clone()));
+    }
+    Street {
+        members,
+        sender,
+        grids,
+        users,
+    }
 }
 
 /// Starts `relay-under-test` on a free loopback port, with a raised open-files limit.

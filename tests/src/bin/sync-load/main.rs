@@ -3,17 +3,23 @@
 //!
 //! Configured by environment (the bench sets it):
 //! - `WANGGE_LOAD_URL`: `ws://127.0.0.1:PORT/v1/sync` (loopback only);
-//! - `WANGGE_LOAD_TOKENS`: a file of `token<TAB>peer id` lines, used round-robin;
+//! - `WANGGE_LOAD_TOKENS`: a file of `token<TAB>peer id` lines, used round-robin; a line
+//!   may go on with `<TAB>user id<TAB>scope` (the device's user and its grid), which the
+//!   notice mode needs;
 //! - `WANGGE_LOAD_CONNS`: how many connections;
-//! - `WANGGE_LOAD_MODE`: `idle` (connect, join, hold) or `active` (each connection
+//! - `WANGGE_LOAD_MODE`: `idle` (connect, join, hold), `active` (each connection
 //!   creates one document in `WANGGE_LOAD_GRID`, then sends a small change
-//!   `WANGGE_LOAD_RATE` times a second for `WANGGE_LOAD_SECONDS`);
+//!   `WANGGE_LOAD_RATE` times a second for `WANGGE_LOAD_SECONDS`) or `notice` (a notice
+//!   fanned out to every connection, each a member device answering with its receipt:
+//!   see the `notice` module for its settings and its `result` line);
 //! - `WANGGE_LOAD_HOLD_SECONDS`: in idle mode, the longest time to hold (default 120).
 //!
 //! Prints `ready <ok> <failed>` once connected (and, in active mode, once every document
 //! is registered), then in active mode `result sent=… received=… acked=… p50_ms=…
 //! p99_ms=… max_ms=…`. Idle mode holds until stdin closes or the hold time ends. Every
 //! loop is bounded in count and time.
+
+mod notice;
 
 use std::io::BufRead;
 use std::sync::Arc;
@@ -27,7 +33,7 @@ use tokio::sync::{Barrier, Semaphore};
 use tokio::time::{Instant, sleep, timeout};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use wangge_proto::{DocumentId, Message, PeerId};
+use wangge_proto::{DocumentId, Message, PeerId, PeerMetadata};
 
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -40,9 +46,46 @@ fn env_num(name: &str, default: u64) -> u64 {
     env(name).and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
-/// Connects with the token and joins as a plain automerge-repo peer; returns the socket
-/// and the relay's peer id.
-async fn connect(url: &str, token: &str, peer: &PeerId) -> Option<(Ws, PeerId)> {
+/// One line of the tokens file: a device's token and peer id, and (for the notice mode)
+/// its user and scope.
+#[derive(Clone)]
+struct Token {
+    token: String,
+    peer: PeerId,
+    user: Option<String>,
+    scope: Option<String>,
+}
+
+/// Reads `token<TAB>peer id[<TAB>user id<TAB>scope]` lines; other lines are skipped.
+fn parse_tokens(text: &str) -> Vec<Token> {
+    text.lines()
+        .filter_map(|l| {
+            let mut cols = l.split('\t');
+            let token = cols.next()?.trim();
+            let peer = cols.next()?.trim();
+            if token.is_empty() || peer.is_empty() {
+                return None;
+            }
+            let mut opt = || cols.next().map(str::trim).filter(|c| !c.is_empty());
+            let (user, scope) = (opt().map(str::to_owned), opt().map(str::to_owned));
+            Some(Token {
+                token: token.to_owned(),
+                peer: PeerId::new(peer),
+                user,
+                scope,
+            })
+        })
+        .collect()
+}
+
+/// Connects with the token and joins with `meta` (`None`: as a plain automerge-repo
+/// peer); returns the socket and the relay's peer id.
+async fn connect(
+    url: &str,
+    token: &str,
+    peer: &PeerId,
+    meta: Option<PeerMetadata>,
+) -> Option<(Ws, PeerId)> {
     let mut req = url.into_client_request().ok()?;
     req.headers_mut()
         .insert("Authorization", format!("Bearer {token}").parse().ok()?);
@@ -50,7 +93,7 @@ async fn connect(url: &str, token: &str, peer: &PeerId) -> Option<(Ws, PeerId)> 
     let join = Message::Join {
         sender_id: peer.clone(),
         supported_protocol_versions: vec!["1".into()],
-        peer_metadata: None,
+        peer_metadata: meta,
     };
     ws.send(WsMessage::Binary(join.encode().into()))
         .await
@@ -201,6 +244,34 @@ async fn active(
     Some(out)
 }
 
+/// Connects and joins every one of `tokens` with bounded concurrency (each within 30 s),
+/// in order: the socket, the device's peer id and the relay's, or `None` for a failure.
+async fn connect_all(
+    url: &str,
+    tokens: &[Token],
+    meta: Option<PeerMetadata>,
+) -> Vec<Option<(Ws, PeerId, PeerId)>> {
+    let gate = Arc::new(Semaphore::new(128));
+    let mut tasks = Vec::with_capacity(tokens.len());
+    for t in tokens {
+        let (token, peer) = (t.token.clone(), t.peer.clone());
+        let (url, gate, meta) = (url.to_owned(), gate.clone(), meta.clone());
+        tasks.push(tokio::spawn(async move {
+            let _permit = gate.acquire().await.ok()?;
+            timeout(Duration::from_secs(30), connect(&url, &token, &peer, meta))
+                .await
+                .ok()
+                .flatten()
+                .map(|(ws, relay)| (ws, peer, relay))
+        }));
+    }
+    let mut open = Vec::with_capacity(tasks.len());
+    for t in tasks {
+        open.push(t.await.ok().flatten());
+    }
+    open
+}
+
 fn rand_below(n: u64) -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
@@ -229,43 +300,27 @@ async fn main() {
         eprintln!("sync-load: WANGGE_LOAD_TOKENS must name a readable tokens file");
         std::process::exit(2);
     };
-    let tokens: Vec<(String, PeerId)> = text
-        .lines()
-        .filter_map(|l| {
-            let (t, p) = l.split_once('\t')?;
-            Some((t.to_owned(), PeerId::new(p)))
-        })
-        .collect();
+    let tokens = parse_tokens(&text);
     assert!(!tokens.is_empty(), "no tokens");
     let conns = env_num("WANGGE_LOAD_CONNS", 1000) as usize;
     let mode = env("WANGGE_LOAD_MODE").unwrap_or_else(|| "idle".into());
+    if mode == "notice" {
+        notice::run(&url, &tokens, conns).await;
+        return;
+    }
     let rate = env_num("WANGGE_LOAD_RATE", 5);
     let seconds = env_num("WANGGE_LOAD_SECONDS", 10).min(300);
     let hold = env_num("WANGGE_LOAD_HOLD_SECONDS", 120).min(600);
     let grid = env("WANGGE_LOAD_GRID").unwrap_or_default();
 
-    // Connect with bounded concurrency.
-    let gate = Arc::new(Semaphore::new(128));
-    let mut tasks = Vec::with_capacity(conns);
-    for i in 0..conns {
-        let (token, peer) = tokens[i % tokens.len()].clone();
-        let url = url.clone();
-        let gate = gate.clone();
-        tasks.push(tokio::spawn(async move {
-            let _permit = gate.acquire().await.ok()?;
-            timeout(Duration::from_secs(30), connect(&url, &token, &peer))
-                .await
-                .ok()
-                .flatten()
-                .map(|(ws, relay)| (ws, peer, relay))
-        }));
-    }
-    let mut open = Vec::with_capacity(conns);
-    for t in tasks {
-        if let Ok(Some(c)) = t.await {
-            open.push(c);
-        }
-    }
+    let picked: Vec<Token> = (0..conns)
+        .map(|i| tokens[i % tokens.len()].clone())
+        .collect();
+    let open: Vec<(Ws, PeerId, PeerId)> = connect_all(&url, &picked, None)
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
     let failed = conns - open.len();
 
     if mode == "active" {
