@@ -206,6 +206,15 @@ impl Principal {
         self.can_read(scope) || grants.iter().any(|g| self.scopes.contains(g))
     }
 
+    /// Whether others' changes to a document of `kind` are pushed to this principal as
+    /// they come. Not a grid's recipients' receipts to each other (member, informant):
+    /// each holds its own and gets the rest the next time it syncs the document; pushing
+    /// every receipt to every recipient of a grid grows with the square of its size (100
+    /// members: 24.7 s to 99 % acknowledged for a notice to 1,000, against 1.6 s at 10).
+    pub fn follows_live(&self, kind: DocKind) -> bool {
+        !(kind == DocKind::Receipts && matches!(self.role, Role::Member | Role::Informant))
+    }
+
     /// Whether this principal reads documents given to it, beyond its scopes: only then
     /// must a reader look the grants up.
     pub fn reads_grants(&self) -> bool {
@@ -371,6 +380,12 @@ mod tests {
         assert!(m.can_write(&code(A), DocKind::CampaignResults));
         assert!(c.can_write(&street, DocKind::Campaign));
         assert!(!who(Role::Leader, &[A]).can_write(&code(A), DocKind::Campaign));
+        // Receipts go live to the sender and leaders, not from recipient to recipient.
+        assert!(!m.follows_live(DocKind::Receipts) && m.follows_live(DocKind::CampaignResults));
+        assert!(
+            c.follows_live(DocKind::Receipts)
+                && who(Role::Leader, &[A]).follows_live(DocKind::Receipts)
+        );
     }
 
     #[test]

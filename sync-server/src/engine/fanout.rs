@@ -133,10 +133,14 @@ impl Hub {
                 continue;
             }
             let has = s.states.contains_key(&id);
-            if !gate::readable(self.store.as_ref(), &s.auth.user.principal, &record)? {
+            let principal = &s.auth.user.principal;
+            if !gate::readable(self.store.as_ref(), principal, &record)? {
                 if has {
                     s.forget(&id);
                 }
+                continue;
+            }
+            if !principal.follows_live(record.kind) {
                 continue;
             }
             if has || (s.takes_offers() && s.doc_count() < max) {

@@ -487,3 +487,84 @@ fn each_recipient_writes_only_its_own_receipt_and_the_sender_reads_them_all() {
     assert!(s.served(&far, rid).is_none());
     assert_eq!(s.hub.connections(), 0);
 }
+
+#[test]
+fn a_receipt_is_pushed_live_to_the_sender_not_to_the_grids_other_recipients() {
+    let mut s = street();
+    let (centre, a, b) = (s.centre.clone(), s.member_a.clone(), s.member_b.clone());
+    let n = notice(&centre, Role::Centre, STREET);
+    let (nid, ndoc) = notice_doc(&n, STREET);
+    assert_eq!(s.write(&centre, nid, Some(&ndoc), |_| {}), None);
+    let (rid, first) = receipts_doc(n.id);
+    let delivered = Receipt {
+        role: Some(Role::Member),
+        delivered_ms: Some(1_795_000_000_000),
+        ..Receipt::default()
+    };
+    assert_eq!(
+        s.write(&a, rid, Some(&first), |d| edit(d, |tx| {
+            write_receipt(tx, a.user.id, &delivered).unwrap();
+        })),
+        None
+    );
+    // B (another recipient) and the centre both hold the receipts document, connected.
+    let (_, _, b_conn, _) = s.device(&b, rid, true);
+    let (_, _, c_conn, _) = s.device(&centre, rid, true);
+    // A confirms on its own connection: what goes to the others?
+    let (mut doc, mut state, a_conn, peer) = s.device(&a, rid, true);
+    let confirmed = Receipt {
+        confirmed_ms: Some(1_795_000_060_000),
+        ..Receipt::default()
+    };
+    edit(&mut doc, |tx| {
+        write_receipt(tx, a.user.id, &confirmed).unwrap()
+    });
+    let mut pushed = Vec::new();
+    for _ in 0..20 {
+        let Some(m) = doc.generate_sync_message(&mut state) else {
+            break;
+        };
+        let out = s.hub.receive(
+            a_conn,
+            Message::Sync {
+                sender_id: peer.clone(),
+                target_id: "relay".into(),
+                document_id: rid,
+                data: m.encode(),
+            },
+            Instant::now(),
+        );
+        for o in &out {
+            if let Output::Send { conn, bytes } = o
+                && *conn == a_conn
+                && let Ok(Message::Sync { data, .. }) = Message::decode(bytes)
+            {
+                doc.receive_sync_message(&mut state, sync::Message::decode(&data).unwrap())
+                    .unwrap();
+            }
+        }
+        pushed.extend(
+            syncs(&out)
+                .into_iter()
+                .filter(|(c, _)| *c != a_conn)
+                .map(|(c, _)| c),
+        );
+    }
+    assert!(
+        pushed.contains(&c_conn),
+        "the sender follows its receipts live"
+    );
+    assert!(
+        !pushed.contains(&b_conn),
+        "another recipient is not pushed A's receipt"
+    );
+    // B gets it the next time it syncs the document.
+    let later = s.served(&b, rid).expect("served");
+    assert_eq!(
+        read_receipts(&later).receipts[&a.user.id].confirmed_ms,
+        confirmed.confirmed_ms
+    );
+    for c in [b_conn, c_conn, a_conn] {
+        s.hub.disconnect(c);
+    }
+}
