@@ -22,7 +22,7 @@ use wangge_core::wangge_events::Party;
 use wangge_core::{DbKey, Role, Store, StoreConfig, Synchronous};
 
 mod common;
-use common::{env, pct};
+use common::{env, timed};
 
 fn start() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-11-03T01:00:00Z")
@@ -48,19 +48,6 @@ fn open(
         ..Default::default()
     };
     Store::open(&dir.join(format!("{name}.db")), &DbKey::generate(), cfg).unwrap()
-}
-
-fn timed(label: &str, n: usize, mut f: impl FnMut(usize)) -> f64 {
-    let mut samples = Vec::with_capacity(n);
-    for i in 0..n {
-        let t = Instant::now();
-        f(i);
-        samples.push(t.elapsed());
-    }
-    let p50 = pct(&mut samples, 0.5);
-    let p99 = pct(&mut samples, 0.99);
-    println!("{label}: median {p50:.2} ms, p99 {p99:.2} ms ({n} runs)");
-    p50
 }
 
 fn main() {

@@ -22,7 +22,7 @@ use wangge_core::wangge_events::{Action, Limit, Party, Supervision};
 use wangge_core::{DbKey, Store, StoreConfig, Synchronous};
 
 mod common;
-use common::{env, pct};
+use common::{env, timed};
 
 /// 09:00 in Shanghai on Tuesday 2026-11-03.
 fn start() -> DateTime<Utc> {
@@ -40,20 +40,6 @@ fn open(dir: &std::path::Path, name: &str, clock: Arc<FixedClock>, party: Acting
         ..Default::default()
     };
     Store::open(&dir.join(format!("{name}.db")), &DbKey::generate(), cfg).unwrap()
-}
-
-/// Runs `f` `n` times and prints its median and p99; returns the median in ms.
-fn timed(label: &str, n: usize, mut f: impl FnMut(usize)) -> f64 {
-    let mut samples = Vec::with_capacity(n);
-    for i in 0..n {
-        let t = Instant::now();
-        f(i);
-        samples.push(t.elapsed());
-    }
-    let p50 = pct(&mut samples, 0.5);
-    let p99 = pct(&mut samples, 0.99);
-    println!("{label}: median {p50:.2} ms, p99 {p99:.2} ms ({n} runs)");
-    p50
 }
 
 fn main() {

@@ -16,3 +16,18 @@ pub fn pct(samples: &mut [Duration], p: f64) -> f64 {
     let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
     samples[i].as_secs_f64() * 1000.0
 }
+
+/// Runs `f` `n` times and prints its median and p99; returns the median in ms.
+#[allow(dead_code)] // not every bench times closures
+pub fn timed(label: &str, n: usize, mut f: impl FnMut(usize)) -> f64 {
+    let mut samples = Vec::with_capacity(n);
+    for i in 0..n {
+        let t = std::time::Instant::now();
+        f(i);
+        samples.push(t.elapsed());
+    }
+    let p50 = pct(&mut samples, 0.5);
+    let p99 = pct(&mut samples, 0.99);
+    println!("{label}: median {p50:.2} ms, p99 {p99:.2} ms ({n} runs)");
+    p50
+}
