@@ -2,7 +2,8 @@
 // campaign (专项任务, 全员核酸) over every resident; member A's app, opened again, has it
 // with the grid's roster from the ledger already on the device: A ticks one resident with
 // one tap and marks the other away (外出) with a reason. The centre sees the completion by
-// grid and exports it as `.xlsx`.
+// grid, exports it as `.xlsx`, and reads the present-and-away tallies (在区人口): one of the
+// two away.
 
 import * as step from './lib/steps.mjs';
 import { ActionCounter, waitUntil } from './lib/webdriver.mjs';
@@ -96,6 +97,14 @@ export async function campaigns(ctx) {
     const exported = await c2.el('campaign-exported', { timeoutMs: 30_000 });
     if (!(await exported.text()).includes('.xlsx')) throw new Error(`the export reads ${await exported.text()}`);
     await shot(again, 'campaign-completion', { clear: true });
+  });
+  await timed('campaigns: the centre reads the present-and-away tallies (在区人口)', async () => {
+    await step.back(c2);
+    const total = await c2.el('presence-total', { timeoutMs: 15_000 });
+    const [all, away, present] = await Promise.all(['data-total', 'data-away', 'data-present'].map((a) => total.attr(a)));
+    if (all !== '2' || away !== '1' || present !== '1') throw new Error(`在区人口 reads total ${all}, away ${away}, present ${present}`);
+    await c2.execute('document.querySelector(\'[data-testid="presence"]\').scrollIntoView();');
+    await shot(again, 'presence', { clear: true });
   });
   await timed('campaigns: the centre closes again', () => closeApp(again));
 }

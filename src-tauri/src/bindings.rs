@@ -120,6 +120,8 @@ pub fn export(dir: &Path) -> Result<(), ts_rs::ExportError> {
         ClueView,
         wangge_core::store::DirectoryPerson,
         CampaignDraft,
+        PresenceRow,
+        PresenceView,
         CampaignRow,
         CampaignView,
         CampaignRole,

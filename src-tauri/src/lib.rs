@@ -118,6 +118,7 @@ pub fn invoke_handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         commands::campaigns::tick_campaign,
         commands::campaigns::close_campaign,
         commands::campaigns::export_campaign,
+        commands::campaigns::presence,
         commands::notices::notices,
         commands::notices::notices_to_acknowledge,
         commands::notices::notice_detail,

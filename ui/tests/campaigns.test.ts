@@ -171,9 +171,41 @@ describe('campaign list', () => {
     expect(router.currentRoute.value.path).toBe('/campaigns/' + C1);
   });
 
+  it('shows the present-and-away tallies by grid, community and in all', async () => {
+    setAppInfo(appInfoFixture({ role: 'centre', party: 'centre' }));
+    const r = (code: string, name: string | null, total: number, away: number) => ({
+      code,
+      name,
+      total,
+      registered: total - 2,
+      long_term: 1,
+      floating: 1,
+      away,
+      present: total - away,
+    });
+    backend({
+      campaigns: () => [],
+      presence: () => ({
+        by_grid: [r(G1, '第一网格', 10, 2), r('110105001001002', null, 5, 0)],
+        by_community: [r(COMMUNITY, '阳光社区', 15, 2)],
+        total: r('', null, 15, 2),
+      }),
+    });
+    const w = mount(CampaignsView, { global: { plugins: [testRouter()] } });
+    await flushPromises();
+    const rows = w.findAll('[data-testid="presence-row"]');
+    // One community: its row would repeat the total, so the grids alone and the total.
+    expect(rows.map((x) => x.attributes('data-code'))).toEqual([G1, '110105001001002']);
+    expect(rows[0]!.text()).toContain('第一网格');
+    expect(rows[0]!.findAll('td').map((c) => c.text())).toEqual(['第一网格', '10', '8', '1', '1', '2', '8']);
+    expect(rows[1]!.text()).toContain('110105001001002');
+    const total = w.get('[data-testid="presence-total"]');
+    expect(total.attributes()).toMatchObject({ 'data-total': '15', 'data-away': '2', 'data-present': '13' });
+  });
+
   it('offers the start button only to those who start campaigns', async () => {
     setAppInfo(appInfoFixture());
-    backend({ campaigns: () => [] });
+    backend({ campaigns: () => [], presence: () => ({ by_grid: [], by_community: [], total: { code: '', name: null, total: 0, registered: 0, long_term: 0, floating: 0, away: 0, present: 0 } }) });
     const w = mount(CampaignsView, { global: { plugins: [testRouter()] } });
     await flushPromises();
     expect(w.find('[data-testid="campaign-new"]').exists()).toBe(false);

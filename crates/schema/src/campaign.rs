@@ -38,6 +38,9 @@ pub const TICKS: &str = "ticks";
 /// Root key of a results document naming its campaign.
 pub const CAMPAIGN_ID_KEY: &str = "campaign_id";
 
+/// The answer code of a resident away (外出): what the present-and-away tallies count.
+pub const AWAY: &str = "away";
+
 /// The longest title (characters).
 pub const MAX_TITLE: usize = 60;
 /// The longest note on a tick (characters).
@@ -176,7 +179,7 @@ pub fn template(subject: Subject) -> (Vec<AnswerOption>, &'static str, Proof) {
             vec![
                 o("done", "已完成", true, false),
                 o("not_yet", "未完成", false, false),
-                o("away", "外出", false, true),
+                o(AWAY, "外出", false, true),
                 o("exempt", "豁免", true, true),
             ],
             "done",

@@ -3,7 +3,7 @@
 
 use tauri::State;
 use uuid::Uuid;
-use wangge_core::{CampaignDraft, CampaignRow, CampaignView, RosterItem, Tick};
+use wangge_core::{CampaignDraft, CampaignRow, CampaignView, PresenceView, RosterItem, Tick};
 
 use crate::commands::stats::{ExportedFile, save_export};
 use crate::error::AppResult;
@@ -91,4 +91,12 @@ pub fn export_campaign(state: State<'_, AppState>, id: Uuid) -> AppResult<Export
         &format!("专项任务_{}.xlsx", view.campaign.title),
         &bytes,
     )
+}
+
+/// The present-and-away tallies (在区人口) of the ledger on this device, by grid and
+/// community: residents by status, and those away by their latest campaign answer.
+#[tauri::command(async)]
+#[tracing::instrument(skip_all)]
+pub fn presence(state: State<'_, AppState>) -> AppResult<PresenceView> {
+    state.with_store(|s| s.presence())
 }

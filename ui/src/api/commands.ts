@@ -50,6 +50,7 @@ import type {
   VisitId,
   VisitInput,
   Tick,
+  PresenceView,
 } from '../bindings';
 
 /** A local day, `YYYY-MM-DD`. */
@@ -197,6 +198,8 @@ export const tickCampaign = (id: string, subject: string, answer: string, note: 
 export const closeCampaign = (id: string) => invoke<CampaignView>('close_campaign', { id });
 /** The campaign's completion and who is open or excepted as an `.xlsx`; resolves with where. */
 export const exportCampaign = (id: string) => invoke<ExportedFile>('export_campaign', { id });
+/** The present-and-away tallies (在区人口) of the ledger on this device. */
+export const presence = () => invoke<PresenceView>('presence');
 
 // Statistics
 /** A period's event figures (local days `from`–`to`, `YYYY-MM-DD`), total, by grid and category. */

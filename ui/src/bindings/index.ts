@@ -66,6 +66,8 @@ export type { PhotoNeed } from './PhotoNeed';
 export type { PhotoProgress } from './PhotoProgress';
 export type { PhotoRef } from './PhotoRef';
 export type { PhotoStage } from './PhotoStage';
+export type { PresenceRow } from './PresenceRow';
+export type { PresenceView } from './PresenceView';
 export type { Priority } from './Priority';
 export type { Proof } from './Proof';
 export type { Rating } from './Rating';

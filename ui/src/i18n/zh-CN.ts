@@ -645,6 +645,14 @@ export const zh = {
     residents: '全员(按人)',
     households: '按户',
   } satisfies Record<Subject, string>,
+  presence: {
+    title: '在区人口',
+    hint: '按台账人户状态统计;外出以最近一次专项任务的登记为准',
+    empty: '本机台账中还没有居民',
+    unit: '单位',
+    columns: ['总数', '户籍', '常住', '流动', '外出', '在区'],
+    total: '合计',
+  },
   campaigns: {
     new: '发起专项任务',
     empty: '暂无专项任务',

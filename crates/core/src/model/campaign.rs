@@ -138,3 +138,37 @@ pub struct CampaignView {
     /// All of it.
     pub total: Completion,
 }
+
+/// The present-and-away tally (在区人口) of one unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PresenceRow {
+    /// The unit's code (empty for the total).
+    pub code: String,
+    /// Its name, if the directory knows it.
+    pub name: Option<String>,
+    /// Residents in the ledger (not moved out).
+    pub total: usize,
+    /// 户籍.
+    pub registered: usize,
+    /// 常住(非户籍).
+    pub long_term: usize,
+    /// 流动.
+    pub floating: usize,
+    /// Away by their latest campaign answer (外出).
+    pub away: usize,
+    /// In the area: the total less those away.
+    pub present: usize,
+}
+
+/// The tallies by grid and community, and in all, of the ledger on this device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PresenceView {
+    /// By grid, in code order.
+    pub by_grid: Vec<PresenceRow>,
+    /// By community, in code order.
+    pub by_community: Vec<PresenceRow>,
+    /// All of it.
+    pub total: PresenceRow,
+}

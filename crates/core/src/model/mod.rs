@@ -20,7 +20,7 @@ mod visit;
 
 pub use campaign::{
     AnswerOption, Campaign, CampaignDraft, CampaignRole, CampaignRow, CampaignView, Completion,
-    Proof, RosterItem, Subject, Tick, UnitCompletion,
+    PresenceRow, PresenceView, Proof, RosterItem, Subject, Tick, UnitCompletion,
 };
 pub use event::{
     ActingParty, DeadlineView, EventDetail, StepStatus, Task, TimelineEntry, event_category,

@@ -314,8 +314,8 @@ fn household(conn: &Connection, doc: &Automerge, now: i64) -> Result<()> {
     conn.prepare_cached("DELETE FROM residents WHERE household_id = ?1")?
         .execute([&hid])?;
     let mut ins_r = conn.prepare_cached(
-        "INSERT OR REPLACE INTO residents (id, household_id, grid, name, initials, pinyin, phone_rev, id_rev, tags, moved_out, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        "INSERT OR REPLACE INTO residents (id, household_id, grid, name, initials, pinyin, phone_rev, id_rev, tags, moved_out, updated_at, status)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?;
     let mut ins_g = conn.prepare_cached(
         "INSERT OR IGNORE INTO resident_grams (gram, resident_id) VALUES (?1, ?2)",
@@ -340,7 +340,8 @@ fn household(conn: &Connection, doc: &Automerge, now: i64) -> Result<()> {
             r.id_number.as_ref().map(|i| reversed(i.as_str())),
             tags,
             r.moved_out,
-            now
+            now,
+            r.status.code()
         ])?;
         for g in grams(&r.name) {
             ins_g.execute(params![g, rid])?;

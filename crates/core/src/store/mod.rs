@@ -29,6 +29,7 @@ mod index;
 mod key;
 mod log;
 mod notices;
+mod presence;
 mod queries;
 mod remote;
 mod schema;
@@ -195,6 +196,9 @@ impl Store {
         }
         if (1..schema::EVENT_STATE).contains(&found) {
             store.backfill_event_state()?;
+        }
+        if (1..schema::RESIDENT_STATUS).contains(&found) {
+            store.backfill_resident_status()?;
         }
         Ok(store)
     }

@@ -309,6 +309,9 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (campaign, subject)
     ) WITHOUT ROWID;
     CREATE INDEX campaign_ticks_grid ON campaign_ticks (campaign, grid);
+    CREATE INDEX campaign_ticks_subject ON campaign_ticks (subject, at_ms);
+    -- 户籍 / 常住 / 流动 of each resident, for the present-and-away tallies (在区人口).
+    ALTER TABLE residents ADD COLUMN status TEXT;
     "#,
 ];
 
@@ -319,6 +322,10 @@ pub(crate) const PHOTO_TRANSFERS: i64 = 4;
 /// The version that added `event_state`: stores older than this fill it from their
 /// dispatch documents once ([`super::Store::open`]).
 pub(crate) const EVENT_STATE: i64 = 7;
+
+/// The version that added residents' status: stores older than this index it from their
+/// household documents once ([`super::Store::open`]).
+pub(crate) const RESIDENT_STATUS: i64 = 9;
 
 /// Newest schema version this build knows.
 pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;

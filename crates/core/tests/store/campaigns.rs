@@ -259,3 +259,72 @@ fn a_household_campaign_asks_proof_and_only_the_grid_ticks() {
     sync_into(&mut centre.t.store, &mut a.t.store);
     assert!(a.t.store.campaigns().unwrap()[0].closed);
 }
+
+#[test]
+fn present_and_away_tallies_count_the_ledger_and_the_latest_answers() {
+    let mut community = enrolled(Role::ChiefLeader, Party::Community, COMMUNITY, &[]);
+    let mut a = member();
+    let h =
+        a.t.store
+            .create_household(&grid_a(), &flat("1", "1", "101"))
+            .unwrap();
+    let mut p = person("户籍甲", Relation::Head);
+    let head = a.t.store.add_resident(h, &p).unwrap();
+    p.name = "常住乙".into();
+    p.relation = Some(Relation::Spouse);
+    p.status = Some(ResidenceStatus::LongTerm);
+    let spouse = a.t.store.add_resident(h, &p).unwrap();
+    p.name = "流动丙".into();
+    p.relation = Some(Relation::Tenant);
+    p.status = Some(ResidenceStatus::Floating);
+    let tenant = a.t.store.add_resident(h, &p).unwrap();
+    sync_into(&mut a.t.store, &mut community.t.store);
+    let before = community.t.store.presence().unwrap();
+    assert_eq!(
+        (
+            before.total.total,
+            before.total.registered,
+            before.total.long_term,
+            before.total.floating,
+            before.total.away
+        ),
+        (3, 1, 1, 1, 0)
+    );
+    // Two campaigns: the spouse away in the first, back (done) in the second; the tenant
+    // away in the second. Only the latest answer counts.
+    let draft = |title: &str| CampaignDraft {
+        title: title.into(),
+        text: String::new(),
+        subject: Subject::Residents,
+        grids: vec![],
+        due_hours: 8,
+    };
+    let first = community.t.store.start_campaign(&draft("第一轮")).unwrap();
+    sync_into(&mut community.t.store, &mut a.t.store);
+    a.t.store
+        .tick_campaign(first, spouse.0, "away", "出差", vec![])
+        .unwrap();
+    a.t.store
+        .tick_campaign(first, head.0, "done", "", vec![])
+        .unwrap();
+    a.t.clock.set(t0() + chrono::Duration::hours(30));
+    community.t.clock.set(t0() + chrono::Duration::hours(29));
+    let second = community.t.store.start_campaign(&draft("第二轮")).unwrap();
+    sync_into(&mut community.t.store, &mut a.t.store);
+    a.t.store
+        .tick_campaign(second, spouse.0, "done", "", vec![])
+        .unwrap();
+    a.t.store
+        .tick_campaign(second, tenant.0, "away", "回老家", vec![])
+        .unwrap();
+    sync_into(&mut a.t.store, &mut community.t.store);
+    let view = community.t.store.presence().unwrap();
+    let t = &view.total;
+    assert_eq!((t.total, t.away, t.present), (3, 1, 2));
+    assert_eq!(view.by_grid.len(), 1);
+    assert_eq!(view.by_grid[0].code, grid_a().as_str());
+    assert_eq!(view.by_community[0].code, COMMUNITY);
+    assert_eq!(view.by_community[0].present, 2);
+    // A member sees the same of its own grid.
+    assert_eq!(a.t.store.presence().unwrap().total, view.total);
+}

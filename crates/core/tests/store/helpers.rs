@@ -115,8 +115,8 @@ pub fn enrolled(
     }
 }
 
-/// SQL dropping the tables schema versions after `version` (6 or later) added, to take a
-/// store file back to what an older build left.
+/// SQL dropping the tables and columns schema versions after `version` (6 or later) added,
+/// to take a store file back to what an older build left.
 pub fn drop_tables_after(version: i64) -> String {
     const ADDED: &[(i64, &[&str])] = &[
         (7, &["event_state"]),
@@ -135,13 +135,17 @@ pub fn drop_tables_after(version: i64) -> String {
         ),
     ];
     assert!(version >= 6, "only later versions are listed here");
-    ADDED
+    let mut sql: Vec<String> = ADDED
         .iter()
         .filter(|(v, _)| *v > version)
         .flat_map(|(_, tables)| tables.iter())
         .map(|t| format!("DROP TABLE {t};"))
-        .collect::<Vec<_>>()
-        .join(" ")
+        .collect();
+    // Columns later versions added to tables that were there.
+    if version < 9 {
+        sql.push("ALTER TABLE residents DROP COLUMN status;".into());
+    }
+    sql.join(" ")
 }
 
 pub fn grid_a() -> GridCode {
