@@ -24,11 +24,11 @@ fn reasons(pairs: &[(&'static str, usize)]) -> BTreeMap<&'static str, usize> {
     pairs.iter().copied().collect()
 }
 
-/// A document as a newer app would write it: a kind this build does not know.
+/// A document as a newer app would write it: a kind this build does not know (`survey`).
 fn notice_doc() -> Automerge {
     let mut doc = Automerge::new();
     let mut tx = doc.transaction();
-    tx.put(ROOT, "kind", "notice").unwrap();
+    tx.put(ROOT, "kind", "survey").unwrap();
     tx.put(ROOT, "scope", GRID_A).unwrap();
     let notice = tx.put_object(ROOT, "notice", ObjType::Map).unwrap();
     tx.put(&notice, "title", "停水通知").unwrap();
@@ -136,7 +136,7 @@ async fn documents_of_a_kind_the_relay_does_not_take_wait_and_sync_once_one_does
     );
     assert_eq!(d.with(view), before, "the ledger reads as before");
 
-    // The real relay takes reports but not notices: now the notice waits, the report goes.
+    // The real relay takes reports but not surveys (no app knows them yet): now the survey waits, the report goes.
     d.engine = None;
     d.start(&relay.url(), fast());
     d.wait_synced(WITHIN).await;
