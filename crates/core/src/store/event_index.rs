@@ -112,27 +112,8 @@ impl Store {
     /// Fills `event_state` (and the report list's status) from the dispatch documents of
     /// a store made before the index existed, which may hold steps from newer devices.
     pub(super) fn backfill_event_state(&mut self) -> Result<()> {
-        let ids: Vec<_> = self
-            .doc_ids()?
-            .into_iter()
-            .filter(|(_, kind, _)| *kind == Some(DocKind::Dispatch))
-            .map(|(id, _, _)| id)
-            .collect();
-        let now = self.now().timestamp_millis();
-        let tz = self.cfg.tz;
-        for id in &ids {
-            if self.doc_with_content(id)?.is_none() {
-                continue;
-            }
-            let Store { conn, cache, .. } = &mut *self;
-            let doc = cache
-                .get_mut(id)
-                .ok_or(CoreError::NotFound { what: "document" })?;
-            let tx = conn.transaction()?;
-            super::index::reindex(&tx, doc, id, DocKind::Dispatch, &[], now, tz)?;
-            tx.commit()?;
-        }
-        tracing::info!(documents = ids.len(), "event index filled");
+        let n = self.reindex_kind(DocKind::Dispatch)?;
+        tracing::info!(documents = n, "event index filled");
         Ok(())
     }
 }

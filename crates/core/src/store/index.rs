@@ -21,6 +21,34 @@ use crate::model::{
 };
 use wangge_text::pinyin_keys;
 
+impl super::Store {
+    /// Rebuilds the index rows of every stored document of `kind`, one transaction each
+    /// (what a store made before an index existed fills it with on open). Returns how many.
+    pub(super) fn reindex_kind(&mut self, kind: DocKind) -> Result<usize> {
+        let ids: Vec<_> = self
+            .doc_ids()?
+            .into_iter()
+            .filter(|(_, k, _)| *k == Some(kind))
+            .map(|(id, _, _)| id)
+            .collect();
+        let now = self.now().timestamp_millis();
+        let tz = self.cfg.tz;
+        for id in &ids {
+            if self.doc_with_content(id)?.is_none() {
+                continue;
+            }
+            let super::Store { conn, cache, .. } = &mut *self;
+            let doc = cache
+                .get_mut(id)
+                .ok_or(CoreError::NotFound { what: "document" })?;
+            let tx = conn.transaction()?;
+            reindex(&tx, doc, id, kind, &[], now, tz)?;
+            tx.commit()?;
+        }
+        Ok(ids.len())
+    }
+}
+
 /// Brings the index rows of document `id` up to date after changes since `before`.
 pub(crate) fn reindex(
     conn: &Connection,

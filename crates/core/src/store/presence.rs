@@ -9,7 +9,7 @@ use wangge_schema::campaign::AWAY;
 
 use super::Store;
 use crate::doc::DocKind;
-use crate::error::{CoreError, Result};
+use crate::error::Result;
 use crate::model::{PresenceRow, PresenceView, ResidenceStatus};
 
 impl PresenceRow {
@@ -115,27 +115,8 @@ impl Store {
     /// Indexes residents' status from the household documents of a store made before the
     /// column existed.
     pub(super) fn backfill_resident_status(&mut self) -> Result<()> {
-        let ids: Vec<_> = self
-            .doc_ids()?
-            .into_iter()
-            .filter(|(_, kind, _)| *kind == Some(DocKind::Household))
-            .map(|(id, _, _)| id)
-            .collect();
-        let now = self.now().timestamp_millis();
-        let tz = self.cfg.tz;
-        for id in &ids {
-            if self.doc_with_content(id)?.is_none() {
-                continue;
-            }
-            let Store { conn, cache, .. } = &mut *self;
-            let doc = cache
-                .get_mut(id)
-                .ok_or(CoreError::NotFound { what: "document" })?;
-            let tx = conn.transaction()?;
-            super::index::reindex(&tx, doc, id, DocKind::Household, &[], now, tz)?;
-            tx.commit()?;
-        }
-        tracing::info!(households = ids.len(), "residents' status indexed");
+        let n = self.reindex_kind(DocKind::Household)?;
+        tracing::info!(households = n, "residents' status indexed");
         Ok(())
     }
 }
