@@ -13,22 +13,6 @@ fn enrolled(rt: &tokio::runtime::Runtime, relay: &TestRelay, name: &str, role: &
     enrolled_in(rt, relay, name, role, GRID)
 }
 
-fn enrolled_in(
-    rt: &tokio::runtime::Runtime,
-    relay: &TestRelay,
-    name: &str,
-    role: &str,
-    scope: &str,
-) -> TestApp {
-    let app = fresh_app(rt);
-    app.call(
-        "enroll",
-        json!({ "relayUrl": relay.url, "code": relay.code_in(name, role, scope) }),
-    );
-    assert!(synced(&app), "{:?}", app.state().sync_view());
-    app
-}
-
 fn photo(app: &TestApp) -> String {
     match app.invoke_raw("add_photo", camera_jpeg(800, 600)) {
         Ok(InvokeResponseBody::Json(s)) => serde_json::from_str::<Value>(&s).unwrap()["hash"]

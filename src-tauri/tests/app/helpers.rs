@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use tauri::ipc::{CallbackFn, InvokeBody, InvokeResponseBody};
 use tauri::test::{
     INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, mock_context, noop_assets,
@@ -300,4 +300,21 @@ pub fn synced(app: &TestApp) -> bool {
     wait_until(Duration::from_secs(20), || {
         app.state().sync_view().state == SyncState::Synced
     })
+}
+
+/// A fresh app enrolled at `relay` as a new user `name` with `role` for `scope`, synced.
+pub fn enrolled_in(
+    rt: &tokio::runtime::Runtime,
+    relay: &TestRelay,
+    name: &str,
+    role: &str,
+    scope: &str,
+) -> TestApp {
+    let app = fresh_app(rt);
+    app.call(
+        "enroll",
+        json!({ "relayUrl": relay.url, "code": relay.code_in(name, role, scope) }),
+    );
+    assert!(synced(&app), "{:?}", app.state().sync_view());
+    app
 }

@@ -11,22 +11,6 @@ use crate::helpers::*;
 
 const STREET: &str = "110105001";
 
-fn enrolled_in(
-    rt: &tokio::runtime::Runtime,
-    relay: &TestRelay,
-    name: &str,
-    role: &str,
-    scope: &str,
-) -> TestApp {
-    let app = fresh_app(rt);
-    app.call(
-        "enroll",
-        json!({ "relayUrl": relay.url, "code": relay.code_in(name, role, scope) }),
-    );
-    assert!(synced(&app), "{:?}", app.state().sync_view());
-    app
-}
-
 /// What `cmd` answers once `done` holds (synced across), within 20 s.
 fn when(app: &TestApp, cmd: &str, args: Value, done: impl Fn(&Value) -> bool) -> Value {
     let mut last = Value::Null;
